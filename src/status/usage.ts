@@ -1,0 +1,64 @@
+/**
+ * The vocabulary every layer shares about capacity. Percentages are 0–100, resets are Unix
+ * seconds with 0 meaning unknown (SPEC §5).
+ */
+export type Provider = 'claude' | 'codex';
+
+export type CredentialState = 'usable' | 'rate_limited' | 'unavailable';
+
+export interface WindowUsage {
+  /** Percent used, 0–100. */
+  utilization: number;
+  /** Unix seconds when the window resets; 0 = unknown. */
+  resetAt: number;
+}
+
+/** What aggregation needs to know about one credential at one moment. */
+export interface CredentialSnapshot {
+  tag: string;
+  type: 'default' | 'external';
+  state: CredentialState;
+  /** Unix seconds when a rate-limited credential is expected back; 0 = unknown or not limited. */
+  retryAt: number;
+  /** True once any usage data (headers, poll, peer status) has been seen. */
+  hasData: boolean;
+  fiveHour: WindowUsage;
+  weekly: WindowUsage;
+  planWeight: number;
+  /** Usable up to this percent (limit_X, or 100 − reserve_X; 100 for external credentials). */
+  cap5h: number;
+  capWeekly: number;
+  /** Peer name for external credentials. */
+  peer: string | null;
+}
+
+/** SPEC §5 provider object; `credentials` only for the admin token. */
+export interface ProviderStatus {
+  five_hour_utilization: number;
+  five_hour_reset: number;
+  weekly_utilization: number;
+  weekly_reset: number;
+  plan_weight: number;
+  state: CredentialState;
+  retry_at: number;
+  credentials?: CredentialStatusRow[];
+}
+
+export interface CredentialStatusRow {
+  tag: string;
+  type: 'default' | 'external';
+  state: CredentialState;
+  five_hour_utilization: number;
+  weekly_utilization: number;
+  plan_weight: number;
+  five_hour_reset: number;
+  weekly_reset: number;
+  retry_at: number;
+  peer: string | null;
+}
+
+export interface NodeStatus {
+  node: string;
+  time: number;
+  providers: Partial<Record<Provider, ProviderStatus>>;
+}
