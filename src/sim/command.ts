@@ -1,0 +1,60 @@
+import { once } from 'node:events';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { claudeCredentialFile } from './accounts.ts';
+import { startSimulator } from './server.ts';
+
+export interface SimCommandOptions {
+  /** Where the banner goes (default stdout). */
+  print?: (line: string) => void;
+  /** Stops the command like SIGINT would (tests use this instead of signalling the process). */
+  signal?: AbortSignal;
+}
+
+/**
+ * `quotamesh sim [--port N] [--accounts N]` (SPEC §1): the simulated upstream alone. Writes one
+ * credential directory per account so a node (or Claude Code via CLAUDE_CONFIG_DIR) can use it,
+ * then runs until SIGINT/SIGTERM and removes the directory again.
+ */
+export async function runSimCommand(
+  argv: { port?: number; accounts?: number },
+  options: SimCommandOptions = {},
+): Promise<void> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const simulator = await startSimulator({ port: argv.port ?? 0, accounts: argv.accounts ?? 3 });
+  const directory = await mkdtemp(join(tmpdir(), 'quotamesh-sim-'));
+  try {
+    print(`quotamesh simulator listening on ${simulator.url}`);
+    print(`  OAuth token URL: ${simulator.tokenUrl}`);
+    for (const account of simulator.accounts) {
+      const accountDirectory = join(directory, account.id);
+      await mkdir(accountDirectory, { mode: 0o700 });
+      const file = join(accountDirectory, '.credentials.json');
+      // Mode 0600 like Claude Code's own file (UPSTREAM-FACTS §4.2).
+      await writeFile(file, `${JSON.stringify(claudeCredentialFile(account), null, 2)}\n`, { mode: 0o600 });
+      print(`  ${account.id} (${account.plan}): ${file}`);
+    }
+    print(`Control API: GET ${simulator.url}/_sim/state, POST ${simulator.url}/_sim/script`);
+    print('Press Ctrl-C to stop.');
+    await untilStopped(options.signal);
+  } finally {
+    await simulator.close();
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+async function untilStopped(signal: AbortSignal | undefined): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  signal?.addEventListener('abort', onSignal, { once: true });
+  try {
+    if (signal?.aborted !== true) await once(stop.signal, 'abort');
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    signal?.removeEventListener('abort', onSignal);
+  }
+}

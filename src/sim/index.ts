@@ -1,0 +1,12 @@
+export { startSimulator, type Simulator, type SimulatorOptions } from './server.ts';
+export {
+  claudeCredentialFile,
+  type ClaudeCredentialFile,
+  type SimAccount,
+  type SimAccountCounters,
+  type SimAccountSpec,
+} from './accounts.ts';
+export type { SimEndpoint, SimFault, SimScriptEntry, PendingFault } from './faults.ts';
+export type { SimReceivedRequest, SimStateSnapshot, SimUsageUpdate } from './state.ts';
+export { CLAUDE_CODE_CLIENT_ID, PLAN_FACTS, type SimPlan } from './plans.ts';
+export { runSimCommand, type SimCommandOptions } from './command.ts';

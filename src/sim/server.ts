@@ -1,0 +1,138 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { onceClose, systemClock, type Clock } from '../lib/index.ts';
+import { normalizeSpecs, type SimAccount, type SimAccountSpec } from './accounts.ts';
+import { handleControl } from './control.ts';
+import type { SimScriptEntry } from './faults.ts';
+import { readBody, sendAnthropicError, type SimExchange } from './http.ts';
+import { handleCountTokens, handleMessages } from './messages.ts';
+import { handleToken } from './oauth.ts';
+import { DEFAULT_TOKEN_LIFETIME_MS } from './plans.ts';
+import { SimulatorState, type SimReceivedRequest, type SimStateSnapshot, type SimUsageUpdate } from './state.ts';
+import { handleProfile, handleUsage } from './usage-endpoints.ts';
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** A count of default accounts (plans cycle max20x, max5x, pro) or explicit specs; default 1. */
+  accounts?: number | SimAccountSpec[];
+  /** Drives token expiry and window resets; delays between SSE events use real timers. */
+  clock?: Clock;
+  /** Default 8 h, the observed `expires_in` of 28800 (UPSTREAM-FACTS §4.1). */
+  tokenLifetimeMs?: number;
+  /** Pause between SSE events, so buffering proxies are observable. Default 20 ms. */
+  chunkDelayMs?: number;
+}
+
+export interface Simulator {
+  /** e.g. `http://127.0.0.1:PORT` — use as the Anthropic API base URL. */
+  readonly url: string;
+  /** `${url}/v1/oauth/token`. */
+  readonly tokenUrl: string;
+  /** Live state: tokens change after a refresh, utilization after each request. */
+  readonly accounts: readonly Readonly<SimAccount>[];
+  /** Every non-control request, oldest first. */
+  readonly received: readonly SimReceivedRequest[];
+  account(id: string): Readonly<SimAccount>;
+  script(entries: SimScriptEntry | SimScriptEntry[]): void;
+  clearScript(): void;
+  setUsage(id: string, update: SimUsageUpdate): void;
+  expireToken(id: string): void;
+  revokeToken(id: string): void;
+  clearReceived(): void;
+  state(): SimStateSnapshot;
+  /** Idempotent; ends stalled streams and open connections. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_CHUNK_DELAY_MS = 20;
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const state = new SimulatorState({
+    specs: normalizeSpecs(options.accounts),
+    clock: options.clock ?? systemClock,
+    tokenLifetimeMs: options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS,
+    chunkDelayMs: options.chunkDelayMs ?? DEFAULT_CHUNK_DELAY_MS,
+  });
+  const server = createServer({ noDelay: true }, (req, res) => {
+    handle(req, res, state).catch((error: unknown) => {
+      if (res.headersSent) res.destroy();
+      else sendAnthropicError(res, 500, 'api_error', `simulator bug: ${String(error)}`);
+    });
+  });
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  const close = onceClose(async () => {
+    const closed = once(server, 'close');
+    server.close();
+    state.shutdown.abort();
+    server.closeAllConnections();
+    await closed;
+  });
+
+  return {
+    url,
+    tokenUrl: `${url}/v1/oauth/token`,
+    accounts: state.accounts,
+    received: state.received,
+    account: (id) => state.account(id),
+    script: (entries) => {
+      for (const entry of Array.isArray(entries) ? entries : [entries]) state.faults.add(entry);
+    },
+    clearScript: () => state.faults.clear(),
+    setUsage: (id, update) => state.setUsage(id, update),
+    expireToken: (id) => state.expireToken(id),
+    revokeToken: (id) => state.revokeToken(id),
+    clearReceived: () => {
+      state.received.length = 0;
+    },
+    state: () => state.snapshot(),
+    close,
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, state: SimulatorState): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+  const clientGone = new AbortController();
+  res.on('close', () => clientGone.abort());
+  const signal = AbortSignal.any([clientGone.signal, state.shutdown.signal]);
+  let body: string;
+  try {
+    body = await readBody(req);
+  } catch {
+    res.destroy();
+    return;
+  }
+  const exchange: SimExchange = { req, res, url, body, signal };
+  if (url.pathname.startsWith('/_sim/')) return handleControl(exchange, state);
+
+  state.record({
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    headers: { ...req.headers },
+    body,
+    atMs: state.clock.now(),
+  });
+  const route = `${req.method ?? 'GET'} ${url.pathname}`;
+  switch (route) {
+    case 'POST /v1/messages':
+      return handleMessages(exchange, state);
+    case 'POST /v1/messages/count_tokens':
+      return handleCountTokens(exchange, state);
+    case 'POST /v1/oauth/token':
+      return handleToken(exchange, state);
+    case 'GET /api/oauth/usage':
+      return handleUsage(exchange, state);
+    case 'GET /api/oauth/profile':
+      return handleProfile(exchange, state);
+    default:
+      return sendAnthropicError(res, 404, 'not_found_error', 'Not Found');
+  }
+}

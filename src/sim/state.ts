@@ -1,0 +1,138 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Clock } from '../lib/index.ts';
+import {
+  clampPercent,
+  createAccount,
+  newAccessToken,
+  newRefreshToken,
+  type SimAccount,
+  type SimAccountSpec,
+} from './accounts.ts';
+import { FaultScript, type PendingFault } from './faults.ts';
+import { rollWindows } from './windows.ts';
+
+export interface SimReceivedRequest {
+  method: string;
+  /** Path including the query string, e.g. `/v1/messages?beta=true`. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  atMs: number;
+}
+
+export interface SimUsageUpdate {
+  /** Percent 0–100. */
+  fiveHourUtilization?: number;
+  weeklyUtilization?: number;
+  /** Epoch ms. */
+  fiveHourResetAtMs?: number;
+  weeklyResetAtMs?: number;
+}
+
+export interface SimStateSnapshot {
+  nowMs: number;
+  accounts: SimAccount[];
+  pendingFaults: PendingFault[];
+  receivedCount: number;
+}
+
+/** Enough for any test; bounded because `quotamesh sim` may run for days. */
+const MAX_RECEIVED = 10_000;
+
+/** Everything one simulator instance knows; owned by its server, never shared between instances. */
+export class SimulatorState {
+  readonly accounts: SimAccount[];
+  readonly faults = new FaultScript();
+  readonly received: SimReceivedRequest[] = [];
+  readonly clock: Clock;
+  readonly tokenLifetimeMs: number;
+  readonly chunkDelayMs: number;
+  /** Consumed refresh token → account id, so a reuse is still counted against its account. */
+  readonly #retiredRefreshTokens = new Map<string, string>();
+  /** Aborted by close(): ends scripted delays and stalled streams. */
+  readonly shutdown = new AbortController();
+
+  constructor(options: { specs: SimAccountSpec[]; clock: Clock; tokenLifetimeMs: number; chunkDelayMs: number }) {
+    this.clock = options.clock;
+    this.tokenLifetimeMs = options.tokenLifetimeMs;
+    this.chunkDelayMs = options.chunkDelayMs;
+    const nowMs = options.clock.now();
+    this.accounts = options.specs.map((spec, index) => createAccount(spec, index, nowMs, options.tokenLifetimeMs));
+    const ids = new Set(this.accounts.map((account) => account.id));
+    if (ids.size !== this.accounts.length) throw new Error('simulator account ids must be unique');
+  }
+
+  account(id: string): SimAccount {
+    const account = this.accounts.find((candidate) => candidate.id === id);
+    if (account === undefined) throw new Error(`unknown simulator account: ${id}`);
+    rollWindows(account, this.clock.now());
+    return account;
+  }
+
+  byAccessToken(token: string): SimAccount | undefined {
+    const account = this.accounts.find((candidate) => candidate.accessToken === token);
+    if (account !== undefined) rollWindows(account, this.clock.now());
+    return account;
+  }
+
+  byRefreshToken(token: string): SimAccount | undefined {
+    if (token === '') return undefined;
+    return this.accounts.find((candidate) => candidate.refreshToken === token && !candidate.isRevoked);
+  }
+
+  /** The account a current or retired refresh token belongs to. */
+  ownerOfRefreshToken(token: string): SimAccount | undefined {
+    const retiredOwner = this.#retiredRefreshTokens.get(token);
+    if (retiredOwner !== undefined) return this.accounts.find((candidate) => candidate.id === retiredOwner);
+    return this.accounts.find((candidate) => token !== '' && candidate.refreshToken === token);
+  }
+
+  record(entry: SimReceivedRequest): void {
+    this.received.push(entry);
+    if (this.received.length > MAX_RECEIVED) this.received.splice(0, this.received.length - MAX_RECEIVED);
+  }
+
+  /**
+   * Rotation: both old tokens die at once (UPSTREAM-FACTS §4.1, §4.11.5). With `keepRefreshToken`
+   * the response omits refresh_token and the old one must keep working.
+   */
+  rotate(account: SimAccount, options: { keepRefreshToken?: boolean } = {}): void {
+    account.accessToken = newAccessToken();
+    if (options.keepRefreshToken !== true) {
+      this.#retiredRefreshTokens.set(account.refreshToken, account.id);
+      account.refreshToken = newRefreshToken();
+    }
+    account.expiresAt = this.clock.now() + this.tokenLifetimeMs;
+    account.counters.refreshes += 1;
+  }
+
+  setUsage(id: string, update: SimUsageUpdate): void {
+    const account = this.account(id);
+    if (update.fiveHourResetAtMs !== undefined) account.fiveHourResetAtMs = update.fiveHourResetAtMs;
+    if (update.weeklyResetAtMs !== undefined) account.weeklyResetAtMs = update.weeklyResetAtMs;
+    if (update.fiveHourUtilization !== undefined) account.fiveHourUtilization = clampPercent(update.fiveHourUtilization);
+    if (update.weeklyUtilization !== undefined) account.weeklyUtilization = clampPercent(update.weeklyUtilization);
+  }
+
+  expireToken(id: string): void {
+    this.account(id).expiresAt = this.clock.now() - 1;
+  }
+
+  /** Access and refresh token both stop working, as after a logout elsewhere. */
+  revokeToken(id: string): void {
+    this.account(id).isRevoked = true;
+  }
+
+  snapshot(): SimStateSnapshot {
+    const nowMs = this.clock.now();
+    return {
+      nowMs,
+      accounts: this.accounts.map((account) => {
+        rollWindows(account, nowMs);
+        return { ...account, counters: { ...account.counters } };
+      }),
+      pendingFaults: this.faults.pending(),
+      receivedCount: this.received.length,
+    };
+  }
+}
