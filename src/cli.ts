@@ -1,0 +1,92 @@
+/**
+ * `quotamesh <command>` (SPEC §1). Errors are one readable line on stderr (the stack only with
+ * --debug); exit 0 ok, 1 runtime failure, 2 bad usage or bad config.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, errorMessage } from './lib/index.ts';
+import { runCheck } from './commands/check.ts';
+import { runDemo } from './commands/demo.ts';
+import { runServe } from './commands/serve.ts';
+import { runStatus } from './commands/status.ts';
+import { newToken } from './commands/token.ts';
+import { runSimCommand } from './sim/index.ts';
+
+const USAGE = `usage: quotamesh <command> [options]
+  serve  [--config FILE]                  run a node
+  demo   [--port N]                       simulator + nodes on loopback, for trying it out
+  status [--url URL] [--token T] [--watch] [--json]
+  check  [--config FILE]                  validate a config and its credential files
+  token                                   print a new random token
+  sim    [--port N] [--accounts N]        run the simulated upstream alone`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const parsed = parseArgs({
+    args: rest,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      accounts: { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      watch: { type: 'boolean' },
+      json: { type: 'boolean' },
+      debug: { type: 'boolean' },
+    },
+  });
+  const values = parsed.values;
+  switch (command) {
+    case 'serve':
+      return runServe({ configPath: values.config });
+    case 'demo':
+      return runDemo({ port: integer(values.port, 'port') });
+    case 'status':
+      return runStatus({ url: values.url, token: values.token, watch: values.watch ?? false, json: values.json ?? false });
+    case 'check':
+      return runCheck({ configPath: values.config });
+    case 'token':
+      process.stdout.write(`${newToken()}\n`);
+      return 0;
+    case 'sim':
+      await runSimCommand({ port: integer(values.port, 'port'), accounts: integer(values.accounts, 'accounts') });
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function integer(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
+  return number;
+}
+
+const debug = process.argv.includes('--debug');
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.problems.map((problem) => `config: ${problem}`).join('\n')}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`quotamesh: ${errorMessage(error)}\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`quotamesh: ${debug && error instanceof Error ? error.stack : errorMessage(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

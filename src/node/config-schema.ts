@@ -1,0 +1,106 @@
+/**
+ * SPEC §2 as a zod schema. Strict everywhere: an unknown key is a typo the user wants to hear
+ * about, not something to ignore. Cross-references (tags, peers, routes) are checked in
+ * config-references.ts, after the shape is known to be right.
+ */
+import { z } from 'zod';
+
+export const STRATEGIES = ['least-used', 'round-robin', 'random', 'fallback'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+const tag = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a tag is 1–64 of A-Z a-z 0-9 _ . -');
+const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a name is 1–64 of A-Z a-z 0-9 _ . -');
+const reserve = z.number().int().min(0).max(99);
+const limit = z.number().int().min(0).max(100);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+
+const defaultCredential = z.strictObject({
+  tag,
+  type: z.literal('default'),
+  path: z.string().min(1),
+  reserve_5h: reserve.optional(),
+  reserve_weekly: reserve.optional(),
+  limit_5h: limit.optional(),
+  limit_weekly: limit.optional(),
+});
+
+const externalCredential = z.strictObject({
+  tag,
+  type: z.literal('external'),
+  peer: name,
+});
+
+const balancerCredential = z.strictObject({
+  tag,
+  type: z.literal('balancer'),
+  strategy: z.enum(STRATEGIES).default('least-used'),
+  credentials: z.array(tag).min(1),
+  rebalance_threshold: z.number().min(0).max(100).default(0),
+});
+
+const credential = z.discriminatedUnion('type', [
+  defaultCredential,
+  externalCredential,
+  balancerCredential,
+]);
+
+const claudeSection = z.strictObject({
+  route: tag.optional(),
+  credentials: z.array(credential).min(1),
+  api_url: httpUrl.default('https://api.anthropic.com'),
+  oauth_url: httpUrl.default('https://platform.claude.com/v1/oauth/token'),
+});
+
+const codexSection = z.strictObject({
+  route: tag.optional(),
+  credentials: z.array(credential).min(1),
+  api_url: httpUrl.default('https://chatgpt.com/backend-api/codex'),
+  usage_url: httpUrl.default('https://chatgpt.com/backend-api/wham/usage'),
+  oauth_url: httpUrl.default('https://auth.openai.com/oauth/token'),
+});
+
+const secret = z.string().min(16, 'a token is at least 16 characters');
+
+const user = z.strictObject({
+  name,
+  token: secret,
+  allow_external_usage: z.boolean().default(false),
+  claude: tag.optional(),
+  codex: tag.optional(),
+});
+
+const peer = z.strictObject({
+  name,
+  url: httpUrl.optional(),
+  token: secret,
+  reverse: z.boolean().default(false),
+  share: z.strictObject({ claude: tag.optional(), codex: tag.optional() }).default({}),
+  allow_external_usage: z.boolean().default(false),
+});
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8787')
+  .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'port above 65535');
+
+export const configSchema = z.strictObject({
+  name: name.default('quotamesh'),
+  listen: listen.default('127.0.0.1:8787'),
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  state_dir: z.string().min(1).default('~/.local/state/quotamesh'),
+  log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  admin_token: secret.optional(),
+  users: z.array(user).default([]),
+  peers: z.array(peer).default([]),
+  claude: claudeSection.optional(),
+  codex: codexSection.optional(),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type CredentialConfig = z.output<typeof credential>;
+export type DefaultCredentialConfig = z.output<typeof defaultCredential>;
+export type ExternalCredentialConfig = z.output<typeof externalCredential>;
+export type BalancerCredentialConfig = z.output<typeof balancerCredential>;
+export type ProviderConfig = z.output<typeof claudeSection> | z.output<typeof codexSection>;
+export type UserConfig = z.output<typeof user>;
+export type PeerConfig = z.output<typeof peer>;

@@ -1,0 +1,50 @@
+/**
+ * The one place errors become HTTP bodies, in the provider's own shape (SPEC §3) so Claude Code
+ * and Codex show the message instead of a parse failure.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { QuotaMeshError, type ErrorKind } from '../lib/index.ts';
+import type { Provider } from '../status/index.ts';
+
+const CODEX_TYPES: Partial<Record<ErrorKind, string>> = {
+  rate_limit_error: 'usage_limit_reached',
+  authentication_error: 'invalid_request_error',
+  not_found_error: 'invalid_request_error',
+  request_too_large: 'invalid_request_error',
+  overloaded_error: 'server_error',
+  api_error: 'server_error',
+};
+
+export function errorBody(provider: Provider, error: QuotaMeshError): Record<string, unknown> {
+  if (provider === 'codex') {
+    return { error: { type: CODEX_TYPES[error.kind] ?? error.kind, message: error.message, code: error.code } };
+  }
+  return { type: 'error', error: { type: error.kind, message: error.message }, request_id: requestId() };
+}
+
+export function sendError(response: ServerResponse, provider: Provider, error: QuotaMeshError, extraHeaders: Record<string, string> = {}): void {
+  if (response.headersSent) {
+    response.destroy(error);
+    return;
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+  response.writeHead(error.status, headers);
+  response.end(JSON.stringify(errorBody(provider, error)));
+}
+
+/** Ids in Anthropic's `req_…` style so logs and client errors can be matched. */
+export function requestId(): string {
+  return `req_qm_${randomBytes(12).toString('base64url')}`;
+}
+
+export const errors = {
+  unauthenticated: () => new QuotaMeshError('unauthenticated', 401, 'authentication_error', 'invalid x-api-key or bearer token'),
+  forbidden: (message: string) => new QuotaMeshError('forbidden', 403, 'permission_error', message),
+  notFound: (path: string) => new QuotaMeshError('not_found', 404, 'not_found_error', `no route for ${path}`),
+  tooLarge: () => new QuotaMeshError('body_too_large', 413, 'request_too_large', 'request body is larger than 32 MiB'),
+  malformedJson: (detail: string) => new QuotaMeshError('malformed_json', 400, 'invalid_request_error', `request body is not valid JSON: ${detail}`),
+  badGateway: (detail: string) => new QuotaMeshError('upstream_unreachable', 502, 'api_error', `upstream request failed: ${detail}`),
+  shuttingDown: () => new QuotaMeshError('shutting_down', 503, 'overloaded_error', 'node is shutting down', { retryAfterSeconds: 5 }),
+};

@@ -1,0 +1,4 @@
+export { startNode, capOf, type NodeOptions, type RunningNode } from './node.ts';
+export { loadConfigFile, parseConfigText, parseConfigValue, type ConfigEnvironment } from './config-load.ts';
+export { configSchema, STRATEGIES, type Config } from './config-schema.ts';
+export { createLogger, type Logger } from './logger.ts';

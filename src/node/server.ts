@@ -1,0 +1,115 @@
+/**
+ * The HTTP surface of a node (SPEC §3): one fastify instance, bodies kept as raw bytes (they are
+ * forwarded as sent), every error in the provider's shape.
+ */
+import type { Socket } from 'node:net';
+import { Fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from './fastify.ts';
+import type { Logger } from 'pino';
+import { QuotaMeshError, type Clock } from '../lib/index.ts';
+import type { ProviderPool } from '../pool/index.ts';
+import { registerStatusRoutes, type Provider } from '../status/index.ts';
+import { claudeAdapter, messagesRequestInfo } from '../upstream/index.ts';
+import { accessFor } from './access.ts';
+import type { Caller, TokenTable } from './auth.ts';
+import type { Config } from './config-schema.ts';
+import { errors, sendError } from './error-reply.ts';
+import { proxyRequest } from './proxy.ts';
+import { statusView } from './status-view.ts';
+
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+export interface ServerDeps {
+  config: Config;
+  tokens: TokenTable;
+  pools: Partial<Record<Provider, ProviderPool>>;
+  clock: Clock;
+  logger: Logger;
+  shutdown: AbortSignal;
+  /** Requests that arrive over a peer's tunnel belong to that peer (SPEC §4.1). */
+  peerOfSocket?: (socket: Socket) => string | undefined;
+  https?: { cert: Buffer; key: Buffer };
+}
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: MAX_BODY_BYTES,
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: false,
+    ...(deps.https ? { https: deps.https } : {}),
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) => done(null, body));
+
+  const callerOf = (request: FastifyRequest): Caller | undefined => {
+    const peer = deps.peerOfSocket?.(request.raw.socket);
+    return peer !== undefined ? deps.tokens.peerCaller(peer) : deps.tokens.authenticate(request.headers);
+  };
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    const provider = providerOfPath(request.url);
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return replyError(reply, provider, errors.tooLarge());
+    if (error instanceof QuotaMeshError) return replyError(reply, provider, error);
+    deps.logger.error({ err: error, url: request.url }, 'request failed');
+    return replyError(reply, provider, new QuotaMeshError('internal', 500, 'api_error', 'internal error in quotamesh'));
+  });
+  app.setNotFoundHandler((request, reply) => replyError(reply, providerOfPath(request.url), errors.notFound(request.url.split('?')[0] ?? '/')));
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  registerStatusRoutes(app, {
+    clock: deps.clock,
+    shutdown: deps.shutdown,
+    onChange: (listener) => {
+      const unsubscribes = Object.values(deps.pools).map((pool) => pool.onChange(listener));
+      return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
+    },
+    view: (request, reply, provider) => {
+      const caller = callerOf(request);
+      if (caller === undefined) {
+        replyError(reply, provider ?? 'claude', errors.unauthenticated());
+        return undefined;
+      }
+      return statusView(deps.config, deps.pools, caller, provider);
+    },
+  });
+
+  const claudePool = deps.pools.claude;
+  app.all('/v1/*', async (request, reply) => {
+    const caller = callerOf(request);
+    if (caller === undefined) return replyError(reply, 'claude', errors.unauthenticated());
+    const access = accessFor(deps.config, caller, 'claude');
+    if (claudePool === undefined || access === undefined) {
+      return replyError(reply, 'claude', errors.forbidden('Claude is not shared with you on this node'));
+    }
+    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    let parsed: unknown;
+    const path = request.url.split('?')[0] ?? '';
+    if (request.method === 'POST' && (path === '/v1/messages' || path === '/v1/messages/count_tokens')) {
+      try {
+        parsed = JSON.parse(body?.toString('utf8') ?? '');
+      } catch (error) {
+        return replyError(reply, 'claude', errors.malformedJson((error as Error).message));
+      }
+    }
+    const info = messagesRequestInfo(parsed, request.headers);
+    reply.hijack();
+    await proxyRequest(
+      { pool: claudePool, adapter: claudeAdapter, clock: deps.clock, logger: deps.logger },
+      access,
+      { method: request.method, pathAndQuery: request.url, headers: request.headers, body, sessionId: info.sessionId },
+      reply.raw,
+    );
+  });
+  return app;
+}
+
+function replyError(reply: FastifyReply, provider: Provider, error: QuotaMeshError): FastifyReply {
+  reply.hijack();
+  sendError(reply.raw, provider, error);
+  return reply;
+}
+
+function providerOfPath(url: string): Provider {
+  return url.startsWith('/v1/responses') || url.startsWith('/ocm/') ? 'codex' : 'claude';
+}

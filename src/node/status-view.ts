@@ -1,0 +1,60 @@
+/**
+ * What `/v1/status` shows a caller (SPEC §5, §4.3): each provider aggregated over the caller's
+ * own route (a peer: its share, without our external credentials unless allowed), with
+ * per-credential rows for the admin only.
+ */
+import { toUnixSeconds } from '../lib/index.ts';
+import type { ProviderPool } from '../pool/index.ts';
+import {
+  aggregateProvider,
+  credentialRows,
+  publicProviderStatus,
+  type NodeStatus,
+  type Provider,
+  type ProviderStatus,
+  type StatusPayload,
+} from '../status/index.ts';
+import { accessFor } from './access.ts';
+import type { Caller } from './auth.ts';
+import type { Config } from './config-schema.ts';
+
+export function statusView(
+  config: Config,
+  pools: Partial<Record<Provider, ProviderPool>>,
+  caller: Caller,
+  only: Provider | undefined,
+): (nowMs: number) => StatusPayload {
+  const providerStatus = (provider: Provider, nowMs: number): ProviderStatus | undefined => {
+    const pool = pools[provider];
+    const access = accessFor(config, caller, provider);
+    if (pool === undefined || access === undefined) return undefined;
+    const nowSeconds = toUnixSeconds(nowMs);
+    const aggregate = aggregateProvider(pool.snapshots(access.routeTag, access.allowExternal, nowMs), nowSeconds);
+    if (caller.kind !== 'admin' || only !== undefined) return only !== undefined ? publicProviderStatus(aggregate) : aggregate;
+    return { ...aggregate, credentials: credentialRows(pool.allSnapshots(nowMs), nowSeconds) };
+  };
+  if (only !== undefined) {
+    return (nowMs) => providerStatus(only, nowMs) ?? unavailableProvider();
+  }
+  return (nowMs) => {
+    const status: NodeStatus = { node: config.name, time: toUnixSeconds(nowMs), providers: {} };
+    for (const provider of ['claude', 'codex'] as const) {
+      const value = providerStatus(provider, nowMs);
+      if (value !== undefined) status.providers[provider] = value;
+    }
+    return status;
+  };
+}
+
+/** A provider this caller may not use reads as empty, never as somebody else's capacity. */
+function unavailableProvider(): ProviderStatus {
+  return {
+    five_hour_utilization: 100,
+    five_hour_reset: 0,
+    weekly_utilization: 100,
+    weekly_reset: 0,
+    plan_weight: 0,
+    state: 'unavailable',
+    retry_at: 0,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The narrow surface the pool and the proxy need from any credential, default or external.
+ * Kept small on purpose (the reference's 33-method interface is what STYLE.md warns about).
+ */
+import type { Agent } from 'node:http';
+import type { CredentialSnapshot, Provider } from '../status/index.ts';
+
+/** Where and how to send one request on this credential. */
+export interface UpstreamTarget {
+  /** Base URL the client's path is appended to (e.g. https://api.anthropic.com). */
+  baseUrl: string;
+  /** Headers to set on the outgoing request (auth, beta). */
+  headers: Record<string, string>;
+  /** Transport for this target: a keep-alive agent, or a tunnel's agent for external credentials. */
+  agent?: Agent;
+}
+
+/** What the upstream answered, as far as a credential's state is concerned. */
+export interface UpstreamOutcome {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface Credential {
+  readonly tag: string;
+  readonly type: 'default' | 'external';
+  readonly provider: Provider;
+  isUsable(nowMs: number): boolean;
+  snapshot(nowMs: number): CredentialSnapshot;
+  /** Resolves the target for one request; refreshes tokens first when needed. */
+  target(signal?: AbortSignal): Promise<UpstreamTarget>;
+  /** Learns from a response (rate-limit headers, 429s, auth failures). */
+  observe(outcome: UpstreamOutcome, nowMs: number): void;
+  /** Called on every change a status watcher could see; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+/** A credential that cannot serve right now, with the reason the client should hear. */
+export class CredentialUnavailableError extends Error {
+  readonly tag: string;
+
+  constructor(tag: string, reason: string) {
+    super(`credential ${tag} is unavailable: ${reason}`);
+    this.name = 'CredentialUnavailableError';
+    this.tag = tag;
+  }
+}

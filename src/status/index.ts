@@ -1,0 +1,12 @@
+export type {
+  Provider,
+  CredentialState,
+  WindowUsage,
+  CredentialSnapshot,
+  ProviderStatus,
+  CredentialStatusRow,
+  NodeStatus,
+} from './usage.ts';
+export { aggregateProvider, credentialRows, effectiveWindow } from './aggregate.ts';
+export { publicProviderStatus, statusKey, statusEquals } from './status-payload.ts';
+export { registerStatusRoutes, type StatusRouteOptions, type StatusPayload } from './status-routes.ts';

@@ -1,0 +1,101 @@
+/**
+ * `GET /v1/status`, `/ccm/v1/status`, `/ocm/v1/status` (SPEC §5), one-shot or as an NDJSON
+ * stream with `?watch=true`: a frame at once, then one whenever the payload changes (bursts
+ * coalesced), and an unchanged frame every heartbeat so idle proxies keep the stream open.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../lib/index.ts';
+import { statusKey } from './status-payload.ts';
+import type { NodeStatus, Provider, ProviderStatus } from './usage.ts';
+
+export type StatusPayload = NodeStatus | ProviderStatus;
+
+export interface StatusRouteOptions {
+  /**
+   * Resolves the caller's view, or answers the request itself (401 etc.) and returns undefined.
+   * `provider` is set for `?provider=` and the ccm/ocm paths.
+   */
+  view(request: FastifyRequest, reply: FastifyReply, provider: Provider | undefined): ((nowMs: number) => StatusPayload) | undefined;
+  onChange(listener: () => void): () => void;
+  clock: Clock;
+  heartbeatMs?: number;
+  coalesceMs?: number;
+  /** Open watch streams end when this aborts (node shutdown). */
+  shutdown: AbortSignal;
+}
+
+const PROVIDERS: readonly Provider[] = ['claude', 'codex'];
+
+export function registerStatusRoutes(app: FastifyInstance, options: StatusRouteOptions): void {
+  const handle = (fixed: Provider | undefined) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const query = request.query as Record<string, string | undefined>;
+    const requested = fixed ?? query.provider;
+    if (requested !== undefined && !PROVIDERS.includes(requested as Provider)) {
+      return reply.code(400).send({ type: 'error', error: { type: 'invalid_request_error', message: 'provider must be claude or codex' } });
+    }
+    const compute = options.view(request, reply, requested as Provider | undefined);
+    if (compute === undefined) return reply;
+    if (query.watch === 'true' || query.watch === '1') return watch(reply, compute, options);
+    return reply.header('cache-control', 'no-store').send(compute(options.clock.now()));
+  };
+  app.get('/v1/status', handle(undefined));
+  app.get('/ccm/v1/status', handle('claude'));
+  app.get('/ocm/v1/status', handle('codex'));
+}
+
+function watch(reply: FastifyReply, compute: (nowMs: number) => StatusPayload, options: StatusRouteOptions): FastifyReply {
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
+  const coalesceMs = options.coalesceMs ?? 25;
+  const response = reply.raw;
+  reply.hijack();
+  response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+  let lastKey = '';
+  let pending: NodeJS.Timeout | undefined;
+  let blocked = false;
+  let dirty = false;
+
+  const write = (force: boolean): void => {
+    if (blocked) {
+      dirty = true;
+      return;
+    }
+    const payload = compute(options.clock.now());
+    const key = statusKey(payload);
+    if (!force && key === lastKey) return;
+    lastKey = key;
+    blocked = !response.write(`${JSON.stringify(payload)}\n`);
+  };
+  const schedule = (): void => {
+    if (pending !== undefined) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      write(false);
+    }, coalesceMs);
+  };
+  const onDrain = (): void => {
+    blocked = false;
+    if (dirty) {
+      dirty = false;
+      write(false);
+    }
+  };
+  const unsubscribe = options.onChange(schedule);
+  const heartbeat = setInterval(() => write(true), heartbeatMs);
+  const finish = (): void => {
+    clearTimeout(pending);
+    clearInterval(heartbeat);
+    unsubscribe();
+    response.off('drain', onDrain);
+    options.shutdown.removeEventListener('abort', end);
+  };
+  const end = (): void => {
+    finish();
+    response.end();
+  };
+  response.on('drain', onDrain);
+  // The response closes when the client goes away (or we end it); either way stop writing.
+  response.once('close', finish);
+  options.shutdown.addEventListener('abort', end, { once: true });
+  write(true);
+  return reply;
+}

@@ -1,0 +1,55 @@
+/**
+ * Headers that describe one hop or the client's own path must not cross ours, in either
+ * direction (REFERENCE §8: cf-*, x-forwarded-*, x-real-ip, true-client-ip, cdn-loop).
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'trailers',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'x-real-ip',
+  'true-client-ip',
+  'cdn-loop',
+  'forwarded',
+  'via',
+]);
+
+/** Client credentials: never forwarded upstream or to another node (SPEC §3). */
+const CLIENT_AUTH = new Set(['authorization', 'x-api-key', 'api-key']);
+
+export function isHopHeader(name: string): boolean {
+  return HOP_BY_HOP.has(name) || name.startsWith('x-forwarded-') || name.startsWith('cf-');
+}
+
+/** Request headers as they may leave towards an upstream: hop, proxy and auth headers removed. */
+export function outboundRequestHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const result: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || isHopHeader(name) || CLIENT_AUTH.has(name)) continue;
+    result[name] = value;
+  }
+  return result;
+}
+
+/** Response headers as they may go back to the client. */
+export function inboundResponseHeaders(
+  headers: IncomingHttpHeaders,
+  drop: (name: string) => boolean = () => false,
+): OutgoingHttpHeaders {
+  const result: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || isHopHeader(name) || drop(name)) continue;
+    result[name] = value;
+  }
+  return result;
+}

@@ -1,0 +1,19 @@
+export { OAUTH_BETA, withOauthBeta, sessionIdFromUserId, messagesRequestInfo, type MessagesRequestInfo } from './anthropic.ts';
+export {
+  parseClaudeCredentialFile,
+  serializeClaudeCredentialFile,
+  claudePlanWeight,
+  needsProfile,
+  type ClaudeOauth,
+  type ClaudeCredentialDocument,
+} from './claude-credential-file.ts';
+export { isHopHeader, outboundRequestHeaders, inboundResponseHeaders } from './headers.ts';
+export {
+  parseUnifiedHeaders,
+  renderUnifiedHeaders,
+  isUnifiedHeader,
+  PLAN_WEIGHT_HEADER,
+  type UnifiedRateLimit,
+} from './anthropic-ratelimit.ts';
+export { forward, type ForwardRequest } from './forward.ts';
+export { claudeAdapter, type ProviderAdapter } from './provider-adapter.ts';
