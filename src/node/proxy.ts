@@ -5,12 +5,14 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { errorMessage, QuotaMeshError, toUnixSeconds, type Clock } from '../lib/index.ts';
+import { errorMessage, toUnixSeconds, type Clock } from '../lib/index.ts';
 import { CredentialUnavailableError, type Credential, type ProviderPool } from '../pool/index.ts';
-import { aggregateProvider, type CredentialSnapshot } from '../status/index.ts';
+import { aggregateProvider } from '../status/index.ts';
 import { forward, inboundResponseHeaders, type ProviderAdapter } from '../upstream/index.ts';
 import type { Access } from './access.ts';
-import { errors, sendError } from './error-reply.ts';
+import { sendError } from './error-reply.ts';
+import { exhaustedError } from './exhausted.ts';
+import { readSmallBody } from './small-body.ts';
 
 export interface ProxyRequest {
   method: string;
@@ -27,12 +29,28 @@ export interface ProxyDeps {
   logger: Logger;
 }
 
+/** What the proxy learned about the request's fate; the ledger and logs read it. */
+export interface ProxyOutcome {
+  credential: string | undefined;
+  status: number;
+  attempts: number;
+  /** The relayed upstream response, still to be consumed by the client (undefined on errors). */
+  upstream: IncomingMessage | undefined;
+}
+
 /** Statuses that say "this credential, not this request": try the next one (SPEC §3). */
 function isFailoverStatus(status: number): boolean {
   return status === 401 || status === 403 || status === 429 || status === 529 || status >= 500;
 }
 
-export async function proxyRequest(deps: ProxyDeps, access: Access, request: ProxyRequest, response: ServerResponse): Promise<void> {
+interface Held {
+  credential: Credential;
+  upstream: IncomingMessage;
+  /** Set when the body was already read (auth errors are inspected before deciding). */
+  body?: Buffer;
+}
+
+export async function proxyRequest(deps: ProxyDeps, access: Access, request: ProxyRequest, response: ServerResponse): Promise<ProxyOutcome> {
   const { pool, adapter, clock } = deps;
   const abort = new AbortController();
   const onClose = (): void => {
@@ -40,13 +58,19 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
   };
   response.once('close', onClose);
   const tried = new Set<Credential>();
-  let held: { credential: Credential; upstream: IncomingMessage } | undefined;
+  const recovered = new Set<Credential>();
+  let held: Held | undefined;
   let lastTransportError: unknown;
+  let attempts = 0;
   try {
+    let retrySame: Credential | undefined;
     for (;;) {
-      const credential = pool.select(access.routeTag, { sessionId: request.sessionId, allowExternal: access.allowExternal, exclude: tried }, clock.now());
+      const credential =
+        retrySame ?? pool.select(access.routeTag, { sessionId: request.sessionId, allowExternal: access.allowExternal, exclude: tried }, clock.now());
+      retrySame = undefined;
       if (credential === undefined) break;
       tried.add(credential);
+      attempts += 1;
       let upstream: IncomingMessage;
       try {
         const target = await credential.target(abort.signal);
@@ -60,39 +84,65 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
           signal: abort.signal,
         });
       } catch (error) {
-        if (abort.signal.aborted) return;
+        if (abort.signal.aborted) break;
         if (!(error instanceof CredentialUnavailableError)) {
           lastTransportError = error;
+          credential.observe({ status: 0, headers: {} }, clock.now());
           deps.logger.warn({ credential: credential.tag, err: errorMessage(error) }, 'upstream transport error, trying next credential');
         }
         continue;
       }
-      credential.observe({ status: upstream.statusCode ?? 502, headers: upstream.headers }, clock.now());
-      held?.upstream.resume();
+      const status = upstream.statusCode ?? 502;
+      credential.observe({ status, headers: upstream.headers }, clock.now());
+      discard(held);
       held = { credential, upstream };
-      if (!isFailoverStatus(upstream.statusCode ?? 502)) break;
-      deps.logger.info({ credential: credential.tag, status: upstream.statusCode }, 'upstream refused, trying next credential');
+      if (!isFailoverStatus(status)) break;
+      if ((status === 401 || status === 403) && credential.recoverAuth && !recovered.has(credential)) {
+        held.body = await readSmallBody(upstream);
+        recovered.add(credential);
+        if (await credential.recoverAuth(status, held.body.toString('utf8'), abort.signal).catch(() => false)) {
+          deps.logger.info({ credential: credential.tag, status }, 'auth recovered, retrying once');
+          retrySame = credential;
+          continue;
+        }
+      }
+      deps.logger.info({ credential: credential.tag, status }, 'upstream refused, trying next credential');
     }
-    if (abort.signal.aborted) return;
+    if (abort.signal.aborted) {
+      discard(held);
+      return { credential: held?.credential.tag, status: 499, attempts, upstream: undefined };
+    }
     if (held === undefined || held.upstream.statusCode === 429) {
-      held?.upstream.resume();
-      const snapshots = pool.snapshots(access.routeTag, access.allowExternal, clock.now());
-      return sendError(response, adapter.provider, exhaustedError(snapshots, clock.now(), lastTransportError));
+      discard(held);
+      const error = exhaustedError(pool.snapshots(access.routeTag, access.allowExternal, clock.now()), clock.now(), lastTransportError);
+      sendError(response, adapter.provider, error);
+      return { credential: held?.credential.tag, status: error.status, attempts, upstream: undefined };
     }
-    relay(deps, access, held.upstream, response);
+    relay(deps, access, held, response);
+    return { credential: held.credential.tag, status: held.upstream.statusCode ?? 502, attempts, upstream: held.upstream };
   } finally {
     response.off('close', onClose);
-    if (abort.signal.aborted) held?.upstream.destroy();
   }
 }
 
-function relay(deps: ProxyDeps, access: Access, upstream: IncomingMessage, response: ServerResponse): void {
+function discard(held: Held | undefined): void {
+  if (held !== undefined && !held.upstream.complete) held.upstream.resume();
+}
+
+function relay(deps: ProxyDeps, access: Access, held: Held, response: ServerResponse): void {
+  const { upstream } = held;
   const status = upstream.statusCode ?? 502;
   const headers = inboundResponseHeaders(upstream.headers, deps.adapter.isAccountHeader);
   if (status >= 200 && status < 300) {
     const nowMs = deps.clock.now();
     const aggregate = aggregateProvider(deps.pool.snapshots(access.routeTag, access.allowExternal, nowMs), toUnixSeconds(nowMs));
     Object.assign(headers, deps.adapter.aggregateHeaders(aggregate, toUnixSeconds(nowMs)));
+  }
+  if (held.body !== undefined) {
+    delete headers['content-encoding'];
+    response.writeHead(status, headers);
+    response.end(held.body);
+    return;
   }
   response.writeHead(status, headers);
   response.flushHeaders();
@@ -101,40 +151,4 @@ function relay(deps: ProxyDeps, access: Access, upstream: IncomingMessage, respo
     if (!upstream.complete) upstream.destroy();
   });
   upstream.pipe(response);
-}
-
-/**
- * Nothing left to try. If every credential is only rate-limited the client may retry later
- * (429 + retry-after); otherwise say plainly what is wrong with each (SPEC §3).
- */
-function exhaustedError(snapshots: CredentialSnapshot[], nowMs: number, transportError: unknown): QuotaMeshError {
-  if (snapshots.length === 0) return errors.forbidden('no credential is available to you on this route');
-  const nowSeconds = toUnixSeconds(nowMs);
-  const limited = snapshots.filter((snapshot) => snapshot.state === 'rate_limited');
-  if (limited.length === snapshots.length) {
-    const retryAt = Math.min(...limited.map((snapshot) => snapshot.retryAt || nowSeconds + 60));
-    return new QuotaMeshError('all_rate_limited', 429, 'rate_limit_error', `all credentials are rate-limited; earliest retry in ${formatDuration(retryAt - nowSeconds)}`, {
-      retryAfterSeconds: Math.max(1, retryAt - nowSeconds),
-    });
-  }
-  if (transportError !== undefined && snapshots.every((snapshot) => snapshot.state !== 'unavailable')) {
-    return errors.badGateway(errorMessage(transportError));
-  }
-  const reasons = snapshots.map((snapshot) => `${snapshot.tag}: ${describe(snapshot, nowSeconds)}`).join('; ');
-  return new QuotaMeshError('no_usable_credential', 503, 'api_error', `no usable credential (${reasons})`, { retryAfterSeconds: 30 });
-}
-
-function describe(snapshot: CredentialSnapshot, nowSeconds: number): string {
-  if (snapshot.state === 'unavailable') return 'unavailable';
-  if (snapshot.state === 'rate_limited') return `rate-limited for ${formatDuration(snapshot.retryAt - nowSeconds)}`;
-  if (snapshot.weekly.utilization >= snapshot.capWeekly) return `weekly usage at its cap of ${snapshot.capWeekly}%`;
-  if (snapshot.fiveHour.utilization >= snapshot.cap5h) return `5-hour usage at its cap of ${snapshot.cap5h}%`;
-  return 'failed';
-}
-
-function formatDuration(seconds: number): string {
-  const value = Math.max(0, Math.round(seconds));
-  if (value < 120) return `${value}s`;
-  if (value < 7200) return `${Math.round(value / 60)}m`;
-  return `${Math.floor(value / 3600)}h${Math.round((value % 3600) / 60)}m`;
 }

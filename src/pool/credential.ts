@@ -31,6 +31,11 @@ export interface Credential {
   target(signal?: AbortSignal): Promise<UpstreamTarget>;
   /** Learns from a response (rate-limit headers, 429s, auth failures). */
   observe(outcome: UpstreamOutcome, nowMs: number): void;
+  /**
+   * After a 401/403: re-read the file, else refresh. True when a different token is now in
+   * place and the request is worth one more try on this credential (SPEC §3, REFERENCE §5.1.14).
+   */
+  recoverAuth?(status: number, body: string, signal?: AbortSignal): Promise<boolean>;
   /** Called on every change a status watcher could see; returns an unsubscribe function. */
   onChange(listener: () => void): () => void;
   close(): Promise<void>;
