@@ -4,7 +4,7 @@ import { buildMessage, parseMessagesRequest, textChunks, type MessagesRequest } 
 import { encodeEvent, messageEvents } from '../../../src/sim/sse.ts';
 
 const account = createAccount({ id: 'alice', plan: 'pro' }, 0, 0, 1000);
-const valid = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] };
+const valid = { model: 'claude-sonnet-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] };
 
 function parsed(body: unknown): MessagesRequest {
   const result = parseMessagesRequest(JSON.stringify(body), { requireMaxTokens: true });
