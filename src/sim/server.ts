@@ -113,6 +113,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: Simulato
   const exchange: SimExchange = { req, res, url, body, signal };
   if (url.pathname.startsWith('/_sim/')) return handleControl(exchange, state);
 
+  state.openStreams += 1;
+  res.once('close', () => {
+    state.openStreams -= 1;
+  });
   state.record({
     method: req.method ?? 'GET',
     path: req.url ?? '/',

@@ -34,6 +34,8 @@ export interface SimStateSnapshot {
   accounts: SimAccount[];
   pendingFaults: PendingFault[];
   receivedCount: number;
+  /** Non-control requests whose response has not closed yet (a stalled stream stays open). */
+  openStreams: number;
 }
 
 /** Enough for any test; bounded because `quotamesh sim` may run for days. */
@@ -47,6 +49,8 @@ export class SimulatorState {
   readonly clock: Clock;
   readonly tokenLifetimeMs: number;
   readonly chunkDelayMs: number;
+  /** See SimStateSnapshot.openStreams; lets tests see that a proxy aborted its upstream call. */
+  openStreams = 0;
   /** Consumed refresh token → account id, so a reuse is still counted against its account. */
   readonly #retiredRefreshTokens = new Map<string, string>();
   /** Aborted by close(): ends scripted delays and stalled streams. */
@@ -133,6 +137,7 @@ export class SimulatorState {
       }),
       pendingFaults: this.faults.pending(),
       receivedCount: this.received.length,
+      openStreams: this.openStreams,
     };
   }
 }

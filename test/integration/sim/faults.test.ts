@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type SimFault, type Simulator } from '../../../src/sim/index.ts';
-import { MODEL, UNIFIED, messageBody, postMessages, readEvents, sdkFor, unifiedHeaderNames } from './fixture.ts';
+import { MODEL, UNIFIED, messageBody, oauthHeaders, postMessages, readEvents, sdkFor, unifiedHeaderNames } from './fixture.ts';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
@@ -136,4 +136,26 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<v
 
 function fail(): never {
   throw new Error('simulator not started');
+}
+
+describe('openStreams', () => {
+  it('counts a stalled stream until its client leaves', async () => {
+    sim = await startSimulator({ chunkDelayMs: 1 });
+    sim.script({ fault: { type: 'stall', afterEvents: 1 } });
+    const abort = new AbortController();
+    const response = await fetch(`${sim.url}/v1/messages`, {
+      method: 'POST',
+      headers: oauthHeaders(sim.accounts[0]?.accessToken ?? ''),
+      body: messageBody({ stream: true }),
+      signal: abort.signal,
+    });
+    await response.body?.getReader().read();
+    expect(sim.state().openStreams).toBe(1);
+    abort.abort();
+    await until(() => sim?.state().openStreams === 0);
+  });
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
