@@ -78,7 +78,8 @@ function fromZodIssue(issue: z.core.$ZodIssue): Problem {
     case 'invalid_union':
       return { path, message: discriminatorMessage(issue) ?? issue.message };
     case 'invalid_type':
-      return { path, message: issue.input === undefined ? 'required' : `expected ${issue.expected}` };
+      // zod does not keep the input on the issue; its message says what it received.
+      return { path, message: issue.message.endsWith('received undefined') ? 'required' : `expected ${issue.expected}` };
     default:
       return { path, message: issue.message };
   }

@@ -1,0 +1,102 @@
+/**
+ * Starts the simulator and a node on 127.0.0.1:0 with one credential file per simulated
+ * account, captures every log line (tests scan them for tokens), and closes it all in one call.
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger, parseConfigValue, startNode, type RunningNode } from '../../src/node/index.ts';
+import { claudeCredentialFile, startSimulator, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
+
+export interface Harness {
+  sim: Simulator;
+  node: RunningNode;
+  dir: string;
+  userToken: string;
+  adminToken: string;
+  logs: string[];
+  credentialPath(accountId: string): string;
+  writeCredential(accountId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  accounts?: SimAccountSpec[];
+  /** Accounts whose credential file is not written before the node starts. */
+  withoutFiles?: string[];
+  /** Extra top-level config keys, and a function to adjust the claude section. */
+  claude?: (credentials: Array<Record<string, unknown>>) => Record<string, unknown>;
+  chunkDelayMs?: number;
+}
+
+export const USER_TOKEN = 'user-token-0123456789-abcdefghij';
+export const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij';
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'qm-test-'));
+  const sim = await startSimulator({ accounts: options.accounts ?? [{ id: 'a', plan: 'max20x' }], chunkDelayMs: options.chunkDelayMs });
+  const credentialPath = (id: string): string => join(dir, id, '.credentials.json');
+  const writeCredential = async (id: string): Promise<void> => {
+    await mkdir(join(dir, id), { recursive: true });
+    await writeFile(credentialPath(id), JSON.stringify(claudeCredentialFile(sim.account(id))), { mode: 0o600 });
+  };
+  for (const account of sim.accounts) {
+    if (!options.withoutFiles?.includes(account.id)) await writeCredential(account.id);
+  }
+  const credentials = sim.accounts.map((account) => ({ tag: account.id, type: 'default', path: credentialPath(account.id) }));
+  const claude = options.claude?.(credentials) ?? {
+    credentials: credentials.length === 1 ? credentials : [...credentials, { tag: 'pool', type: 'balancer', credentials: credentials.map((c) => c.tag) }],
+    ...(credentials.length === 1 ? {} : { route: 'pool' }),
+  };
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const config = parseConfigValue(
+    {
+      name: 'test-node',
+      listen: '127.0.0.1:0',
+      state_dir: join(dir, 'state'),
+      admin_token: ADMIN_TOKEN,
+      users: [{ name: 'alice', token: USER_TOKEN }],
+      claude: { api_url: sim.url, oauth_url: sim.tokenUrl, ...claude },
+    },
+    { env: {}, homeDir: dir, baseDir: dir },
+  );
+  const node = await startNode(config, { logger: createLogger({ level: 'debug', destination }), drainMs: 1000 });
+  return {
+    sim,
+    node,
+    dir,
+    userToken: USER_TOKEN,
+    adminToken: ADMIN_TOKEN,
+    logs,
+    credentialPath,
+    writeCredential,
+    close: async () => {
+      await node.close();
+      await sim.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `condition` until it holds (tests never sleep a fixed time to wait for something). */
+export async function eventually<T>(condition: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

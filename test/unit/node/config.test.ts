@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/lib/index.ts';
+import { parseConfigValue } from '../../../src/node/index.ts';
+
+const environment = { env: { HUB_TOKEN: 'h'.repeat(20) }, homeDir: '/home/me', baseDir: '/etc/qm' };
+const base = {
+  users: [{ name: 'alice', token: 'a'.repeat(20) }],
+  claude: {
+    route: 'pool',
+    credentials: [
+      { tag: 'mine', type: 'default', path: '~/.claude/.credentials.json' },
+      { tag: 'pool', type: 'balancer', credentials: ['mine'] },
+    ],
+  },
+};
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfigValue(raw, environment);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('fills defaults, expands ~ and ${ENV}, and freezes the result', () => {
+    const config = parseConfigValue({ ...base, peers: [{ name: 'hub', url: 'https://hub.example:8787', token: '${HUB_TOKEN}', reverse: true }] }, environment);
+    expect(config.listen).toBe('127.0.0.1:8787');
+    expect(config.state_dir).toBe('/home/me/.local/state/quotamesh');
+    expect(config.claude?.credentials[0]).toMatchObject({ path: '/home/me/.claude/.credentials.json' });
+    expect(config.claude?.credentials[1]).toMatchObject({ strategy: 'least-used', rebalance_threshold: 0 });
+    expect(config.claude?.api_url).toBe('https://api.anthropic.com');
+    expect(config.claude?.oauth_url).toBe('https://platform.claude.com/v1/oauth/token');
+    expect(config.peers[0]?.token).toBe('h'.repeat(20));
+    expect(Object.isFrozen(config.claude?.credentials[0])).toBe(true);
+  });
+
+  it('resolves relative paths against the config file directory', () => {
+    const config = parseConfigValue({ ...base, state_dir: 'state' }, environment);
+    expect(config.state_dir).toBe('/etc/qm/state');
+  });
+
+  it.each([
+    [{ ...base, claude: { ...base.claude, credentials: [base.claude.credentials[0], { ...base.claude.credentials[1], strategy: 'fastest' }] } }, 'claude.credentials[1].strategy: expected one of least-used|round-robin|random|fallback'],
+    [{ ...base, extra: 1 }, 'extra: unknown key'],
+    [{ ...base, users: [{ name: 'bob', token: 'short' }] }, 'users[0].token: a token is at least 16 characters'],
+    [{ ...base, users: [{ name: 'bob', token: '${NOPE}' }] }, 'users[0].token: environment variable NOPE is not set'],
+    [{ ...base, claude: { ...base.claude, credentials: [{ tag: 'mine', type: 'default', path: 'x', reserve_5h: 5, limit_5h: 50 }, base.claude.credentials[1]] } }, 'claude.credentials[0].limit_5h: set reserve_5h or limit_5h, not both'],
+    [{ ...base, claude: { ...base.claude, credentials: [base.claude.credentials[0], { tag: 'pool', type: 'balancer', credentials: ['ghost'] }] } }, 'claude.credentials[1].credentials[0]: no claude credential tagged "ghost"'],
+    [{ ...base, claude: { ...base.claude, route: 'nope' } }, 'claude.route: no credential tagged "nope"'],
+    [{ ...base, claude: { ...base.claude, credentials: [...base.claude.credentials, { tag: 'bob', type: 'external', peer: 'bob' }] } }, 'claude.credentials[2].peer: no peer named "bob" in peers'],
+    [{ ...base, claude: { ...base.claude, credentials: [{ tag: 'mine', type: 'robot' }] } }, 'claude.credentials[0].type: expected one of default|external|balancer'],
+    [{ ...base, listen: 'localhost' }, 'listen: expected host:port, e.g. 127.0.0.1:8787'],
+    [{ ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), reverse: true }] }, 'peers[0].reverse: a connector (reverse: true) needs a url'],
+    [{ ...base, admin_token: 'a'.repeat(20) }, 'users[0].token: same token as admin_token; every user, peer and admin needs its own'],
+  ])('reports %#: %s', (raw, expected) => {
+    expect(problemsOf(raw)).toContain(expected);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({ ...base, listen: 5, log_level: 'loud' });
+    expect(problems).toEqual(expect.arrayContaining(['listen: expected string', 'log_level: expected one of trace|debug|info|warn|error|fatal|silent']));
+  });
+});
