@@ -1,17 +1,23 @@
 /**
  * The credentials of one provider and the routes over them. A route is either one credential or
- * a balancer's list; choosing within it is the strategy's job (strategies.ts).
+ * a balancer's list; choosing within it is the strategy's job (strategies.ts), keeping a session
+ * on its choice is sticky.ts's, and moving sessions off a hot credential is rebalance.ts's.
  */
+import type { Logger } from 'pino';
 import type { CredentialSnapshot, Provider } from '../status/index.ts';
 import { ChangeSignal } from './change-signal.ts';
 import type { Credential } from './credential.ts';
+import { rebalanceTarget } from './rebalance.ts';
+import { StickySessions, type StickyKey, type StickyOptions } from './sticky.ts';
+import { pick, type CandidateView, type Strategy } from './strategies.ts';
 
-export type Strategy = 'least-used' | 'round-robin' | 'random' | 'fallback';
+export type { Strategy } from './strategies.ts';
 
 export interface RouteDefinition {
   tag: string;
   members: string[];
   strategy: Strategy;
+  /** Weekly points (divided by plan weight); 0 = sessions never move while usable. */
   rebalanceThreshold: number;
 }
 
@@ -23,14 +29,27 @@ export interface Selection {
   exclude: ReadonlySet<Credential>;
 }
 
+export interface ProviderPoolOptions {
+  /** Receives one line per session assigned, moved or rebalanced. */
+  logger?: Logger;
+  /** Uniform in [0, 1) for the `random` strategy; default Math.random. */
+  random?: () => number;
+  sticky?: StickyOptions;
+}
+
 export class ProviderPool {
   readonly provider: Provider;
   readonly #credentials: Map<string, Credential>;
   readonly #routes: Map<string, RouteDefinition>;
   readonly #changes = new ChangeSignal();
   readonly #unsubscribes: Array<() => void>;
+  readonly #sessions: StickySessions;
+  /** Round-robin position per route, advanced once per pick (not per sticky hit). */
+  readonly #counters = new Map<string, number>();
+  readonly #random: () => number;
+  readonly #logger: Logger | undefined;
 
-  constructor(provider: Provider, credentials: Credential[], routes: RouteDefinition[]) {
+  constructor(provider: Provider, credentials: Credential[], routes: RouteDefinition[], options: ProviderPoolOptions = {}) {
     this.provider = provider;
     this.#credentials = new Map(credentials.map((credential) => [credential.tag, credential]));
     this.#routes = new Map(routes.map((route) => [route.tag, route]));
@@ -39,6 +58,9 @@ export class ProviderPool {
         this.#routes.set(credential.tag, { tag: credential.tag, members: [credential.tag], strategy: 'fallback', rebalanceThreshold: 0 });
       }
     }
+    this.#sessions = new StickySessions(options.sticky);
+    this.#random = options.random ?? Math.random;
+    this.#logger = options.logger;
     this.#unsubscribes = credentials.map((credential) => credential.onChange(() => this.#changes.emit()));
   }
 
@@ -64,10 +86,64 @@ export class ProviderPool {
     return [...this.#credentials.values()].map((credential) => credential.snapshot(nowMs));
   }
 
+  /**
+   * The credential for one attempt of one request. Synchronous from reading a session's binding
+   * to writing it, so two requests of one new session cannot interleave and bind to two
+   * credentials; the compare-and-set below states that contract rather than relying on it.
+   */
   select(routeTag: string, selection: Selection, nowMs: number): Credential | undefined {
-    return this.members(routeTag, selection.allowExternal).find(
-      (credential) => !selection.exclude.has(credential) && credential.isUsable(nowMs),
+    const route = this.#routes.get(routeTag);
+    if (route === undefined) return undefined;
+    const members = this.members(routeTag, selection.allowExternal);
+    const views = members.map((credential) => candidateView(credential, selection.exclude, nowMs));
+    // fallback re-evaluates list order on every request (REFERENCE §5.4), so it never binds.
+    if (selection.sessionId === undefined || route.strategy === 'fallback') return pickMember(members, this.#pick(route, views, nowMs));
+
+    const key: StickyKey = { route: route.tag, scope: selection.allowExternal ? 'all' : 'non_external', sessionId: selection.sessionId };
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const boundTag = this.#sessions.get(key, nowMs);
+      const boundIndex = boundTag === undefined ? -1 : members.findIndex((credential) => credential.tag === boundTag);
+      if (boundIndex !== -1 && views[boundIndex]?.isUsable === true) return this.#stickyHit(route, key, members, views, boundIndex, nowMs);
+      const picked = pickMember(members, this.#pick(route, views, nowMs));
+      // Nothing usable: keep the binding, the credential may be back for the next request.
+      if (picked === undefined) return undefined;
+      if (this.#sessions.compareAndSet(key, boundTag, picked.tag, nowMs)) {
+        this.#logger?.info(
+          { route: route.tag, session: key.sessionId, credential: picked.tag, ...(boundTag === undefined ? {} : { from: boundTag }) },
+          boundTag === undefined ? 'session assigned' : 'session moved: its credential is unusable or failed this request',
+        );
+        return picked;
+      }
+    }
+    return undefined;
+  }
+
+  #stickyHit(route: RouteDefinition, key: StickyKey, members: Credential[], views: CandidateView[], boundIndex: number, nowMs: number): Credential | undefined {
+    const current = members[boundIndex];
+    if (route.strategy !== 'least-used' || route.rebalanceThreshold <= 0 || current === undefined) return current;
+    const decision = rebalanceTarget(views, boundIndex, route.rebalanceThreshold, nowMs);
+    const target = decision === undefined ? undefined : members[decision.targetIndex];
+    if (decision === undefined || target === undefined) return current;
+    const moved = this.#sessions.moveAll(route.tag, key.scope, current.tag, target.tag);
+    this.#logger?.info(
+      {
+        route: route.tag,
+        scope: key.scope,
+        from: current.tag,
+        credential: target.tag,
+        sessions: moved,
+        deltaPoints: round2(decision.deltaPoints),
+        thresholdPoints: round2(decision.effectivePoints),
+      },
+      'rebalancing sessions to a less used credential',
     );
+    return target;
+  }
+
+  #pick(route: RouteDefinition, views: CandidateView[], nowMs: number): number | undefined {
+    const counter = this.#counters.get(route.tag) ?? 0;
+    if (route.strategy === 'round-robin') this.#counters.set(route.tag, counter + 1);
+    return pick(route.strategy, views, { nowMs, random: this.#random, counter });
   }
 
   onChange(listener: () => void): () => void {
@@ -77,6 +153,27 @@ export class ProviderPool {
   async close(): Promise<void> {
     for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
     this.#changes.clear();
+    this.#sessions.clear();
     await Promise.all([...this.#credentials.values()].map((credential) => credential.close()));
   }
+}
+
+function candidateView(credential: Credential, exclude: ReadonlySet<Credential>, nowMs: number): CandidateView {
+  const snapshot = credential.snapshot(nowMs);
+  return {
+    tag: credential.tag,
+    type: credential.type,
+    planWeight: snapshot.planWeight,
+    isUsable: !exclude.has(credential) && credential.isUsable(nowMs),
+    weekly: snapshot.weekly,
+    capWeekly: snapshot.capWeekly,
+  };
+}
+
+function pickMember(members: Credential[], index: number | undefined): Credential | undefined {
+  return index === undefined ? undefined : members[index];
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
 }
