@@ -4,11 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from './lib/index.ts';
-import { runCheck } from './commands/check.ts';
-import { runDemo } from './commands/demo.ts';
-import { runServe } from './commands/serve.ts';
-import { runStatus } from './commands/status.ts';
-import { newToken } from './commands/token.ts';
+import { newToken, runCheck, runDemo, runServe, runStatus } from './commands/index.ts';
 import { runSimCommand } from './sim/index.ts';
 
 const USAGE = `usage: quotamesh <command> [options]

@@ -64,3 +64,14 @@ describe('config', () => {
     expect(problems).toEqual(expect.arrayContaining(['listen: expected string', 'log_level: expected one of trace|debug|info|warn|error|fatal|silent']));
   });
 });
+
+describe('config.example.json', () => {
+  it('is a valid config once its variables are set', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../../config.example.json', import.meta.url), 'utf8');
+    const env = Object.fromEntries(['QM_ADMIN', 'ALICE_TOKEN', 'HUB_LINK', 'BOB_LINK', 'CAROL_LINK'].map((name, index) => [name, `${name}-${index}-0123456789abcdef`]));
+    const config = parseConfigValue(JSON.parse(text), { env, homeDir: '/home/me', baseDir: '/etc/qm' });
+    expect(config.claude?.credentials).toHaveLength(3);
+    expect(config.peers.map((peer) => peer.name)).toEqual(['hub', 'bob-laptop', 'carol']);
+  });
+});
