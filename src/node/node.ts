@@ -12,6 +12,7 @@ import { TokenTable } from './auth.ts';
 import type { Config, ProviderConfig } from './config-schema.ts';
 import { createLogger } from './logger.ts';
 import { buildServer } from './server.ts';
+import { Ledger } from './ledger.ts';
 
 export interface NodeOptions {
   clock?: Clock;
@@ -25,6 +26,8 @@ export interface RunningNode {
   readonly url: string;
   readonly port: number;
   readonly pools: Partial<Record<Provider, ProviderPool>>;
+  /** Path of the usage ledger (state_dir/usage.jsonl). */
+  readonly ledgerPath: string;
   close(): Promise<void>;
 }
 
@@ -35,7 +38,9 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   const pools: Partial<Record<Provider, ProviderPool>> = {};
   if (config.claude) pools.claude = await buildClaudePool(config.claude, clock, logger);
 
+  const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
   const app = buildServer({
+    ledger,
     config,
     tokens: new TokenTable(config),
     pools,
@@ -61,10 +66,11 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
       await closing;
     }
     await Promise.all(Object.values(pools).map((pool) => pool.close()));
+    ledger.close();
     logger.info('node stopped');
     logger.flush();
   });
-  return { name: config.name, url: `${scheme}://${urlHost}:${address.port}`, port: address.port, pools, close };
+  return { name: config.name, url: `${scheme}://${urlHost}:${address.port}`, port: address.port, pools, ledgerPath: ledger.path, close };
 }
 
 async function buildClaudePool(section: ProviderConfig, clock: Clock, logger: Logger): Promise<ProviderPool> {

@@ -15,6 +15,8 @@ import type { Config } from './config-schema.ts';
 import { errors, sendError } from './error-reply.ts';
 import { proxyRequest } from './proxy.ts';
 import { statusView } from './status-view.ts';
+import type { Ledger } from './ledger.ts';
+import { recordWhenDone } from './request-record.ts';
 
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -28,6 +30,7 @@ export interface ServerDeps {
   /** Requests that arrive over a peer's tunnel belong to that peer (SPEC §4.1). */
   peerOfSocket?: (socket: Socket) => string | undefined;
   https?: { cert: Buffer; key: Buffer };
+  ledger: Ledger;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -93,13 +96,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       }
     }
     const info = messagesRequestInfo(parsed, request.headers);
+    const startedMs = deps.clock.now();
     reply.hijack();
-    await proxyRequest(
+    const outcome = await proxyRequest(
       { pool: claudePool, adapter: claudeAdapter, clock: deps.clock, logger: deps.logger },
       access,
       { method: request.method, pathAndQuery: request.url, headers: request.headers, body, sessionId: info.sessionId },
       reply.raw,
     );
+    recordWhenDone(deps, { caller, provider: 'claude', model: info.model, startedMs }, outcome, reply.raw);
   });
   return app;
 }

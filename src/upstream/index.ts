@@ -17,3 +17,4 @@ export {
 } from './anthropic-ratelimit.ts';
 export { forward, type ForwardRequest } from './forward.ts';
 export { claudeAdapter, type ProviderAdapter } from './provider-adapter.ts';
+export { claudeUsageTap, type TokenUsage, type UsageTap } from './anthropic-usage.ts';

@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { claudeUsageTap } from '../../../src/upstream/index.ts';
+
+const SSE = [
+  'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":25,"cache_creation_input_tokens":3,"cache_read_input_tokens":7,"output_tokens":1}}}\n\n',
+  'event: ping\ndata: {"type":"ping"}\n\n',
+  'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"usage \\"quoted\\""}}\n\n',
+  'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":42}}\n\n',
+  'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+].join('');
+
+const EXPECTED = { input_tokens: 25, output_tokens: 42, cache_creation_input_tokens: 3, cache_read_input_tokens: 7 };
+
+function splitAt(text: string, cuts: number[]): Buffer[] {
+  const bytes = Buffer.from(text);
+  const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (const point of points) {
+    parts.push(bytes.subarray(start, point));
+    start = point;
+  }
+  parts.push(bytes.subarray(start));
+  return parts;
+}
+
+describe('claudeUsageTap', () => {
+  it('reads SSE usage however the stream is chunked', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 20 }), (cuts) => {
+        const tap = claudeUsageTap('text/event-stream; charset=utf-8');
+        for (const part of splitAt(SSE, cuts)) tap.push(part);
+        expect(tap.finish()).toEqual(EXPECTED);
+      }),
+    );
+  });
+
+  it('reads a JSON body', () => {
+    const tap = claudeUsageTap('application/json');
+    tap.push(Buffer.from('{"id":"msg","usage":{"input_tokens":5,'));
+    tap.push(Buffer.from('"output_tokens":9}}'));
+    expect(tap.finish()).toEqual({ input_tokens: 5, output_tokens: 9, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
+  });
+
+  it.each([['{not json'], [''], ['{"usage":"lots"}'], ['{"usage":{"input_tokens":-1,"output_tokens":"x"}}']])('never throws on %j', (body) => {
+    const tap = claudeUsageTap('application/json');
+    tap.push(Buffer.from(body));
+    expect(() => tap.finish()).not.toThrow();
+  });
+});
