@@ -100,22 +100,21 @@ export class ProviderPool {
     if (selection.sessionId === undefined || route.strategy === 'fallback') return pickMember(members, this.#pick(route, views, nowMs));
 
     const key: StickyKey = { route: route.tag, scope: selection.allowExternal ? 'all' : 'non_external', sessionId: selection.sessionId };
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const boundTag = this.#sessions.get(key, nowMs);
-      const boundIndex = boundTag === undefined ? -1 : members.findIndex((credential) => credential.tag === boundTag);
-      if (boundIndex !== -1 && views[boundIndex]?.isUsable === true) return this.#stickyHit(route, key, members, views, boundIndex, nowMs);
-      const picked = pickMember(members, this.#pick(route, views, nowMs));
-      // Nothing usable: keep the binding, the credential may be back for the next request.
-      if (picked === undefined) return undefined;
-      if (this.#sessions.compareAndSet(key, boundTag, picked.tag, nowMs)) {
-        this.#logger?.info(
-          { route: route.tag, session: key.sessionId, credential: picked.tag, ...(boundTag === undefined ? {} : { from: boundTag }) },
-          boundTag === undefined ? 'session assigned' : 'session moved: its credential is unusable or failed this request',
-        );
-        return picked;
-      }
+    const boundTag = this.#sessions.get(key, nowMs);
+    const boundIndex = boundTag === undefined ? -1 : members.findIndex((credential) => credential.tag === boundTag);
+    if (boundIndex !== -1 && views[boundIndex]?.isUsable === true) return this.#stickyHit(route, key, members, views, boundIndex, nowMs);
+    const picked = pickMember(members, this.#pick(route, views, nowMs));
+    // Nothing usable: keep the binding, the credential may be back for the next request.
+    if (picked === undefined) return undefined;
+    // Cannot lose while select stays synchronous. Should it ever become async and lose, this
+    // request is still served and the session keeps the binding that won.
+    if (this.#sessions.compareAndSet(key, boundTag, picked.tag, nowMs)) {
+      this.#logger?.info(
+        { route: route.tag, session: key.sessionId, credential: picked.tag, ...(boundTag === undefined ? {} : { from: boundTag }) },
+        boundTag === undefined ? 'session assigned' : 'session moved: its credential is unusable or failed this request',
+      );
     }
-    return undefined;
+    return picked;
   }
 
   #stickyHit(route: RouteDefinition, key: StickyKey, members: Credential[], views: CandidateView[], boundIndex: number, nowMs: number): Credential | undefined {
