@@ -1,0 +1,41 @@
+/** Session tunables with the defaults of SPEC §4.1 (ping 15 s, dead after 30 s without pong). */
+import { INITIAL_STREAM_WINDOW } from './frame.ts';
+import type { TunnelLogger } from '../logger.ts';
+
+export interface SessionOptions {
+  role: 'client' | 'server';
+  /** Stamped on every stream so requests arriving through it can be attributed. */
+  peerName?: string | undefined;
+  remoteAddress?: string | undefined;
+  remotePort?: number | undefined;
+  keepaliveIntervalMs?: number;
+  keepaliveTimeoutMs?: number;
+  /** Open streams in both directions together; beyond it inbound SYNs are reset. */
+  maxStreams?: number;
+  /** Inbound streams held unacknowledged while nobody listens for 'stream'. */
+  acceptBacklog?: number;
+  /** Receive window granted per stream; at least the protocol's 256 KiB. */
+  streamWindowBytes?: number;
+  maxFrameBytes?: number;
+  /** How long close() lets open streams finish, and how long a closing transport may linger. */
+  closeGraceMs?: number;
+  /** How long a destroyed stream waits for the peer's FIN before resetting it. */
+  streamLingerMs?: number;
+  logger?: TunnelLogger | undefined;
+}
+
+export type ResolvedSessionOptions = Required<Omit<SessionOptions, 'peerName' | 'remoteAddress' | 'remotePort' | 'logger'>>;
+
+export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
+  return {
+    role: options.role,
+    keepaliveIntervalMs: options.keepaliveIntervalMs ?? 15_000,
+    keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? 30_000,
+    maxStreams: options.maxStreams ?? 1024,
+    acceptBacklog: options.acceptBacklog ?? 256,
+    streamWindowBytes: Math.max(options.streamWindowBytes ?? INITIAL_STREAM_WINDOW, INITIAL_STREAM_WINDOW),
+    maxFrameBytes: options.maxFrameBytes ?? 128 * 1024,
+    closeGraceMs: options.closeGraceMs ?? 5_000,
+    streamLingerMs: options.streamLingerMs ?? 30_000,
+  };
+}

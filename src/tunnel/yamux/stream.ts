@@ -1,0 +1,283 @@
+/**
+ * One yamux stream as a Node Duplex that Node's http client and server accept as a socket.
+ *
+ * Flow control: the peer may send at most `#receiveWindow` bytes; consumed bytes are credited back
+ * from `_read` (called when the reader wants more), once at least half the window is consumed, so
+ * a paused reader holds at most one window. Writers wait for window updates, never poll.
+ *
+ * Closing mirrors TCP: `end()` sends FIN and the peer sees 'end'; `destroy()` sends FIN too, and
+ * data that still arrives afterwards is answered with RST; `destroy(err)` sends RST and the peer
+ * sees an error. The table entry goes once both directions are closed.
+ */
+import { Duplex } from 'node:stream';
+import { TunnelError } from '../errors.ts';
+import { Flag, FrameType, INITIAL_STREAM_WINDOW, hasFlag } from './frame.ts';
+import { IdleTimer } from './idle-timer.ts';
+
+/** What a stream needs from its session. */
+export interface StreamHost {
+  readonly peerName: string | undefined;
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  sendFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): void;
+  /** Calls back once the transport takes more bytes (at once when it does). */
+  whenWritable(callback: () => void): void;
+  /** Both directions are closed: forget the stream. */
+  releaseStream(stream: YamuxStream): void;
+}
+
+export interface StreamOptions {
+  windowBytes: number;
+  maxFrameBytes: number;
+  /** How long a destroyed stream waits for the peer's FIN before resetting. */
+  lingerMs: number;
+}
+
+type WriteCallback = (error?: Error | null) => void;
+
+export class YamuxStream extends Duplex {
+  readonly id: number;
+  /** The peer this stream's session belongs to; how the node attributes requests. */
+  readonly peerName: string | undefined;
+  readonly connecting = false;
+  readonly #host: StreamHost;
+  readonly #options: StreamOptions;
+  readonly #idle = new IdleTimer(() => this.emit('timeout'));
+  #sendWindow = INITIAL_STREAM_WINDOW;
+  #receiveWindow = INITIAL_STREAM_WINDOW;
+  #uncreditedBytes = 0;
+  #isLocalClosed = false;
+  #isRemoteClosed = false;
+  #isRemoteFinished = false;
+  #isReleased = false;
+  #pendingChunk: Buffer | undefined;
+  #pendingCallback: WriteCallback | undefined;
+  #lingerTimer: NodeJS.Timeout | undefined;
+
+  constructor(id: number, host: StreamHost, options: StreamOptions) {
+    super({ allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
+    this.id = id;
+    this.#host = host;
+    this.#options = options;
+    this.peerName = host.peerName;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#host.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.#host.remotePort;
+  }
+
+  get timeout(): number | undefined {
+    return this.#idle.timeoutMs === 0 ? undefined : this.#idle.timeoutMs;
+  }
+
+  /** SYN (we open) or ACK (we accept), granting the peer our full window if above the default. */
+  announce(flag: typeof Flag.SYN | typeof Flag.ACK): void {
+    const delta = this.#options.windowBytes - INITIAL_STREAM_WINDOW;
+    this.#receiveWindow += delta;
+    this.#host.sendFrame(FrameType.WindowUpdate, flag, this.id, delta);
+  }
+
+  /** Applies one inbound Data or WindowUpdate frame; returns a protocol violation, if any. */
+  receiveFrame(type: FrameType, flags: number, length: number, payload: Buffer): string | undefined {
+    if (hasFlag(flags, Flag.RST)) {
+      this.#onRemoteReset();
+      return undefined;
+    }
+    if (type === FrameType.WindowUpdate) {
+      if (length > 0) this.#addSendWindow(length);
+    } else if (length > 0) {
+      if (this.#isRemoteFinished) return `data after FIN on stream ${this.id}`;
+      if (length > this.#receiveWindow) {
+        return `stream ${this.id} sent ${length} bytes into a window of ${this.#receiveWindow}`;
+      }
+      this.#receiveWindow -= length;
+      if (this.destroyed) {
+        // Nobody will read this: tell the peer, as TCP does for data sent to a closed socket.
+        this.#reset();
+        return undefined;
+      }
+      this.#uncreditedBytes += length;
+      this.#idle.touch();
+      this.push(this.#detach(payload));
+    }
+    if (hasFlag(flags, Flag.FIN)) this.#onRemoteFin();
+    return undefined;
+  }
+
+  /** The session is gone: fail the stream without sending anything. */
+  abandon(error: Error | undefined): void {
+    this.#isLocalClosed = true;
+    this.#isRemoteClosed = true;
+    this.#release();
+    this.destroy(error);
+  }
+
+  setTimeout(timeoutMs: number, callback?: () => void): this {
+    if (callback !== undefined) {
+      if (timeoutMs === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.#idle.set(timeoutMs);
+    return this;
+  }
+
+  setNoDelay(_noDelay?: boolean): this {
+    return this;
+  }
+
+  setKeepAlive(_enable?: boolean, _initialDelayMs?: number): this {
+    return this;
+  }
+
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
+  }
+
+  address(): object {
+    return {};
+  }
+
+  /** net.Socket's: end, then destroy once the FIN is out. Node's http server calls it. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  override _read(): void {
+    const consumed = this.#uncreditedBytes - this.readableLength;
+    if (consumed < this.#options.windowBytes / 2 || this.#isRemoteClosed) return;
+    this.#uncreditedBytes -= consumed;
+    this.#receiveWindow += consumed;
+    this.#host.sendFrame(FrameType.WindowUpdate, 0, this.id, consumed);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
+    this.#writeChunk(chunk, callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: WriteCallback): void {
+    // Node's http writes head and body as separate chunks; one frame for both halves the frames.
+    const first = chunks[0]?.chunk;
+    const merged = chunks.length === 1 && first !== undefined ? first : Buffer.concat(chunks.map((entry) => entry.chunk));
+    this.#writeChunk(merged, callback);
+  }
+
+  #writeChunk(chunk: Buffer, callback: WriteCallback): void {
+    if (this.#isLocalClosed) {
+      callback(new TunnelError('stream_reset', `stream ${this.id} was reset by the peer`));
+      return;
+    }
+    this.#idle.touch();
+    this.#pendingChunk = chunk;
+    this.#pendingCallback = callback;
+    this.#flush();
+  }
+
+  override _final(callback: WriteCallback): void {
+    if (!this.#isLocalClosed) {
+      this.#isLocalClosed = true;
+      this.#host.sendFrame(FrameType.WindowUpdate, Flag.FIN, this.id, 0);
+      this.#releaseIfDone();
+    }
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#idle.clear();
+    const pending = this.#pendingCallback;
+    this.#pendingChunk = undefined;
+    this.#pendingCallback = undefined;
+    if (error !== null) {
+      this.#reset();
+    } else if (!this.#isLocalClosed) {
+      this.#isLocalClosed = true;
+      this.#host.sendFrame(FrameType.WindowUpdate, Flag.FIN, this.id, 0);
+    }
+    if (!this.#releaseIfDone() && this.#lingerTimer === undefined) {
+      this.#lingerTimer = setTimeout(() => this.#reset(), this.#options.lingerMs);
+      this.#lingerTimer.unref();
+    }
+    pending?.(error ?? new TunnelError('tunnel_closed', `stream ${this.id} destroyed`));
+    callback(error);
+  }
+
+  #flush(): void {
+    let chunk = this.#pendingChunk;
+    while (chunk !== undefined && chunk.length > 0 && this.#sendWindow > 0) {
+      const size = Math.min(chunk.length, this.#sendWindow, this.#options.maxFrameBytes);
+      this.#host.sendFrame(FrameType.Data, 0, this.id, size, size === chunk.length ? chunk : chunk.subarray(0, size));
+      this.#sendWindow -= size;
+      chunk = size === chunk.length ? undefined : chunk.subarray(size);
+    }
+    if (chunk !== undefined && chunk.length > 0) {
+      this.#pendingChunk = chunk;
+      return;
+    }
+    const callback = this.#pendingCallback;
+    this.#pendingChunk = undefined;
+    this.#pendingCallback = undefined;
+    if (callback !== undefined) this.#host.whenWritable(callback);
+  }
+
+  #addSendWindow(delta: number): void {
+    this.#sendWindow += delta;
+    if (this.#pendingChunk !== undefined) this.#flush();
+  }
+
+  /**
+   * A payload is a view into the transport's message. If the reader is behind, the view could pin
+   * a large message for a few bytes, so it is copied then; a keeping-up reader gets the view.
+   */
+  #detach(payload: Buffer): Buffer {
+    if (this.readableLength > 0 && payload.buffer.byteLength > 2 * payload.length) return Buffer.from(payload);
+    return payload;
+  }
+
+  #onRemoteFin(): void {
+    if (this.#isRemoteFinished) return;
+    this.#isRemoteFinished = true;
+    this.#isRemoteClosed = true;
+    if (!this.destroyed) this.push(null);
+    this.#releaseIfDone();
+  }
+
+  #onRemoteReset(): void {
+    const isClean = this.#isRemoteFinished && this.writableFinished;
+    this.#isLocalClosed = true;
+    this.#isRemoteClosed = true;
+    this.#release();
+    // After both FINs a reset loses nothing (the peer stopped reading); otherwise it is an error.
+    if (!isClean && !this.destroyed) {
+      this.destroy(new TunnelError('stream_reset', `stream ${this.id} was reset by the peer`));
+    }
+  }
+
+  #reset(): void {
+    if (!this.#isReleased) this.#host.sendFrame(FrameType.WindowUpdate, Flag.RST, this.id, 0);
+    this.#isLocalClosed = true;
+    this.#isRemoteClosed = true;
+    this.#release();
+  }
+
+  #releaseIfDone(): boolean {
+    if (this.#isLocalClosed && this.#isRemoteClosed) this.#release();
+    return this.#isReleased;
+  }
+
+  #release(): void {
+    if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
+    if (this.#isReleased) return;
+    this.#isReleased = true;
+    this.#host.releaseStream(this);
+  }
+}
