@@ -10,7 +10,8 @@ export class MemoryLink {
   isFrozen = false;
 
   constructor() {
-    const [left, right] = [this.#side(() => right), this.#side(() => left)];
+    const left: Duplex = this.#side(() => right);
+    const right: Duplex = this.#side(() => left);
     this.left = left;
     this.right = right;
   }
