@@ -93,7 +93,7 @@ async function buildClaudePool(section: ProviderConfig, clock: Clock, logger: Lo
       routes.push({ tag: credential.tag, members: credential.credentials, strategy: credential.strategy, rebalanceThreshold: credential.rebalance_threshold });
     }
   }
-  return new ProviderPool('claude', credentials, routes);
+  return new ProviderPool('claude', credentials, routes, { logger: logger.child({ component: 'pool', provider: 'claude' }) });
 }
 
 /** SPEC §2: cap = limit if set, else 100 − reserve, where reserve 0 means 1 (default cap 99). */

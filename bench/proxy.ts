@@ -1,0 +1,46 @@
+/**
+ * Issue 3's proxy bench: requests/s and p50/p99 for the simulator direct and through one node,
+ * non-streaming and SSE, 64 concurrent. Targets: node ≥ 45 % of direct throughput, ≤ 2 ms
+ * added p50.
+ */
+import { runLoad, type LoadResult } from './_load.ts';
+import { startSimAndNode } from './_harness.ts';
+
+const CONCURRENCY = 64;
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+
+export async function run(): Promise<void> {
+  const servers = await startSimAndNode(1);
+  try {
+    console.log(`| mode | path | req/s | p50 ms | p99 ms | errors | throughput vs direct | added p50 ms |`);
+    console.log(`|---|---|---|---|---|---|---|---|`);
+    for (const stream of [false, true]) {
+      const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 32, stream, messages: [{ role: 'user', content: 'bench' }] });
+      const direct = await runLoad({
+        url: `${servers.sim.url}/v1/messages`,
+        headers: { authorization: `Bearer ${servers.accessToken}`, 'anthropic-beta': 'oauth-2025-04-20', 'content-type': 'application/json' },
+        body,
+        concurrency: CONCURRENCY,
+        durationMs: DURATION_MS,
+      });
+      const proxied = await runLoad({
+        url: `${servers.node.url}/v1/messages`,
+        headers: { authorization: `Bearer ${servers.userToken}`, 'content-type': 'application/json' },
+        body,
+        concurrency: CONCURRENCY,
+        durationMs: DURATION_MS,
+      });
+      const mode = stream ? 'SSE' : 'JSON';
+      row(mode, 'direct (client → sim)', direct, direct);
+      row(mode, 'node (client → node → sim)', proxied, direct);
+    }
+  } finally {
+    servers.stop();
+  }
+}
+
+function row(mode: string, path: string, result: LoadResult, baseline: LoadResult): void {
+  const ratio = result === baseline ? '100 %' : `${((result.requestsPerSecond / baseline.requestsPerSecond) * 100).toFixed(0)} %`;
+  const added = result === baseline ? '—' : (result.p50Ms - baseline.p50Ms).toFixed(2);
+  console.log(`| ${mode} | ${path} | ${result.requestsPerSecond.toFixed(0)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ${result.errors} | ${ratio} | ${added} |`);
+}
