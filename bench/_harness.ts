@@ -13,13 +13,23 @@ export interface BenchServer {
 }
 
 export async function startChild(message: unknown): Promise<BenchServer> {
-  const child: ChildProcess = fork(CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=DIR writes a V8 CPU profile of each server process into DIR.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child: ChildProcess = fork(CHILD, [], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const reply = await new Promise<Record<string, unknown>>((resolve, reject) => {
     child.once('message', (value) => resolve(value as Record<string, unknown>));
     child.once('exit', (code) => reject(new Error(`bench child exited with ${code}`)));
     child.send(message as object);
   });
-  return { url: String(reply.url), reply, stop: () => child.kill('SIGKILL') };
+  return {
+    url: String(reply.url),
+    reply,
+    stop: () => {
+      // Disconnecting lets the child exit normally (and write its profile); the kill is a backstop.
+      child.disconnect();
+      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+    },
+  };
 }
 
 export interface SimWithNode {

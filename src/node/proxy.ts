@@ -145,7 +145,9 @@ function relay(deps: ProxyDeps, access: Access, held: Held, response: ServerResp
     return;
   }
   response.writeHead(status, headers);
-  response.flushHeaders();
+  // A stream's head goes out at once (the client sees the answer start); otherwise the head
+  // rides along with the first body chunk in one write.
+  if (String(upstream.headers['content-type']).includes('text/event-stream')) response.flushHeaders();
   upstream.on('error', () => response.destroy());
   response.once('close', () => {
     if (!upstream.complete) upstream.destroy();
