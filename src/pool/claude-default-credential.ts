@@ -1,37 +1,51 @@
 /**
  * A Claude subscription held in this node's own credential file. It stays `unavailable` (never
  * crashing the node) while the file is missing or broken, and picks the file up when it appears.
+ * Tokens: claude-token-source.ts; capacity: usage-state.ts; polling: usage-poller.ts.
  */
-import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Agent } from 'node:http';
-import { errorMessage, toUnixSeconds, type Clock } from '../lib/index.ts';
 import type { Logger } from 'pino';
-import type { CredentialSnapshot, WindowUsage } from '../status/index.ts';
-import {
-  claudePlanWeight,
-  parseClaudeCredentialFile,
-  parseUnifiedHeaders,
-  type ClaudeCredentialDocument,
-} from '../upstream/index.ts';
-import { cooldownAfterRateLimit, isCoolingDown, NO_COOLDOWN, type Cooldown } from './cooldown.ts';
-import { CredentialUnavailableError, type Credential, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
-import { watchFile, type FileWatch } from './file-watch.ts';
+import { errorMessage, toUnixSeconds, type Clock } from '../lib/index.ts';
+import type { CredentialSnapshot } from '../status/index.ts';
+import { claudePlanWeight, parseUnifiedHeaders, type ClaudeProfile } from '../upstream/index.ts';
+import { abortable } from './abortable.ts';
+import { pollClaudeAccount } from './claude-account-poll.ts';
+import { ClaudeTokenSource } from './claude-token-source.ts';
 import { ChangeSignal } from './change-signal.ts';
+import { CredentialUnavailableError, type Credential, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
+import type { FileLockOptions } from './file-lock.ts';
+import { UsageState, type PersistedUsageState } from './usage-state.ts';
+import { DEFAULT_POLL_TIMINGS, UsagePoller, type UsagePollTimings } from './usage-poller.ts';
 
 export interface ClaudeDefaultCredentialOptions {
   tag: string;
   path: string;
+  /** `{api_url}` for messages, `/api/oauth/usage` and `/api/oauth/profile`. */
   apiUrl: string;
+  /** The token endpoint (`claude.oauth_url`); default platform.claude.com. */
+  oauthUrl?: string;
   /** Usable up to these percents (SPEC §2 caps). */
   cap5h: number;
   capWeekly: number;
   clock: Clock;
   logger: Logger;
+  /** Background usage polling (default on); tests may turn it off or shorten its timings. */
+  pollUsage?: boolean;
+  pollTimings?: Partial<UsagePollTimings>;
+  /** Refresh lock overrides (default: Claude Code's lock and timings). */
+  lockTarget?: string;
+  lockOptions?: FileLockOptions;
 }
 
-const EMPTY_WINDOW: WindowUsage = { utilization: 0, resetAt: 0 };
+/** `persistentState()`: the usage state plus a token-endpoint 429 block (epoch ms, 0 = none). */
+export interface PersistedCredentialState extends PersistedUsageState {
+  refreshRetryAtMs: number;
+}
+
+export const DEFAULT_CLAUDE_OAUTH_URL = 'https://platform.claude.com/v1/oauth/token';
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class ClaudeDefaultCredential implements Credential {
   readonly tag: string;
@@ -40,13 +54,13 @@ export class ClaudeDefaultCredential implements Credential {
   readonly #options: ClaudeDefaultCredentialOptions;
   readonly #agent: Agent;
   readonly #changes = new ChangeSignal();
-  #document: ClaudeCredentialDocument | undefined;
-  #unavailableReason = 'credential file not loaded yet';
-  #fiveHour: WindowUsage = EMPTY_WINDOW;
-  #weekly: WindowUsage = EMPTY_WINDOW;
-  #hasData = false;
-  #cooldown: Cooldown = NO_COOLDOWN;
-  #watch: FileWatch | undefined;
+  readonly #tokens: ClaudeTokenSource;
+  readonly #usage = new UsageState();
+  readonly #poller: UsagePoller;
+  #profile: ClaudeProfile | undefined;
+  #lastKey = '';
+  #hadDocument = false;
+  #wakeTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: ClaudeDefaultCredentialOptions) {
@@ -54,62 +68,71 @@ export class ClaudeDefaultCredential implements Credential {
     this.#options = options;
     const agentOptions = { keepAlive: true, maxSockets: 256 };
     this.#agent = options.apiUrl.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.#tokens = new ClaudeTokenSource({
+      path: options.path,
+      oauthUrl: options.oauthUrl ?? DEFAULT_CLAUDE_OAUTH_URL,
+      clock: options.clock,
+      logger: options.logger,
+      lockTarget: options.lockTarget,
+      lockOptions: options.lockOptions,
+      onChange: () => this.#onTokensChanged(),
+    });
+    this.#poller = new UsagePoller({
+      clock: options.clock,
+      run: () => this.#pollOnce(),
+      lastUpdatedMs: () => this.#usage.lastUpdatedMs,
+      timings: { ...DEFAULT_POLL_TIMINGS, ...options.pollTimings },
+    });
+    this.#lastKey = this.#key(options.clock.now());
   }
 
-  /** Loads the file now and keeps watching it. */
+  /** Loads the file now, keeps watching it, and schedules the first usage poll. */
   async start(): Promise<void> {
-    await this.reload();
-    this.#watch = watchFile(this.#options.path, () => void this.reload());
+    await this.#tokens.start();
+    if (this.#options.pollUsage !== false) this.#poller.kick();
   }
 
-  async reload(): Promise<void> {
-    if (this.#closed) return;
-    let text: string;
-    try {
-      text = await readFile(this.#options.path, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return this.#setUnavailable(code === 'ENOENT' ? 'credential file does not exist' : `cannot read credential file (${errorMessage(error)})`);
-    }
-    const parsed = parseClaudeCredentialFile(text);
-    if ('error' in parsed) return this.#setUnavailable(`credential file is invalid: ${parsed.error}`);
-    const wasUnavailable = this.#document === undefined;
-    const tokenChanged = this.#document?.oauth.accessToken !== parsed.oauth.accessToken;
-    this.#document = parsed;
-    if (wasUnavailable) this.#options.logger.info({ credential: this.tag }, 'credential file loaded');
-    if (wasUnavailable || tokenChanged) this.#changes.emit();
-  }
-
-  #setUnavailable(reason: string): void {
-    const changed = this.#document !== undefined || this.#unavailableReason !== reason;
-    this.#document = undefined;
-    this.#unavailableReason = reason;
-    if (changed) {
-      this.#options.logger.warn({ credential: this.tag, path: this.#options.path, reason }, 'credential unavailable');
-      this.#changes.emit();
-    }
+  reload(): Promise<void> {
+    return this.#tokens.reload();
   }
 
   get planWeight(): number {
-    const oauth = this.#document?.oauth;
-    return claudePlanWeight(oauth?.subscriptionType, oauth?.rateLimitTier);
+    const oauth = this.#tokens.document?.oauth;
+    return claudePlanWeight(oauth?.subscriptionType ?? this.#profile?.subscriptionType, oauth?.rateLimitTier ?? this.#profile?.rateLimitTier);
   }
 
   isUsable(nowMs: number): boolean {
-    if (this.#document === undefined || isCoolingDown(this.#cooldown, nowMs)) return false;
-    return this.#fiveHour.utilization < this.#options.cap5h && this.#weekly.utilization < this.#options.capWeekly;
+    return this.reason(nowMs) === undefined;
+  }
+
+  /** Why this credential cannot take a request now (for logs, admin rows, 503 bodies). */
+  reason(nowMs: number): string | undefined {
+    const unavailable = this.#tokens.unavailableReason(nowMs);
+    if (unavailable !== undefined) return unavailable;
+    const { cooldown } = this.#usage;
+    if (this.#usage.isCoolingDown(nowMs)) {
+      const until = new Date(cooldown.untilMs).toISOString();
+      return cooldown.cause === 'upstream_error' ? `upstream errors; retrying after ${until}` : `rate-limited until ${until}`;
+    }
+    const cappedUntil = this.#usage.cappedUntil(this.#options, nowMs);
+    if (cappedUntil === undefined) return undefined;
+    return `usage at its cap (5h ${this.#options.cap5h}%, weekly ${this.#options.capWeekly}%)${cappedUntil > 0 ? ` until ${new Date(cappedUntil * 1000).toISOString()}` : ''}`;
   }
 
   snapshot(nowMs: number): CredentialSnapshot {
-    const coolingDown = isCoolingDown(this.#cooldown, nowMs);
+    const isUnavailable = this.#tokens.unavailableReason(nowMs) !== undefined;
+    const isCooling = this.#usage.isCoolingDown(nowMs);
+    const cappedUntil = this.#usage.cappedUntil(this.#options, nowMs);
+    // A window at its cap is a rate limit with a known end, as far as clients are concerned.
+    const retryAt = isCooling ? Math.ceil(this.#usage.cooldown.untilMs / 1000) : (cappedUntil ?? 0);
     return {
       tag: this.tag,
       type: 'default',
-      state: this.#document === undefined ? 'unavailable' : coolingDown ? 'rate_limited' : 'usable',
-      retryAt: coolingDown ? Math.ceil(this.#cooldown.untilMs / 1000) : 0,
-      hasData: this.#hasData,
-      fiveHour: this.#fiveHour,
-      weekly: this.#weekly,
+      state: isUnavailable ? 'unavailable' : isCooling || cappedUntil !== undefined ? 'rate_limited' : 'usable',
+      retryAt: isUnavailable ? 0 : retryAt,
+      hasData: this.#usage.hasData,
+      fiveHour: { ...this.#usage.fiveHour },
+      weekly: { ...this.#usage.weekly },
       planWeight: this.planWeight,
       cap5h: this.#options.cap5h,
       capWeekly: this.#options.capWeekly,
@@ -117,46 +140,47 @@ export class ClaudeDefaultCredential implements Credential {
     };
   }
 
-  async target(): Promise<UpstreamTarget> {
-    const document = this.#document;
-    if (document === undefined) throw new CredentialUnavailableError(this.tag, this.#unavailableReason);
-    return {
-      baseUrl: this.#options.apiUrl,
-      headers: { authorization: `Bearer ${document.oauth.accessToken}` },
-      agent: this.#agent,
-    };
+  async target(signal?: AbortSignal): Promise<UpstreamTarget> {
+    let token: string;
+    try {
+      token = await abortable(this.#tokens.accessToken(), signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new CredentialUnavailableError(this.tag, errorMessage(error));
+    }
+    return { baseUrl: this.#options.apiUrl, headers: { authorization: `Bearer ${token}` }, agent: this.#agent };
   }
 
   observe(outcome: UpstreamOutcome, nowMs: number): void {
-    const nowSeconds = toUnixSeconds(nowMs);
-    const limits = parseUnifiedHeaders(outcome.headers, nowSeconds);
-    let changed = false;
-    if (limits?.fiveHour) changed = this.#setWindow('fiveHour', limits.fiveHour) || changed;
-    if (limits?.weekly) changed = this.#setWindow('weekly', limits.weekly) || changed;
-    if (limits?.fiveHour || limits?.weekly) this.#hasData = true;
-    if (outcome.status === 429) {
-      const rejectedReset = limits?.status === 'rejected' && limits.resetAt !== undefined ? limits.resetAt * 1000 : undefined;
-      this.#cooldown = cooldownAfterRateLimit(
-        this.#cooldown,
-        { resetAtMs: rejectedReset, retryAfterMs: limits?.retryAfterSeconds !== undefined ? limits.retryAfterSeconds * 1000 : undefined },
-        nowMs,
-      );
-      this.#options.logger.warn({ credential: this.tag, retryAt: new Date(this.#cooldown.untilMs).toISOString() }, 'rate limited');
-      changed = true;
-    } else if (outcome.status >= 200 && outcome.status < 300 && this.#cooldown !== NO_COOLDOWN) {
-      // A success is fresh evidence: whatever benched this credential is over.
-      this.#cooldown = NO_COOLDOWN;
-      changed = true;
-    }
-    if (changed) this.#changes.emit();
+    const limits = parseUnifiedHeaders(outcome.headers, toUnixSeconds(nowMs));
+    this.#usage.applyHeaders(limits, nowMs);
+    this.#usage.applyStatus(outcome.status, limits, nowMs);
+    if (outcome.status === 429) this.#options.logger.warn({ retryAt: new Date(this.#usage.cooldown.untilMs).toISOString() }, 'rate limited');
+    this.#emitIfChanged();
   }
 
-  #setWindow(window: 'fiveHour' | 'weekly', next: WindowUsage): boolean {
-    const previous = window === 'fiveHour' ? this.#fiveHour : this.#weekly;
-    if (previous.utilization === next.utilization && previous.resetAt === next.resetAt) return false;
-    if (window === 'fiveHour') this.#fiveHour = next;
-    else this.#weekly = next;
-    return true;
+  recoverAuth(status: number, body: string): Promise<boolean> {
+    return this.#tokens.recover(status, body);
+  }
+
+  /** Polls usage now (also what the background timer runs); never throws. */
+  pollUsage(): Promise<void> {
+    return this.#poller.pollNow();
+  }
+
+  persistentState(): PersistedCredentialState {
+    return { ...this.#usage.persist(), refreshRetryAtMs: this.#tokens.refreshRetryAtMs() };
+  }
+
+  /** Tolerant of garbage; call before or after start(). */
+  restoreState(state: unknown): void {
+    const nowMs = this.#options.clock.now();
+    this.#usage.restore(state, nowMs);
+    if (state !== null && typeof state === 'object') {
+      const retryAt = (state as Record<string, unknown>)['refreshRetryAtMs'];
+      if (typeof retryAt === 'number' && Number.isFinite(retryAt)) this.#tokens.restoreRefreshBlock(retryAt, nowMs);
+    }
+    this.#emitIfChanged();
   }
 
   onChange(listener: () => void): () => void {
@@ -166,8 +190,60 @@ export class ClaudeDefaultCredential implements Credential {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#watch?.close();
+    this.#poller.close();
+    this.#tokens.close();
+    clearTimeout(this.#wakeTimer);
     this.#agent.destroy();
     this.#changes.clear();
+  }
+
+  async #pollOnce(): ReturnType<typeof pollClaudeAccount> {
+    const result = await pollClaudeAccount({
+      tokens: this.#tokens,
+      apiUrl: this.#options.apiUrl,
+      clock: this.#options.clock,
+      logger: this.#options.logger,
+      needsProfile: this.#profile === undefined,
+      failures: this.#poller.consecutiveFailures,
+      onUsage: (usage) => this.#usage.applyPoll(usage, this.#options, this.#options.clock.now()),
+      onProfile: (profile) => {
+        this.#profile = profile;
+      },
+    });
+    this.#emitIfChanged();
+    return result;
+  }
+
+  #onTokensChanged(): void {
+    const hasDocument = this.#tokens.document !== undefined;
+    // A file that (re)appears is polled soon, as at start.
+    if (hasDocument && !this.#hadDocument && this.#options.pollUsage !== false && !this.#closed) this.#poller.kick();
+    this.#hadDocument = hasDocument;
+    this.#emitIfChanged();
+  }
+
+  /** What a status watcher can see; events fire only when it differs. */
+  #key(nowMs: number): string {
+    return JSON.stringify([this.snapshot(nowMs), this.reason(nowMs)]);
+  }
+
+  #emitIfChanged(): void {
+    if (this.#closed) return;
+    const nowMs = this.#options.clock.now();
+    const key = this.#key(nowMs);
+    this.#scheduleWake(nowMs);
+    if (key === this.#lastKey) return;
+    this.#lastKey = key;
+    this.#changes.emit();
+  }
+
+  /** Cooldowns and capped windows end by the clock alone; wake up then to tell the watchers. */
+  #scheduleWake(nowMs: number): void {
+    clearTimeout(this.#wakeTimer);
+    const cappedUntil = this.#usage.cappedUntil(this.#options, nowMs);
+    const ends = [this.#usage.cooldown.untilMs, cappedUntil === undefined ? 0 : cappedUntil * 1000].filter((end) => end > nowMs);
+    if (ends.length === 0) return;
+    this.#wakeTimer = setTimeout(() => this.#emitIfChanged(), Math.min(Math.min(...ends) - nowMs + 50, MAX_TIMER_MS));
+    this.#wakeTimer.unref();
   }
 }

@@ -1,0 +1,180 @@
+/**
+ * One refresh attempt, in the order that keeps a single-use refresh token alive (REFERENCE
+ * §3.1.5 `tryRefreshCredentials`, SPEC §6): respect an earlier block, absorb a file another
+ * process already refreshed, take the lock, re-read, check the file can be saved, refresh, save
+ * atomically keeping every unknown key. A result that could not be saved is never requested.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { errorMessage, type Clock } from '../lib/index.ts';
+import {
+  canRefresh,
+  needsRefresh,
+  parseClaudeCredentialFile,
+  requestTokenRefresh,
+  serializeClaudeCredentialFile,
+  type ClaudeCredentialDocument,
+} from '../upstream/index.ts';
+import { whyNotWritable, writeFileAtomic } from './atomic-write.ts';
+import { acquireFileLock, LockBusyError, type FileLockOptions } from './file-lock.ts';
+
+export interface RefreshProblem {
+  kind: 'rate_limited' | 'rejected' | 'unwritable' | 'lock_busy' | 'failed';
+  /** Human-readable, shown in logs and in the credential's unavailable reason. */
+  reason: string;
+  /** No new attempt before this (epoch ms). */
+  retryAtMs: number;
+  /** True when the current access token is useless too (not merely about to expire). */
+  isFatal: boolean;
+  /** The refresh token this is about; a file with a different one clears the problem. */
+  refreshToken: string | undefined;
+  /** For access-token rejections of tokens that cannot be refreshed. */
+  accessToken?: string;
+  /** Consecutive transient failures, for the retry backoff. */
+  failures?: number;
+}
+
+export interface RefreshContext {
+  path: string;
+  oauthUrl: string;
+  lockTarget: string;
+  lockOptions: FileLockOptions;
+  clock: Clock;
+  logger: Logger;
+  /** Makes a document current (from the file or from our refresh). */
+  adopt: (document: ClaudeCredentialDocument) => void;
+  /** Called right before our own write, so concurrent reloads can tell. */
+  wrote: () => void;
+}
+
+export interface RefreshRequest {
+  /** Refresh even though the token is not near expiry (after a 401). */
+  force: boolean;
+  /** The token the caller found wanting; a different, fresh one in the file is the answer. */
+  staleToken: string;
+  problem: RefreshProblem | undefined;
+}
+
+export interface RefreshOutcome {
+  problem: RefreshProblem | undefined;
+  fileProblem?: string;
+}
+
+const REJECTED_RECHECK_MS = 60_000;
+const UNWRITABLE_RECHECK_MS = 10_000;
+const TOKEN_RATE_LIMIT_DEFAULT_MS = 60_000;
+const FAILED_RETRY_MS = 5000;
+const FAILED_RETRY_MAX_MS = 5 * 60_000;
+
+export async function refreshUnderLock(context: RefreshContext, request: RefreshRequest): Promise<RefreshOutcome> {
+  const { clock } = context;
+  const { problem } = request;
+  // Another process may have refreshed (or the user logged in again): that costs no token call.
+  const outside = await readCredentialFile(context.path);
+  if ('problem' in outside) return { problem, fileProblem: outside.problem };
+  if (isFresherThan(outside.document, request.staleToken, clock.now())) {
+    context.adopt(outside.document);
+    return { problem: undefined };
+  }
+  // Blocked by an earlier answer: a 429's Retry-After, a dead refresh token, an unwritable file.
+  if (problem !== undefined && clock.now() < problem.retryAtMs) return { problem };
+  if (problem?.kind === 'rejected' && problem.refreshToken === outside.document.oauth.refreshToken) {
+    return { problem: { ...problem, retryAtMs: clock.now() + REJECTED_RECHECK_MS } };
+  }
+
+  let lock;
+  try {
+    lock = await acquireFileLock(context.lockTarget, context.lockOptions);
+  } catch (error) {
+    const reason = error instanceof LockBusyError ? `${error.message}; will retry` : `cannot take credential lock (${errorMessage(error)})`;
+    return { problem: blocked('lock_busy', reason, clock.now(), outside.document, false) };
+  }
+  try {
+    return await refreshLocked(context, request);
+  } finally {
+    await lock.release().catch((error: unknown) => context.logger.warn({ err: errorMessage(error) }, 'could not remove credential lock'));
+  }
+}
+
+async function refreshLocked(context: RefreshContext, request: RefreshRequest): Promise<RefreshOutcome> {
+  const { clock, logger } = context;
+  const read = await readCredentialFile(context.path);
+  if ('problem' in read) return { problem: request.problem, fileProblem: read.problem };
+  const document = read.document;
+  const nowMs = clock.now();
+  if (isFresherThan(document, request.staleToken, nowMs) || (!request.force && !needsRefresh(document.oauth, nowMs)) || !canRefresh(document.oauth)) {
+    context.adopt(document);
+    return { problem: undefined };
+  }
+  // Make what is on disk current: its refresh token is the newest one there is.
+  context.adopt(document);
+  const notWritable = await whyNotWritable(context.path);
+  if (notWritable !== undefined) {
+    const reason = `${notWritable}; not refreshing, because the rotated refresh token could not be saved`;
+    return { problem: blocked('unwritable', reason, nowMs + UNWRITABLE_RECHECK_MS, document, true) };
+  }
+
+  logger.info({ path: context.path, forced: request.force }, 'refreshing OAuth token');
+  const result = await requestTokenRefresh(context.oauthUrl, document.oauth, { nowMs: () => clock.now() });
+  const afterMs = clock.now();
+  switch (result.kind) {
+    case 'ok': {
+      const text = serializeClaudeCredentialFile(document, {
+        accessToken: result.accessToken,
+        // Absent in the response = the old one stays valid (UPSTREAM-FACTS §4.11.5).
+        refreshToken: result.refreshToken ?? document.oauth.refreshToken,
+        expiresAt: result.expiresAt,
+        ...(result.scopes === undefined ? {} : { scopes: result.scopes }),
+      });
+      const updated = parseClaudeCredentialFile(text);
+      if ('error' in updated) throw new Error(`refreshed credential does not parse: ${updated.error}`);
+      context.wrote();
+      try {
+        await writeFileAtomic(context.path, text);
+      } catch (error) {
+        // The old refresh token is already dead upstream, so the new tokens are kept in memory:
+        // dropping them too would leave nothing. Loud, because a restart will need a new login.
+        logger.error({ path: context.path, err: errorMessage(error) }, 'refreshed token could not be saved; it lives in memory only');
+      }
+      context.adopt(updated);
+      logger.info({ expiresAt: new Date(result.expiresAt).toISOString() }, 'OAuth token refreshed');
+      return { problem: undefined };
+    }
+    case 'rate_limited': {
+      const retryAtMs = afterMs + (result.retryAfterMs ?? TOKEN_RATE_LIMIT_DEFAULT_MS);
+      const reason = `token refresh rate-limited until ${new Date(retryAtMs).toISOString()}`;
+      return { problem: blocked('rate_limited', reason, retryAtMs, document, false) };
+    }
+    case 'rejected': {
+      const reason = `refresh token rejected (${result.message}); log in again with Claude Code (/login)`;
+      return { problem: blocked('rejected', reason, afterMs + REJECTED_RECHECK_MS, document, true) };
+    }
+    case 'failed': {
+      const failures = request.problem?.kind === 'failed' ? (request.problem.failures ?? 1) + 1 : 1;
+      const delay = Math.min(FAILED_RETRY_MS * 2 ** (failures - 1), FAILED_RETRY_MAX_MS);
+      const reason = `token refresh failed (${result.message})`;
+      return { problem: { ...blocked('failed', reason, afterMs + delay, document, false), failures } };
+    }
+  }
+}
+
+/** A token other than the one found wanting, and not itself due for refresh. */
+function isFresherThan(document: ClaudeCredentialDocument, staleToken: string, nowMs: number): boolean {
+  return document.oauth.accessToken !== staleToken && !needsRefresh(document.oauth, nowMs);
+}
+
+function blocked(kind: RefreshProblem['kind'], reason: string, retryAtMs: number, document: ClaudeCredentialDocument, isFatal: boolean): RefreshProblem {
+  return { kind, reason, retryAtMs, isFatal, refreshToken: document.oauth.refreshToken };
+}
+
+export async function readCredentialFile(path: string): Promise<{ document: ClaudeCredentialDocument } | { problem: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { problem: code === 'ENOENT' ? `credential file ${path} does not exist` : `cannot read credential file (${errorMessage(error)})` };
+  }
+  const parsed = parseClaudeCredentialFile(text);
+  return 'error' in parsed ? { problem: `credential file is invalid: ${parsed.error}` } : { document: parsed };
+}

@@ -1,0 +1,165 @@
+/**
+ * What one default credential knows about its account's capacity: both windows, the cooldown,
+ * and how fresh that knowledge is. Pure state transitions; every method takes `nowMs`.
+ */
+import { effectiveWindow, type WindowUsage } from '../status/index.ts';
+import type { ClaudeUsage, UnifiedRateLimit } from '../upstream/index.ts';
+import {
+  cooldownAfterError,
+  cooldownAfterRateLimit,
+  cooldownAfterSuccess,
+  cooldownEndedEarly,
+  isCoolingDown,
+  NO_COOLDOWN,
+  parseCooldown,
+  type Cooldown,
+} from './cooldown.ts';
+
+export interface Caps {
+  cap5h: number;
+  capWeekly: number;
+}
+
+/** The shape `persistentState()` returns and `restoreState()` accepts (version 1). */
+export interface PersistedUsageState {
+  version: 1;
+  cooldown: Cooldown;
+  fiveHour: WindowUsage;
+  weekly: WindowUsage;
+  hasData: boolean;
+  /** Epoch ms of the last usage data (headers or poll); 0 = never. */
+  lastUpdatedMs: number;
+}
+
+const EMPTY_WINDOW: WindowUsage = Object.freeze({ utilization: 0, resetAt: 0 });
+
+export class UsageState {
+  fiveHour: WindowUsage = EMPTY_WINDOW;
+  weekly: WindowUsage = EMPTY_WINDOW;
+  hasData = false;
+  lastUpdatedMs = 0;
+  cooldown: Cooldown = NO_COOLDOWN;
+
+  /**
+   * Header data. A lower utilisation only replaces a higher one when its reset moved later (a
+   * new window): responses finishing out of order must not undo a poll (reference f0022f59).
+   */
+  applyHeaders(limits: UnifiedRateLimit | undefined, nowMs: number): void {
+    if (limits?.fiveHour === undefined && limits?.weekly === undefined) return;
+    const nowSeconds = Math.floor(nowMs / 1000);
+    if (limits.fiveHour) this.fiveHour = mergeHeaderWindow(this.fiveHour, limits.fiveHour, nowSeconds);
+    if (limits.weekly) this.weekly = mergeHeaderWindow(this.weekly, limits.weekly, nowSeconds);
+    this.hasData = true;
+    this.lastUpdatedMs = nowMs;
+  }
+
+  /** What a response's status says: 429 benches, errors bench briefly, success ends benches. */
+  applyStatus(status: number, limits: UnifiedRateLimit | undefined, nowMs: number): void {
+    if (status === 429) {
+      this.cooldown = cooldownAfterRateLimit(this.cooldown, rateLimitHint(limits), nowMs);
+    } else if (status === 0 || status === 529 || status >= 500) {
+      this.cooldown = cooldownAfterError(this.cooldown, nowMs);
+    } else if (status >= 200 && status < 300 && limits?.status !== 'rejected') {
+      this.cooldown = cooldownAfterSuccess(this.cooldown);
+    }
+  }
+
+  /** Poll data overwrites unconditionally; showing capacity ends a rate-limit bench early. */
+  applyPoll(usage: ClaudeUsage, caps: Caps, nowMs: number): void {
+    if (usage.fiveHour) this.fiveHour = usage.fiveHour;
+    if (usage.weekly) this.weekly = usage.weekly;
+    this.hasData = this.hasData || usage.fiveHour !== undefined || usage.weekly !== undefined;
+    this.lastUpdatedMs = nowMs;
+    if (this.cooldown.cause === 'rate_limit' && isCoolingDown(this.cooldown, nowMs) && this.cappedUntil(caps, nowMs) === undefined) {
+      this.cooldown = cooldownEndedEarly(this.cooldown);
+    }
+  }
+
+  isCoolingDown(nowMs: number): boolean {
+    return isCoolingDown(this.cooldown, nowMs);
+  }
+
+  /**
+   * Undefined when both windows are under their caps. Otherwise the Unix second the binding
+   * window resets (0 = unknown). Reset-aware: a window whose reset passed is empty again.
+   */
+  cappedUntil(caps: Caps, nowMs: number): number | undefined {
+    const nowSeconds = Math.floor(nowMs / 1000);
+    const resets: number[] = [];
+    const fiveHour = effectiveWindow(this.fiveHour, nowSeconds);
+    const weekly = effectiveWindow(this.weekly, nowSeconds);
+    if (fiveHour.utilization >= caps.cap5h) resets.push(fiveHour.resetAt);
+    if (weekly.utilization >= caps.capWeekly) resets.push(weekly.resetAt);
+    if (resets.length === 0) return undefined;
+    return resets.includes(0) ? 0 : Math.max(...resets);
+  }
+
+  /** Changes here are what status watchers can see; compare keys to emit only on real change. */
+  key(): string {
+    return JSON.stringify([this.fiveHour, this.weekly, this.hasData, this.cooldown.untilMs, this.cooldown.cause]);
+  }
+
+  persist(): PersistedUsageState {
+    return {
+      version: 1,
+      cooldown: { ...this.cooldown },
+      fiveHour: { ...this.fiveHour },
+      weekly: { ...this.weekly },
+      hasData: this.hasData,
+      lastUpdatedMs: this.lastUpdatedMs,
+    };
+  }
+
+  /**
+   * Takes what a saved state knows better than we do: windows only when they are newer than
+   * ours, a cooldown only when it runs longer. Garbage is ignored piece by piece.
+   */
+  restore(state: unknown, nowMs: number): void {
+    if (state === null || typeof state !== 'object') return;
+    const fields = state as Record<string, unknown>;
+    if (fields['version'] !== 1) return;
+    const savedAt = typeof fields['lastUpdatedMs'] === 'number' && Number.isFinite(fields['lastUpdatedMs']) ? Math.min(fields['lastUpdatedMs'], nowMs) : 0;
+    const fiveHour = parseWindow(fields['fiveHour']);
+    const weekly = parseWindow(fields['weekly']);
+    if (savedAt > this.lastUpdatedMs && fiveHour !== undefined && weekly !== undefined) {
+      this.fiveHour = fiveHour;
+      this.weekly = weekly;
+      this.hasData = fields['hasData'] === true;
+      this.lastUpdatedMs = savedAt;
+    }
+    const cooldown = parseCooldown(fields['cooldown'], nowMs);
+    if (cooldown.untilMs > this.cooldown.untilMs) this.cooldown = cooldown;
+  }
+}
+
+function mergeHeaderWindow(previous: WindowUsage, next: WindowUsage, nowSeconds: number): WindowUsage {
+  const previousIsOver = previous.resetAt > 0 && previous.resetAt <= nowSeconds;
+  if (previousIsOver || next.utilization >= previous.utilization || next.resetAt > previous.resetAt) return next;
+  return previous;
+}
+
+/**
+ * A rejected 429 names the window it hit; that window's reset is the most precise end. A 429
+ * that is not a window rejection (overage disabled, odd clients) only has Retry-After, if that.
+ */
+function rateLimitHint(limits: UnifiedRateLimit | undefined): { resetAtMs?: number; retryAfterMs?: number } {
+  const hint: { resetAtMs?: number; retryAfterMs?: number } = {};
+  if (limits?.status === 'rejected') {
+    const claimReset =
+      limits.representativeClaim === 'five_hour' ? limits.fiveHour?.resetAt : limits.representativeClaim === 'seven_day' ? limits.weekly?.resetAt : undefined;
+    const resetAt = claimReset !== undefined && claimReset > 0 ? claimReset : limits.resetAt;
+    if (resetAt !== undefined && resetAt > 0) hint.resetAtMs = resetAt * 1000;
+  }
+  if (limits?.retryAfterSeconds !== undefined) hint.retryAfterMs = limits.retryAfterSeconds * 1000;
+  return hint;
+}
+
+function parseWindow(value: unknown): WindowUsage | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const fields = value as Record<string, unknown>;
+  const utilization = fields['utilization'];
+  const resetAt = fields['resetAt'];
+  if (typeof utilization !== 'number' || !Number.isFinite(utilization) || utilization < 0 || utilization > 100) return undefined;
+  if (typeof resetAt !== 'number' || !Number.isFinite(resetAt) || resetAt < 0) return undefined;
+  return { utilization, resetAt: Math.floor(resetAt) };
+}
