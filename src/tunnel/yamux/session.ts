@@ -80,8 +80,9 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
     this.#keepalive.start();
   }
 
+  /** No new streams either way: closing, closed, or the peer sent GoAway. */
   get isClosed(): boolean {
-    return this.#isDestroyed || this.#isGoingAway;
+    return this.#isDestroyed || this.#isGoingAway || this.#isRemoteGoAway;
   }
 
   /** Open streams, including those waiting in the accept backlog. */

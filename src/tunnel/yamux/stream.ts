@@ -17,6 +17,8 @@ import { IdleTimer } from './idle-timer.ts';
 /** What a stream needs from its session. */
 export interface StreamHost {
   readonly peerName: string | undefined;
+  /** GoAway sent or received: no new streams; idle pooled ones should go. */
+  readonly isClosed: boolean;
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
   sendFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): void;
@@ -68,6 +70,11 @@ export class YamuxStream extends Duplex {
 
   get remotePort(): number | undefined {
     return this.#host.remotePort;
+  }
+
+  /** The session is closing or closed; an HTTP agent must not keep this stream for reuse. */
+  get isSessionClosing(): boolean {
+    return this.#host.isClosed;
   }
 
   get timeout(): number | undefined {

@@ -1,0 +1,66 @@
+/**
+ * HTTP/1.1 over yamux streams, both directions. Inbound streams are handed to the node's own
+ * http.Server exactly as accepted sockets are (`emit('connection')`), so tunnelled requests get
+ * the same handler, timeouts and keep-alive; outbound requests use an http.Agent whose
+ * connections are new streams, pooled for keep-alive like TCP sockets.
+ */
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { YamuxStream } from './yamux/stream.ts';
+import type { YamuxSession } from './yamux/session.ts';
+
+/** The peer a request arrived from, when it arrived through a tunnel; `req.socket` goes in. */
+export function peerNameOfSocket(socket: unknown): string | undefined {
+  return socket instanceof YamuxStream ? socket.peerName : undefined;
+}
+
+/** Serves every inbound stream of `session` with `server`. Returns a function that stops it. */
+export function serveStreamsWith(session: YamuxSession, server: http.Server): () => void {
+  const onStream = (stream: YamuxStream): void => {
+    server.emit('connection', stream);
+  };
+  session.on('stream', onStream);
+  return () => session.off('stream', onStream);
+}
+
+export class TunnelAgent extends http.Agent {
+  readonly #openStream: () => YamuxStream;
+
+  /** `openStream` throws (TunnelError) when the peer has no live tunnel. */
+  constructor(openStream: () => YamuxStream, options: http.AgentOptions = {}) {
+    super({ keepAlive: true, ...options });
+    this.#openStream = openStream;
+  }
+
+  override createConnection(
+    _options: http.ClientRequestArgs,
+    callback?: (error: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    try {
+      return this.#openStream();
+    } catch (error) {
+      if (callback === undefined) throw error;
+      // The request's 'error' event carries the TunnelError, as for a refused TCP connection.
+      callback(error as Error, undefined as unknown as Duplex);
+      return undefined;
+    }
+  }
+
+  override keepSocketAlive(socket: Duplex): boolean {
+    if (socket instanceof YamuxStream && socket.isSessionClosing) return false;
+    // @types/node says void; Node returns whether the socket may be pooled (Keep-Alive hints).
+    return super.keepSocketAlive(socket as Parameters<http.Agent['keepSocketAlive']>[0]) as unknown as boolean;
+  }
+
+  /**
+   * Pooled streams of a closing session would hold it open until its grace period ends; the
+   * peer's server sees a clean end for each, as when an idle TCP connection is closed.
+   */
+  destroyIdleStreamsOfClosingSessions(): void {
+    for (const sockets of Object.values(this.freeSockets)) {
+      for (const socket of [...(sockets ?? [])]) {
+        if (socket instanceof YamuxStream && socket.isSessionClosing) socket.destroy();
+      }
+    }
+  }
+}

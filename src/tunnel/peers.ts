@@ -1,0 +1,99 @@
+/**
+ * Peer name → its live tunnel session. Newest wins: a second tunnel from the same peer replaces
+ * the first, which is closed (GoAway). 'up' fires for every session that becomes current, 'down'
+ * only when the current one ends with no successor. A session's end clears the entry only if the
+ * entry is still that session (sing-box `d5c6c6ae`: a late close must not remove its successor).
+ */
+import { EventEmitter } from 'node:events';
+import type http from 'node:http';
+import { onceClose } from '../lib/index.ts';
+import { TunnelError } from './errors.ts';
+import { TunnelAgent, serveStreamsWith } from './http-over-mux.ts';
+import { silentLogger, type TunnelLogger } from './logger.ts';
+import type { YamuxSession } from './yamux/session.ts';
+import type { YamuxStream } from './yamux/stream.ts';
+
+export interface PeerSessionsEvents {
+  up: [peerName: string, session: YamuxSession];
+  down: [peerName: string, error: Error | undefined];
+}
+
+export interface PeerSessionsOptions {
+  /** Inbound streams of every session are served by this server (the node's HTTP surface). */
+  server?: http.Server | undefined;
+  logger?: TunnelLogger | undefined;
+}
+
+export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
+  readonly #sessions = new Map<string, YamuxSession>();
+  readonly #agents = new Map<string, TunnelAgent>();
+  readonly #server: http.Server | undefined;
+  readonly #logger: TunnelLogger;
+  #isClosed = false;
+
+  constructor(options: PeerSessionsOptions = {}) {
+    super();
+    this.#server = options.server;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  add(peerName: string, session: YamuxSession): void {
+    if (this.#isClosed || session.isClosed) {
+      void session.close();
+      return;
+    }
+    const previous = this.#sessions.get(peerName);
+    this.#sessions.set(peerName, session);
+    if (this.#server !== undefined) serveStreamsWith(session, this.#server);
+    session.on('goaway', () => this.#agents.get(peerName)?.destroyIdleStreamsOfClosingSessions());
+    session.once('close', (error) => {
+      if (this.#sessions.get(peerName) !== session) return;
+      this.#sessions.delete(peerName);
+      this.#logger.info({ peer: peerName, err: error }, 'tunnel down');
+      this.emit('down', peerName, error);
+    });
+    if (previous !== undefined && previous !== session) {
+      this.#logger.info({ peer: peerName }, 'newer tunnel replaces the previous one');
+      void previous.close();
+    }
+    this.#logger.info({ peer: peerName, address: session.remoteAddress }, 'tunnel up');
+    this.emit('up', peerName, session);
+  }
+
+  get(peerName: string): YamuxSession | undefined {
+    const session = this.#sessions.get(peerName);
+    return session === undefined || session.isClosed ? undefined : session;
+  }
+
+  isUp(peerName: string): boolean {
+    return this.get(peerName) !== undefined;
+  }
+
+  peerNames(): string[] {
+    return [...this.#sessions.keys()].filter((name) => this.isUp(name));
+  }
+
+  openStream(peerName: string): YamuxStream {
+    const session = this.get(peerName);
+    if (session === undefined) throw new TunnelError('tunnel_unavailable', `no live tunnel to peer ${peerName}`);
+    return session.openStream();
+  }
+
+  /** One keep-alive agent per peer; requests fail with tunnel_unavailable while it is down. */
+  agentFor(peerName: string): http.Agent {
+    let agent = this.#agents.get(peerName);
+    if (agent === undefined) {
+      agent = new TunnelAgent(() => this.openStream(peerName));
+      this.#agents.set(peerName, agent);
+    }
+    return agent;
+  }
+
+  /** GoAway on every tunnel; sessions added later are closed at once. */
+  readonly close: () => Promise<void> = onceClose(async () => {
+    this.#isClosed = true;
+    const sessions = [...this.#sessions.values()];
+    await Promise.all(sessions.map((session) => session.close()));
+    for (const agent of this.#agents.values()) agent.destroy();
+  });
+}

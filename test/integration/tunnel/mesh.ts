@@ -1,0 +1,151 @@
+/**
+ * Two tunnel endpoints on 127.0.0.1: a "hub" http.Server whose 'upgrade' goes to a TunnelAcceptor,
+ * and a "laptop" whose TunnelDialer connects to it. Each side serves tunnelled requests with its
+ * own handler and reaches the other through PeerSessions.agentFor. `restartHub()` drops every hub
+ * socket and listens again on the same port, as a restarted process would.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import {
+  PeerSessions,
+  createTunnelAcceptor,
+  createTunnelDialer,
+  type ReconnectOptions,
+  type SessionTunables,
+  type TunnelAcceptor,
+  type TunnelDialer,
+} from '../../../src/tunnel/index.ts';
+
+export const LINK_TOKEN = 'link-token-0123456789-abcdefghij';
+
+export type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
+
+export interface MeshOptions {
+  hubHandler?: Handler;
+  laptopHandler?: Handler;
+  session?: SessionTunables;
+  reconnect?: ReconnectOptions;
+  laptopToken?: string;
+}
+
+export interface Hub {
+  server: http.Server;
+  acceptor: TunnelAcceptor;
+  peers: PeerSessions;
+  sockets: Set<Socket>;
+}
+
+export interface Mesh {
+  port: number;
+  hub: Hub;
+  laptop: { server: http.Server; dialer: TunnelDialer; peers: PeerSessions };
+  restartHub(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const notFound: Handler = (_request, response) => response.writeHead(404).end();
+
+export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
+  let hub = await startHub(options, 0);
+  const port = (hub.server.address() as AddressInfo).port;
+  const laptopServer = http.createServer(options.laptopHandler ?? notFound);
+  const laptopPeers = new PeerSessions({ server: laptopServer });
+  const dialer = createTunnelDialer({
+    url: `http://127.0.0.1:${port}`,
+    nodeName: 'laptop',
+    token: options.laptopToken ?? LINK_TOKEN,
+    peerName: 'hub',
+    onSession: (peerName, session) => laptopPeers.add(peerName, session),
+    ...(options.session === undefined ? {} : { session: options.session }),
+    ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
+  });
+  return {
+    port,
+    get hub() {
+      return hub;
+    },
+    laptop: { server: laptopServer, dialer, peers: laptopPeers },
+    async restartHub() {
+      await stopHub(hub);
+      hub = await startHub(options, port);
+    },
+    async close() {
+      await dialer.close();
+      await laptopPeers.close();
+      laptopServer.closeAllConnections();
+      await stopHub(hub);
+    },
+  };
+}
+
+async function startHub(options: MeshOptions, port: number): Promise<Hub> {
+  const server = http.createServer(options.hubHandler ?? notFound);
+  const peers = new PeerSessions({ server });
+  const acceptor = createTunnelAcceptor({
+    peers: () => [{ name: 'laptop', token: LINK_TOKEN }],
+    onSession: (peerName, session) => peers.add(peerName, session),
+    ...(options.session === undefined ? {} : { session: options.session }),
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('upgrade', (request, socket, head) => acceptor.handleUpgrade(request, socket, head));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, acceptor, peers, sockets };
+}
+
+/** Like a killed process: every socket drops at once, no GoAway. */
+async function stopHub(hub: Hub): Promise<void> {
+  await hub.acceptor.close();
+  for (const socket of hub.sockets) socket.destroy();
+  hub.server.closeAllConnections();
+  await new Promise<void>((resolve) => hub.server.close(() => resolve()));
+  await hub.peers.close();
+}
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export function send(
+  agent: http.Agent,
+  options: { method?: string; path?: string; body?: Buffer | string; headers?: http.OutgoingHttpHeaders } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { agent, host: 'peer', method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(options.body);
+  });
+}
+
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Reads the request body and answers with it, tagged with the tunnel peer it came from. */
+export const echoHandler =
+  (peerNameOf: (socket: unknown) => string | undefined): Handler =>
+  (request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      response.writeHead(200, { 'x-peer': peerNameOf(request.socket) ?? 'none', 'content-type': 'application/octet-stream' });
+      response.end(Buffer.concat(chunks));
+    });
+  };
