@@ -193,7 +193,8 @@ export class ClaudeTokenSource {
     const previous = this.#document;
     this.#document = document;
     const tokenChanged = previous?.oauth.accessToken !== document.oauth.accessToken;
-    if (tokenChanged) this.#lastTokenChangeMs = this.#options.clock.now();
+    // The first load is no swap: a 401 right after start must still lead to a refresh.
+    if (tokenChanged && previous !== undefined) this.#lastTokenChangeMs = this.#options.clock.now();
     // A new login (or another process's refresh) clears whatever blocked refreshing the old one.
     const problem = this.#problem;
     if (problem !== undefined && (problem.refreshToken !== document.oauth.refreshToken || (problem.accessToken !== undefined && tokenChanged))) {
