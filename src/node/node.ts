@@ -59,8 +59,13 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   const close = onceClose(async () => {
     const drainMs = options.drainMs ?? 10_000;
     const closing = app.close();
-    const drained = await Promise.race([closing.then(() => true), sleep(drainMs).then(() => false)]);
+    // Status watchers never finish on their own: end them now, not after the drain timeout.
     shutdown.abort();
+    // A keep-alive connection whose last response finishes during the drain would otherwise
+    // hold close() until the client hangs up; sweep idle connections as they appear.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 25);
+    const drained = await Promise.race([closing.then(() => true), sleep(drainMs).then(() => false)]);
+    clearInterval(sweep);
     if (!drained) {
       app.server.closeAllConnections();
       await closing;
