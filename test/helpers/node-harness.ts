@@ -86,13 +86,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** Polls `condition` until it holds (tests never sleep a fixed time to wait for something). */
-export async function eventually<T>(condition: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 20): Promise<T> {
+export async function eventually<T>(condition: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 20): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await condition();
-      if (value) return value;
+      if (value) return value as Exclude<T, undefined | null | false | 0 | ''>;
     } catch (error) {
       lastError = error;
     }

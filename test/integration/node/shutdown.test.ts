@@ -25,7 +25,7 @@ describe('graceful shutdown', () => {
     const closing = harness.node.close();
     const response = await inFlight;
     expect(response.status).toBe(200);
-    expect((await response.json()).type).toBe('message');
+    expect(((await response.json()) as { type: string }).type).toBe('message');
     // The watch stream ends instead of holding the shutdown open.
     expect(await watch.text()).toContain('"node"');
     await closing;
