@@ -61,6 +61,7 @@ export class ClaudeDefaultCredential implements Credential {
   #lastKey = '';
   #hadDocument = false;
   #wakeTimer: NodeJS.Timeout | undefined;
+  #wakeAtMs = 0;
   #closed = false;
 
   constructor(options: ClaudeDefaultCredentialOptions) {
@@ -101,22 +102,14 @@ export class ClaudeDefaultCredential implements Credential {
     return claudePlanWeight(oauth?.subscriptionType ?? this.#profile?.subscriptionType, oauth?.rateLimitTier ?? this.#profile?.rateLimitTier);
   }
 
+  /** On every pick, so it avoids building the reason text. */
   isUsable(nowMs: number): boolean {
-    return this.reason(nowMs) === undefined;
+    return this.#tokens.unavailableReason(nowMs) === undefined && !this.#usage.isCoolingDown(nowMs) && this.#usage.cappedUntil(this.#options, nowMs) === undefined;
   }
 
   /** Why this credential cannot take a request now (for logs, admin rows, 503 bodies). */
   reason(nowMs: number): string | undefined {
-    const unavailable = this.#tokens.unavailableReason(nowMs);
-    if (unavailable !== undefined) return unavailable;
-    const { cooldown } = this.#usage;
-    if (this.#usage.isCoolingDown(nowMs)) {
-      const until = new Date(cooldown.untilMs).toISOString();
-      return cooldown.cause === 'upstream_error' ? `upstream errors; retrying after ${until}` : `rate-limited until ${until}`;
-    }
-    const cappedUntil = this.#usage.cappedUntil(this.#options, nowMs);
-    if (cappedUntil === undefined) return undefined;
-    return `usage at its cap (5h ${this.#options.cap5h}%, weekly ${this.#options.capWeekly}%)${cappedUntil > 0 ? ` until ${new Date(cappedUntil * 1000).toISOString()}` : ''}`;
+    return this.#tokens.unavailableReason(nowMs) ?? this.#usage.blockReason(this.#options, nowMs);
   }
 
   snapshot(nowMs: number): CredentialSnapshot {
@@ -239,11 +232,17 @@ export class ClaudeDefaultCredential implements Credential {
 
   /** Cooldowns and capped windows end by the clock alone; wake up then to tell the watchers. */
   #scheduleWake(nowMs: number): void {
-    clearTimeout(this.#wakeTimer);
     const cappedUntil = this.#usage.cappedUntil(this.#options, nowMs);
     const ends = [this.#usage.cooldown.untilMs, cappedUntil === undefined ? 0 : cappedUntil * 1000].filter((end) => end > nowMs);
-    if (ends.length === 0) return;
-    this.#wakeTimer = setTimeout(() => this.#emitIfChanged(), Math.min(Math.min(...ends) - nowMs + 50, MAX_TIMER_MS));
+    const wakeAtMs = ends.length === 0 ? 0 : Math.min(...ends);
+    if (wakeAtMs === this.#wakeAtMs) return;
+    clearTimeout(this.#wakeTimer);
+    this.#wakeAtMs = wakeAtMs;
+    if (wakeAtMs === 0) return;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeAtMs = 0;
+      this.#emitIfChanged();
+    }, Math.min(wakeAtMs - nowMs + 50, MAX_TIMER_MS));
     this.#wakeTimer.unref();
   }
 }

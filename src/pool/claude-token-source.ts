@@ -136,9 +136,13 @@ export class ClaudeTokenSource {
     if (before === undefined) return false;
     if (this.#options.clock.now() - this.#lastTokenChangeMs < RECENT_TOKEN_CHANGE_MS) return true;
     await this.reload();
-    if (this.#document !== undefined && this.#document.oauth.accessToken !== before) return true;
     const document = this.#document;
     if (document === undefined) return false;
+    if (document.oauth.accessToken !== before) {
+      // Someone else's token may itself be due for refresh; a retry with it must not fail again.
+      const token = await this.accessToken().catch(() => undefined);
+      return token !== undefined && token !== before;
+    }
     if (!canRefresh(document.oauth)) {
       this.#problem = {
         kind: 'rejected',
@@ -197,9 +201,10 @@ export class ClaudeTokenSource {
     if (tokenChanged && previous !== undefined) this.#lastTokenChangeMs = this.#options.clock.now();
     // A new login (or another process's refresh) clears whatever blocked refreshing the old one.
     const problem = this.#problem;
-    if (problem !== undefined && (problem.refreshToken !== document.oauth.refreshToken || (problem.accessToken !== undefined && tokenChanged))) {
-      this.#problem = undefined;
-    }
+    // A block restored before the file was read names no refresh token and simply runs out.
+    const isNewLogin =
+      (problem?.refreshToken !== undefined && problem.refreshToken !== document.oauth.refreshToken) || (problem?.accessToken !== undefined && tokenChanged);
+    if (isNewLogin) this.#problem = undefined;
     if (previous === undefined) this.#options.logger.info({ path: this.#options.path }, 'credential file loaded');
     if (previous === undefined || tokenChanged || problem !== this.#problem) this.#options.onChange();
   }

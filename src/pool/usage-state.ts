@@ -94,9 +94,16 @@ export class UsageState {
     return resets.includes(0) ? 0 : Math.max(...resets);
   }
 
-  /** Changes here are what status watchers can see; compare keys to emit only on real change. */
-  key(): string {
-    return JSON.stringify([this.fiveHour, this.weekly, this.hasData, this.cooldown.untilMs, this.cooldown.cause]);
+  /** Why capacity says no right now, in words; undefined when it says yes. */
+  blockReason(caps: Caps, nowMs: number): string | undefined {
+    if (this.isCoolingDown(nowMs)) {
+      const until = new Date(this.cooldown.untilMs).toISOString();
+      return this.cooldown.cause === 'upstream_error' ? `upstream errors; retrying after ${until}` : `rate-limited until ${until}`;
+    }
+    const cappedUntil = this.cappedUntil(caps, nowMs);
+    if (cappedUntil === undefined) return undefined;
+    const until = cappedUntil > 0 ? ` until ${new Date(cappedUntil * 1000).toISOString()}` : '';
+    return `usage at its cap (5h ${caps.cap5h}%, weekly ${caps.capWeekly}%)${until}`;
   }
 
   persist(): PersistedUsageState {

@@ -92,8 +92,8 @@ describe('persistent state', () => {
       tag: 'mine', path, apiUrl: sim.url, oauthUrl: sim.tokenUrl, cap5h: 99, capWeekly: 99, clock, logger: silentLogger, pollUsage: false,
     });
     try {
-      await restarted.start();
       restarted.restoreState(saved);
+      await restarted.start();
       await expect(restarted.target()).rejects.toThrow(/rate-limited/);
       expect(sim.account('alice').counters.refreshAttempts).toBe(1);
     } finally {
