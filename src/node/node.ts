@@ -13,6 +13,7 @@ import type { Config, ProviderConfig } from './config-schema.ts';
 import { createLogger } from './logger.ts';
 import { buildServer } from './server.ts';
 import { Ledger } from './ledger.ts';
+import { StateStore } from './state-store.ts';
 
 export interface NodeOptions {
   clock?: Clock;
@@ -35,8 +36,11 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.log_level, name: config.name });
   const shutdown = new AbortController();
+  const state = new StateStore(config.state_dir, logger.child({ component: 'state' }));
+  await state.load();
   const pools: Partial<Record<Provider, ProviderPool>> = {};
-  if (config.claude) pools.claude = await buildClaudePool(config.claude, clock, logger);
+  if (config.claude) pools.claude = await buildClaudePool(config.claude, clock, logger, state);
+  const unsubscribeState = Object.values(pools).map((pool) => pool.onChange(() => state.scheduleSave()));
 
   const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
   const app = buildServer({
@@ -70,6 +74,8 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
       app.server.closeAllConnections();
       await closing;
     }
+    unsubscribeState.forEach((unsubscribe) => unsubscribe());
+    await state.close();
     await Promise.all(Object.values(pools).map((pool) => pool.close()));
     ledger.close();
     logger.info('node stopped');
@@ -78,7 +84,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   return { name: config.name, url: `${scheme}://${urlHost}:${address.port}`, port: address.port, pools, ledgerPath: ledger.path, close };
 }
 
-async function buildClaudePool(section: ProviderConfig, clock: Clock, logger: Logger): Promise<ProviderPool> {
+async function buildClaudePool(section: ProviderConfig, clock: Clock, logger: Logger, state: StateStore): Promise<ProviderPool> {
   const credentials: Credential[] = [];
   const routes: RouteDefinition[] = [];
   for (const credential of section.credentials) {
@@ -87,11 +93,13 @@ async function buildClaudePool(section: ProviderConfig, clock: Clock, logger: Lo
         tag: credential.tag,
         path: credential.path,
         apiUrl: section.api_url,
+        oauthUrl: section.oauth_url,
         cap5h: capOf(credential.limit_5h, credential.reserve_5h),
         capWeekly: capOf(credential.limit_weekly, credential.reserve_weekly),
         clock,
         logger: logger.child({ component: 'credential', credential: credential.tag }),
       });
+      state.register(`claude/${credential.tag}`, instance);
       await instance.start();
       credentials.push(instance);
     } else if (credential.type === 'balancer') {

@@ -18,6 +18,8 @@ export interface Harness {
   logs: string[];
   credentialPath(accountId: string): string;
   writeCredential(accountId: string): Promise<void>;
+  /** Stops the node and starts a new one on the same config and state_dir (a process restart). */
+  restartNode(): Promise<RunningNode>;
   close(): Promise<void>;
 }
 
@@ -67,22 +69,28 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     { env: {}, homeDir: dir, baseDir: dir },
   );
-  const node = await startNode(config, { logger: createLogger({ level: 'debug', destination }), drainMs: 1000 });
-  return {
+  const logger = createLogger({ level: 'debug', destination });
+  const harness: Harness = {
     sim,
-    node,
+    node: await startNode(config, { logger, drainMs: 1000 }),
     dir,
     userToken: USER_TOKEN,
     adminToken: ADMIN_TOKEN,
     logs,
     credentialPath,
     writeCredential,
+    restartNode: async () => {
+      await harness.node.close();
+      harness.node = await startNode(config, { logger, drainMs: 1000 });
+      return harness.node;
+    },
     close: async () => {
-      await node.close();
+      await harness.node.close();
       await sim.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
 
 /** Polls `condition` until it holds (tests never sleep a fixed time to wait for something). */

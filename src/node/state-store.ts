@@ -1,0 +1,80 @@
+/**
+ * `state_dir/state.json`: what each credential knows about its cooldowns and windows, so a
+ * restart does not hammer an exhausted account (SPEC §7). Saved a moment after every change
+ * (bursts coalesced) and on close, always by atomic replace; a missing or corrupt file is an
+ * empty state, never a failed start.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { errorMessage } from '../lib/index.ts';
+import { writeFileAtomic } from '../pool/index.ts';
+
+export interface PersistentCredential {
+  persistentState(): unknown;
+  restoreState(state: unknown): void;
+}
+
+export class StateStore {
+  readonly path: string;
+  readonly #logger: Logger;
+  readonly #members = new Map<string, PersistentCredential>();
+  #saved: Record<string, unknown> = {};
+  #timer: NodeJS.Timeout | undefined;
+  #saving: Promise<void> = Promise.resolve();
+  #debounceMs: number;
+
+  constructor(stateDir: string, logger: Logger, debounceMs = 1000) {
+    this.path = join(stateDir, 'state.json');
+    this.#logger = logger;
+    this.#debounceMs = debounceMs;
+  }
+
+  async load(): Promise<void> {
+    try {
+      const parsed: unknown = JSON.parse(await readFile(this.path, 'utf8'));
+      const credentials = (parsed as { credentials?: unknown } | null)?.credentials;
+      if (credentials !== null && typeof credentials === 'object') this.#saved = credentials as Record<string, unknown>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.#logger.warn({ path: this.path, err: errorMessage(error) }, 'ignoring unreadable state file');
+      }
+    }
+  }
+
+  /** Restores what was saved for `key` and keeps it in the next saves. */
+  register(key: string, credential: PersistentCredential): void {
+    this.#members.set(key, credential);
+    if (key in this.#saved) credential.restoreState(this.#saved[key]);
+  }
+
+  scheduleSave(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.save();
+    }, this.#debounceMs);
+    this.#timer.unref();
+  }
+
+  save(): Promise<void> {
+    this.#saving = this.#saving.then(() => this.#write());
+    return this.#saving;
+  }
+
+  async #write(): Promise<void> {
+    for (const [key, credential] of this.#members) this.#saved[key] = credential.persistentState();
+    try {
+      await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.path, `${JSON.stringify({ version: 1, credentials: this.#saved }, null, 2)}\n`);
+    } catch (error) {
+      this.#logger.error({ path: this.path, err: errorMessage(error) }, 'cannot save state');
+    }
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.save();
+  }
+}
