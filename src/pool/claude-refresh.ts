@@ -63,6 +63,8 @@ export interface RefreshOutcome {
 const REJECTED_RECHECK_MS = 60_000;
 const UNWRITABLE_RECHECK_MS = 10_000;
 const TOKEN_RATE_LIMIT_DEFAULT_MS = 60_000;
+/** A Retry-After of days is a bug upstream; an expired token must not stay dead that long. */
+export const LONGEST_TOKEN_BLOCK_MS = 60 * 60_000;
 const FAILED_RETRY_MS = 5000;
 const FAILED_RETRY_MAX_MS = 5 * 60_000;
 
@@ -141,7 +143,7 @@ async function refreshLocked(context: RefreshContext, request: RefreshRequest): 
       return { problem: undefined };
     }
     case 'rate_limited': {
-      const retryAtMs = afterMs + (result.retryAfterMs ?? TOKEN_RATE_LIMIT_DEFAULT_MS);
+      const retryAtMs = afterMs + Math.min(result.retryAfterMs ?? TOKEN_RATE_LIMIT_DEFAULT_MS, LONGEST_TOKEN_BLOCK_MS);
       const reason = `token refresh rate-limited until ${new Date(retryAtMs).toISOString()}`;
       return { problem: blocked('rate_limited', reason, retryAtMs, document, false) };
     }

@@ -13,7 +13,7 @@ import {
   needsRefresh,
   type ClaudeCredentialDocument,
 } from '../upstream/index.ts';
-import { readCredentialFile, refreshUnderLock, type RefreshContext, type RefreshProblem } from './claude-refresh.ts';
+import { LONGEST_TOKEN_BLOCK_MS, readCredentialFile, refreshUnderLock, type RefreshContext, type RefreshProblem } from './claude-refresh.ts';
 import { claudeLockTarget, type FileLockOptions } from './file-lock.ts';
 import { watchFile, type FileWatch } from './file-watch.ts';
 
@@ -99,8 +99,9 @@ export class ClaudeTokenSource {
     return this.#problem?.kind === 'rate_limited' ? this.#problem.retryAtMs : 0;
   }
 
-  restoreRefreshBlock(retryAtMs: number, nowMs: number): void {
-    if (retryAtMs <= nowMs || this.#problem !== undefined) return;
+  restoreRefreshBlock(savedRetryAtMs: number, nowMs: number): void {
+    if (savedRetryAtMs <= nowMs || this.#problem !== undefined) return;
+    const retryAtMs = Math.min(savedRetryAtMs, nowMs + LONGEST_TOKEN_BLOCK_MS);
     this.#problem = {
       kind: 'rate_limited',
       reason: `token refresh rate-limited until ${new Date(retryAtMs).toISOString()} (remembered across restart)`,

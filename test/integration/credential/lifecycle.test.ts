@@ -74,8 +74,18 @@ describe('persistent state', () => {
     const clock = new ManualClock();
     const { credential } = await startHarness({ clock });
     const before = credential.snapshot(clock.now());
-    for (const garbage of [null, 'x', 42, [], { version: 2 }, { version: 1, cooldown: { untilMs: 'soon' }, fiveHour: { utilization: 900 } }, { version: 1, cooldown: { untilMs: 1e20 } }]) {
-      credential.restoreState(garbage);
+    const garbage = [
+      null,
+      'x',
+      42,
+      [],
+      { version: 2 },
+      { version: 1, cooldown: { untilMs: 'soon' }, fiveHour: { utilization: 900 } },
+      { version: 1, cooldown: { untilMs: 1e20 } },
+      { version: 1, refreshRetryAtMs: 'later' },
+    ];
+    for (const state of garbage) {
+      credential.restoreState(state);
     }
     expect(credential.snapshot(clock.now())).toEqual(before);
     expect(credential.isUsable(clock.now())).toBe(true);

@@ -118,6 +118,14 @@ describe('OAuth refresh', () => {
     expect(sim.account('alice').counters).toMatchObject({ refreshAttempts: 2, refreshes: 1 });
   });
 
+  it('caps an absurd token-endpoint Retry-After at an hour', async () => {
+    const clock = new ManualClock();
+    const { sim, credential } = await startHarness(expired(clock));
+    sim.script({ endpoint: 'token', fault: { type: 'rate_limit', retryAfterSeconds: 18 * 86_400 } });
+    await expect(credential.target()).rejects.toThrow(/rate-limited/);
+    expect(credential.persistentState().refreshRetryAtMs).toBe(clock.now() + 3_600_000);
+  });
+
   it('marks a rejected refresh token unavailable until the user logs in again', async () => {
     const clock = new ManualClock();
     const { sim, path, credential } = await startHarness({ clock, accounts: [{ id: 'alice', expiresAt: clock.now() - 1000 }, { id: 'bob' }] });
