@@ -17,6 +17,7 @@ import { proxyRequest } from './proxy.ts';
 import { statusView } from './status-view.ts';
 import type { Ledger } from './ledger.ts';
 import { recordWhenDone } from './request-record.ts';
+import { registerDashboard } from './dashboard.ts';
 
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -59,6 +60,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) => replyError(reply, providerOfPath(request.url), errors.notFound(request.url.split('?')[0] ?? '/')));
 
   app.get('/healthz', async () => ({ ok: true }));
+  registerDashboard(app);
 
   registerStatusRoutes(app, {
     clock: deps.clock,
