@@ -5,7 +5,7 @@
  * socket and listens again on the same port, as a restarted process would.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import {
   PeerSessions,
   createTunnelAcceptor,
@@ -26,6 +26,8 @@ export interface MeshOptions {
   session?: SessionTunables;
   reconnect?: ReconnectOptions;
   laptopToken?: string;
+  /** Route the tunnel through a TCP proxy that can freeze (sockets open, nothing forwarded). */
+  viaProxy?: boolean;
 }
 
 export interface Hub {
@@ -39,6 +41,7 @@ export interface Mesh {
   port: number;
   hub: Hub;
   laptop: { server: http.Server; dialer: TunnelDialer; peers: PeerSessions };
+  proxy: FreezableProxy | undefined;
   restartHub(): Promise<void>;
   close(): Promise<void>;
 }
@@ -48,10 +51,11 @@ const notFound: Handler = (_request, response) => response.writeHead(404).end();
 export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
   let hub = await startHub(options, 0);
   const port = (hub.server.address() as AddressInfo).port;
+  const proxy = options.viaProxy === true ? await startFreezableProxy(port) : undefined;
   const laptopServer = http.createServer(options.laptopHandler ?? notFound);
   const laptopPeers = new PeerSessions({ server: laptopServer });
   const dialer = createTunnelDialer({
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${proxy?.port ?? port}`,
     nodeName: 'laptop',
     token: options.laptopToken ?? LINK_TOKEN,
     peerName: 'hub',
@@ -65,6 +69,7 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
       return hub;
     },
     laptop: { server: laptopServer, dialer, peers: laptopPeers },
+    proxy,
     async restartHub() {
       await stopHub(hub);
       hub = await startHub(options, port);
@@ -74,6 +79,7 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
       await laptopPeers.close();
       laptopServer.closeAllConnections();
       await stopHub(hub);
+      await proxy?.close();
     },
   };
 }
@@ -103,6 +109,42 @@ async function stopHub(hub: Hub): Promise<void> {
   hub.server.closeAllConnections();
   await new Promise<void>((resolve) => hub.server.close(() => resolve()));
   await hub.peers.close();
+}
+
+export interface FreezableProxy {
+  port: number;
+  /** Stop forwarding in both directions and keep every socket open: a hung peer. */
+  freeze(): void;
+  close(): Promise<void>;
+}
+
+export async function startFreezableProxy(targetPort: number): Promise<FreezableProxy> {
+  let isFrozen = false;
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    track(client);
+    track(upstream);
+    client.on('data', (chunk) => isFrozen || upstream.write(chunk));
+    upstream.on('data', (chunk) => isFrozen || client.write(chunk));
+    // A hung peer does not pass on closes either: each side must find out by itself.
+    client.once('close', () => isFrozen || upstream.destroy());
+    upstream.once('close', () => isFrozen || client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    freeze: () => (isFrozen = true),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 export interface Reply {
