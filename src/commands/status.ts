@@ -1,16 +1,100 @@
-/** `quotamesh status`: a node's /v1/status as text or JSON. */
+/**
+ * `quotamesh status` (SPEC §1): a node's `/v1/status` as a table (colour only on a TTY, and not
+ * under NO_COLOR) or as JSON, once or redrawn on every `?watch=true` frame, with a usage summary
+ * from a local ledger file when one is named.
+ */
 import type { NodeStatus } from '../status/index.ts';
+import { localDayStartMs, readLedgerSummary, renderLedgerSummary } from './ledger-summary.ts';
+import { renderStatus } from './status-table.ts';
 
-export async function runStatus(options: { url: string | undefined; token: string | undefined; watch: boolean; json: boolean }): Promise<number> {
-  const url = options.url ?? process.env.QUOTAMESH_URL ?? 'http://127.0.0.1:8787';
-  const token = options.token ?? process.env.QUOTAMESH_TOKEN;
+export interface StatusCommandOptions {
+  url: string | undefined;
+  token: string | undefined;
+  watch: boolean;
+  json: boolean;
+  /** A node's `state_dir/usage.jsonl`, when it is on this machine. */
+  ledger?: string | undefined;
+}
+
+export interface StatusOutput {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface StatusEnvironment {
+  stdout: StatusOutput;
+  env: Record<string, string | undefined>;
+}
+
+// Re-reading a busy ledger on every coalesced frame would cost more than the status it decorates.
+const LEDGER_REFRESH_MS = 5000;
+// Home, then erase the screen: the next frame replaces the last instead of scrolling.
+const CLEAR_SCREEN = '\x1b[H\x1b[2J';
+
+export async function runStatus(options: StatusCommandOptions, environment: StatusEnvironment = { stdout: process.stdout, env: process.env }): Promise<number> {
+  const { stdout, env } = environment;
+  const url = options.url ?? nonEmpty(env.QUOTAMESH_URL) ?? 'http://127.0.0.1:8787';
+  const token = options.token ?? nonEmpty(env.QUOTAMESH_TOKEN);
   if (token === undefined) throw new Error('no token: pass --token or set QUOTAMESH_TOKEN');
-  const response = await fetch(new URL(`/v1/status${options.watch ? '?watch=true' : ''}`, url), { headers: { authorization: `Bearer ${token}` } });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+  const ledgerPath = options.ledger ?? nonEmpty(env.QUOTAMESH_LEDGER);
+  const isTTY = stdout.isTTY === true;
+  // https://no-color.org: any non-empty NO_COLOR turns colour off.
+  const color = isTTY && nonEmpty(env.NO_COLOR) === undefined;
+  const ledgerText = ledgerReader(ledgerPath, color);
+
+  const show = async (status: NodeStatus): Promise<void> => {
+    if (options.json) {
+      stdout.write(options.watch ? `${JSON.stringify(status)}\n` : `${JSON.stringify(status, null, 2)}\n`);
+      return;
+    }
+    // Countdowns are measured against the node's own clock, so a skewed local clock cannot lie.
+    const nowSeconds = status.time > 0 ? status.time : Math.floor(Date.now() / 1000);
+    let text = renderStatus(status, { nowSeconds, width: stdout.columns ?? 80, color });
+    const summary = await ledgerText();
+    if (summary !== undefined) text += `\n${summary}`;
+    if (!options.watch) stdout.write(text);
+    else stdout.write(isTTY ? CLEAR_SCREEN + text : `${text}\n`);
+  };
+
+  const response = await request(url, token, options.watch);
   if (!options.watch) {
-    print((await response.json()) as NodeStatus, options.json);
+    await show((await response.json()) as NodeStatus);
     return 0;
   }
+  for await (const line of ndjsonLines(response)) {
+    const status = parseFrame(line);
+    if (status !== undefined) await show(status);
+  }
+  process.stderr.write(`quotamesh: the status stream from ${url} ended\n`);
+  return 1;
+}
+
+async function request(url: string, token: string, watch: boolean): Promise<Response> {
+  const target = new URL(`/v1/status${watch ? '?watch=true' : ''}`, url);
+  let response: Response;
+  try {
+    response = await fetch(target, { headers: { authorization: `Bearer ${token}` } });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+  }
+  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${errorText(await response.text())}`);
+  return response;
+}
+
+/** The provider-shaped error bodies (SPEC §3) carry a readable message; show that, not JSON. */
+function errorText(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+    if (typeof parsed.error?.message === 'string') return parsed.error.message;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return body.trim().slice(0, 200);
+}
+
+async function* ndjsonLines(response: Response): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let buffered = '';
   for await (const chunk of response.body ?? []) {
@@ -19,19 +103,41 @@ export async function runStatus(options: { url: string | undefined; token: strin
     while ((newline = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, newline);
       buffered = buffered.slice(newline + 1);
-      if (line.trim() !== '') print(JSON.parse(line) as NodeStatus, options.json);
+      if (line.trim() !== '') yield line;
     }
   }
-  return 0;
 }
 
-function print(status: NodeStatus, json: boolean): void {
-  if (json) {
-    process.stdout.write(`${JSON.stringify(status)}\n`);
-    return;
+function parseFrame(line: string): NodeStatus | undefined {
+  try {
+    const value = JSON.parse(line) as NodeStatus;
+    if (value !== null && typeof value === 'object' && typeof value.providers === 'object') return value;
+  } catch {
+    // reported below
   }
-  process.stdout.write(`node ${status.node}\n`);
-  for (const [provider, value] of Object.entries(status.providers)) {
-    process.stdout.write(`  ${provider.padEnd(7)} 5h ${value.five_hour_utilization.toFixed(1).padStart(5)}%  weekly ${value.weekly_utilization.toFixed(1).padStart(5)}%  weight ${value.plan_weight}  ${value.state}\n`);
-  }
+  process.stderr.write('quotamesh: skipped a status frame that is not JSON\n');
+  return undefined;
+}
+
+/** The summary text for the named ledger, cached briefly; undefined when no ledger is named. */
+function ledgerReader(path: string | undefined, color: boolean): () => Promise<string | undefined> {
+  let cached: { text: string; readAtMs: number } | undefined;
+  return async () => {
+    if (path === undefined) return undefined;
+    const nowMs = Date.now();
+    if (cached !== undefined && nowMs - cached.readAtMs < LEDGER_REFRESH_MS) return cached.text;
+    let text: string;
+    try {
+      text = renderLedgerSummary(await readLedgerSummary(path, { nowMs, dayStartMs: localDayStartMs(nowMs) }), { color });
+    } catch (error) {
+      // The status itself is still worth showing when the ledger is unreadable.
+      text = `usage: cannot read ${path}: ${(error as Error).message}\n`;
+    }
+    cached = { text, readAtMs: nowMs };
+    return text;
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
 }
