@@ -10,7 +10,7 @@ import { runSimCommand } from './sim/index.ts';
 const USAGE = `usage: quotamesh <command> [options]
   serve  [--config FILE]                  run a node
   demo   [--port N]                       simulator + nodes on loopback, for trying it out
-  status [--url URL] [--token T] [--watch] [--json]
+  status [--url URL] [--token T] [--watch] [--json] [--ledger FILE]
   check  [--config FILE]                  validate a config and its credential files
   token                                   print a new random token
   sim    [--port N] [--accounts N]        run the simulated upstream alone`;
@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
       token: { type: 'string' },
       watch: { type: 'boolean' },
       json: { type: 'boolean' },
+      ledger: { type: 'string' },
       debug: { type: 'boolean' },
     },
   });
@@ -41,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return runDemo({ port: integer(values.port, 'port') });
     case 'status':
-      return runStatus({ url: values.url, token: values.token, watch: values.watch ?? false, json: values.json ?? false });
+      return runStatus({ url: values.url, token: values.token, watch: values.watch ?? false, json: values.json ?? false, ledger: values.ledger });
     case 'check':
       return runCheck({ configPath: values.config });
     case 'token':
