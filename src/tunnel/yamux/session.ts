@@ -259,7 +259,8 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
 
   #onTransportGone(error: Error | undefined): void {
     if (this.#isDestroyed) return;
-    const isExpected = this.#isGoingAway && this.#streams.size === 0 && error === undefined;
+    // After a GoAway either way with every stream finished, the end of the transport is the plan.
+    const isExpected = (this.#isGoingAway || this.#isRemoteGoAway) && this.#streams.size === 0 && error === undefined;
     const reason = error === undefined ? 'peer closed the tunnel' : `tunnel transport failed: ${error.message}`;
     this.#terminate(isExpected ? undefined : new TunnelError(error === undefined ? 'tunnel_closed' : 'transport_error', reason, { cause: error }), false);
   }

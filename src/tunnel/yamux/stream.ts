@@ -1,5 +1,6 @@
 /**
- * One yamux stream as a Node Duplex that Node's http client and server accept as a socket.
+ * One yamux stream as a Duplex that Node's http client and server accept as a socket (the socket
+ * surface is SocketDuplex's).
  *
  * Flow control: the peer may send at most `#receiveWindow` bytes; consumed bytes are credited back
  * from `_read` (called when the reader wants more), once at least half the window is consumed, so
@@ -9,10 +10,9 @@
  * data that still arrives afterwards is answered with RST; `destroy(err)` sends RST and the peer
  * sees an error. The table entry goes once both directions are closed.
  */
-import { Duplex } from 'node:stream';
 import { TunnelError } from '../errors.ts';
 import { Flag, FrameType, INITIAL_STREAM_WINDOW, hasFlag } from './frame.ts';
-import { IdleTimer } from './idle-timer.ts';
+import { SocketDuplex } from './socket-duplex.ts';
 
 /** What a stream needs from its session. */
 export interface StreamHost {
@@ -37,14 +37,12 @@ export interface StreamOptions {
 
 type WriteCallback = (error?: Error | null) => void;
 
-export class YamuxStream extends Duplex {
+export class YamuxStream extends SocketDuplex {
   readonly id: number;
   /** The peer this stream's session belongs to; how the node attributes requests. */
   readonly peerName: string | undefined;
-  readonly connecting = false;
   readonly #host: StreamHost;
   readonly #options: StreamOptions;
-  readonly #idle = new IdleTimer(() => this.emit('timeout'));
   #sendWindow = INITIAL_STREAM_WINDOW;
   #receiveWindow = INITIAL_STREAM_WINDOW;
   #uncreditedBytes = 0;
@@ -57,28 +55,16 @@ export class YamuxStream extends Duplex {
   #lingerTimer: NodeJS.Timeout | undefined;
 
   constructor(id: number, host: StreamHost, options: StreamOptions) {
-    super({ allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
+    super(host, { allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
     this.id = id;
     this.#host = host;
     this.#options = options;
     this.peerName = host.peerName;
   }
 
-  get remoteAddress(): string | undefined {
-    return this.#host.remoteAddress;
-  }
-
-  get remotePort(): number | undefined {
-    return this.#host.remotePort;
-  }
-
   /** The session is closing or closed; an HTTP agent must not keep this stream for reuse. */
   get isSessionClosing(): boolean {
     return this.#host.isClosed;
-  }
-
-  get timeout(): number | undefined {
-    return this.#idle.timeoutMs === 0 ? undefined : this.#idle.timeoutMs;
   }
 
   /** SYN (we open) or ACK (we accept), granting the peer our full window if above the default. */
@@ -108,7 +94,7 @@ export class YamuxStream extends Duplex {
         return undefined;
       }
       this.#uncreditedBytes += length;
-      this.#idle.touch();
+      this.markActivity();
       this.push(this.#detach(payload));
     }
     if (hasFlag(flags, Flag.FIN)) this.#onRemoteFin();
@@ -121,42 +107,6 @@ export class YamuxStream extends Duplex {
     this.#isRemoteClosed = true;
     this.#release();
     this.destroy(error);
-  }
-
-  setTimeout(timeoutMs: number, callback?: () => void): this {
-    if (callback !== undefined) {
-      if (timeoutMs === 0) this.removeListener('timeout', callback);
-      else this.once('timeout', callback);
-    }
-    this.#idle.set(timeoutMs);
-    return this;
-  }
-
-  setNoDelay(_noDelay?: boolean): this {
-    return this;
-  }
-
-  setKeepAlive(_enable?: boolean, _initialDelayMs?: number): this {
-    return this;
-  }
-
-  ref(): this {
-    return this;
-  }
-
-  unref(): this {
-    return this;
-  }
-
-  address(): object {
-    return {};
-  }
-
-  /** net.Socket's: end, then destroy once the FIN is out. Node's http server calls it. */
-  destroySoon(): void {
-    if (this.writable) this.end();
-    if (this.writableFinished) this.destroy();
-    else this.once('finish', () => this.destroy());
   }
 
   override _read(): void {
@@ -183,7 +133,7 @@ export class YamuxStream extends Duplex {
       callback(new TunnelError('stream_reset', `stream ${this.id} was reset by the peer`));
       return;
     }
-    this.#idle.touch();
+    this.markActivity();
     this.#pendingChunk = chunk;
     this.#pendingCallback = callback;
     this.#flush();
@@ -199,7 +149,7 @@ export class YamuxStream extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#idle.clear();
+    this.stopIdleTimer();
     const pending = this.#pendingCallback;
     this.#pendingChunk = undefined;
     this.#pendingCallback = undefined;

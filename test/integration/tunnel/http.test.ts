@@ -108,4 +108,26 @@ describe('HTTP through the tunnel', () => {
     await new Promise((resolve) => response.once('end', resolve).resume());
     expect(received).toBe(total);
   });
+
+  it('lets the server close idle keep-alive streams, freeing both tables', async () => {
+    mesh = await startMesh({ laptopHandler: echoHandler(peerNameOfSocket) });
+    mesh.laptop.server.keepAliveTimeout = 50;
+    await waitFor(() => mesh!.hub.peers.isUp('laptop'), 'tunnel up');
+    await send(mesh.hub.peers.agentFor('laptop'), { method: 'POST', body: 'once' });
+    const hubSession = mesh.hub.peers.get('laptop')!;
+    const laptopSession = mesh.laptop.peers.get('hub')!;
+    expect(hubSession.streamCount).toBe(1);
+    await waitFor(() => hubSession.streamCount === 0 && laptopSession.streamCount === 0, 'idle stream to close');
+  });
+
+  it('closes a session with pooled idle streams without waiting out the grace period', async () => {
+    // A grace period longer than the test timeout: only the idle-stream cleanup can end this.
+    mesh = await startMesh({ laptopHandler: echoHandler(peerNameOfSocket), hubHandler: echoHandler(peerNameOfSocket), session: { closeGraceMs: 120_000 } });
+    await waitFor(() => mesh!.hub.peers.isUp('laptop') && mesh!.laptop.peers.isUp('hub'), 'tunnel up');
+    await send(mesh.hub.peers.agentFor('laptop'), { method: 'POST', body: 'pooled at the hub' });
+    await send(mesh.laptop.peers.agentFor('hub'), { method: 'POST', body: 'pooled at the laptop' });
+    const laptopSession = mesh.laptop.peers.get('hub')!;
+    await mesh.hub.peers.get('laptop')!.close();
+    await laptopSession.closed();
+  });
 });

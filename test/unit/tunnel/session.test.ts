@@ -188,3 +188,22 @@ describe('yamux session', () => {
     await closing;
   });
 });
+
+describe('yamux stream as a socket', () => {
+  it('offers the net.Socket surface Node http uses', async () => {
+    const link = new MemoryLink();
+    const session = new YamuxSession(link.left, { role: 'client', peerName: 'bob', remoteAddress: '192.0.2.7', remotePort: 4242 });
+    const peer = new YamuxSession(link.right, { role: 'server' });
+    open.push(session, peer);
+    const stream = session.openStream();
+    expect(stream.setNoDelay(true).setKeepAlive(true, 1000).ref().unref()).toBe(stream);
+    expect([stream.remoteAddress, stream.remotePort, stream.peerName, stream.connecting]).toEqual(['192.0.2.7', 4242, 'bob', false]);
+    let timeouts = 0;
+    stream.setTimeout(20, () => timeouts++);
+    expect(stream.timeout).toBe(20);
+    await waitFor(() => timeouts === 1, "'timeout' after 20 ms idle");
+    stream.setTimeout(0);
+    expect(stream.timeout).toBeUndefined();
+    stream.destroy();
+  });
+});
