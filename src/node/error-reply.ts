@@ -46,5 +46,7 @@ export const errors = {
   tooLarge: () => new QuotaMeshError('body_too_large', 413, 'request_too_large', 'request body is larger than 32 MiB'),
   malformedJson: (detail: string) => new QuotaMeshError('malformed_json', 400, 'invalid_request_error', `request body is not valid JSON: ${detail}`),
   badGateway: (detail: string) => new QuotaMeshError('upstream_unreachable', 502, 'api_error', `upstream request failed: ${detail}`),
+  loop: (via: string[]) =>
+    new QuotaMeshError('loop_detected', 508, 'api_error', `request loop between nodes (via ${via.join(' → ') || 'nothing'}); not forwarded`),
   shuttingDown: () => new QuotaMeshError('shutting_down', 503, 'overloaded_error', 'node is shutting down', { retryAfterSeconds: 5 }),
 };

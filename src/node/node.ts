@@ -5,21 +5,28 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { onceClose, sleep, systemClock, type Clock } from '../lib/index.ts';
-import { ClaudeDefaultCredential, ProviderPool, type Credential, type RouteDefinition } from '../pool/index.ts';
+import { onceClose, systemClock, type Clock } from '../lib/index.ts';
+import type { ProviderPool } from '../pool/index.ts';
 import type { Provider } from '../status/index.ts';
 import { TokenTable } from './auth.ts';
-import type { Config, ProviderConfig } from './config-schema.ts';
+import { buildPool, claudeKit } from './build-pools.ts';
+import type { Config } from './config-schema.ts';
+import { Mesh, type TunnelListener } from './mesh.ts';
 import { createLogger } from './logger.ts';
 import { buildServer } from './server.ts';
 import { Ledger } from './ledger.ts';
 import { StateStore } from './state-store.ts';
+import { InFlight } from './in-flight.ts';
 
 export interface NodeOptions {
   clock?: Clock;
   logger?: Logger;
   /** How long close() waits for in-flight requests before cutting them (SPEC §1: 10 s). */
   drainMs?: number;
+  /** Extra CA for peers with a private certificate (wss/https). */
+  peerCa?: string | Buffer;
+  /** Tunnel keepalive tunables (tests use short ones). */
+  tunnel?: ConstructorParameters<typeof Mesh>[0]['session'];
 }
 
 export interface RunningNode {
@@ -29,6 +36,9 @@ export interface RunningNode {
   readonly pools: Partial<Record<Provider, ProviderPool>>;
   /** Path of the usage ledger (state_dir/usage.jsonl). */
   readonly ledgerPath: string;
+  /** Called when a peer's tunnel comes up or goes down. */
+  onTunnel(listener: TunnelListener): () => void;
+  isTunnelUp(peerName: string): boolean;
   close(): Promise<void>;
 }
 
@@ -38,21 +48,27 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   const shutdown = new AbortController();
   const state = new StateStore(config.state_dir, logger.child({ component: 'state' }));
   await state.load();
+  const mesh = new Mesh({ config, clock, logger, ca: options.peerCa, session: options.tunnel });
   const pools: Partial<Record<Provider, ProviderPool>> = {};
-  if (config.claude) pools.claude = await buildClaudePool(config.claude, clock, logger, state);
+  const poolDeps = { clock, logger, state, mesh };
+  if (config.claude) pools.claude = await buildPool('claude', config.claude, claudeKit, poolDeps);
   const unsubscribeState = Object.values(pools).map((pool) => pool.onChange(() => state.scheduleSave()));
 
   const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
+  const inFlight = new InFlight();
   const app = buildServer({
     ledger,
+    inFlight,
     config,
     tokens: new TokenTable(config),
     pools,
     clock,
     logger,
     shutdown: shutdown.signal,
+    peerOfSocket: (socket) => mesh.peerOfSocket(socket),
     https: config.tls && { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
   });
+  mesh.attach(app.server);
   const { host, port } = splitListen(config.listen);
   await app.listen({ host, port });
   const address = app.server.address() as AddressInfo;
@@ -61,58 +77,33 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   logger.info({ listen: `${urlHost}:${address.port}` }, 'node listening');
 
   const close = onceClose(async () => {
-    const drainMs = options.drainMs ?? 10_000;
+    // Stop intake (new requests get 503), end status watchers at once, drain in-flight requests.
     const closing = app.close();
-    // Status watchers never finish on their own: end them now, not after the drain timeout.
     shutdown.abort();
-    // A keep-alive connection whose last response finishes during the drain would otherwise
-    // hold close() until the client hangs up; sweep idle connections as they appear.
-    const sweep = setInterval(() => app.server.closeIdleConnections(), 25);
-    const drained = await Promise.race([closing.then(() => true), sleep(drainMs).then(() => false)]);
-    clearInterval(sweep);
-    if (!drained) {
-      app.server.closeAllConnections();
-      await closing;
-    }
+    const drained = await inFlight.drained(options.drainMs ?? 10_000);
+    if (!drained) logger.warn({ inFlight: inFlight.count }, 'drain timed out; cutting remaining requests');
+    app.server.closeAllConnections();
+    // Our own status streams and polls stop before the GoAway, so no tunnel waits out its grace;
+    // the tunnels' upgraded sockets are what the server's close() is still waiting for.
     unsubscribeState.forEach((unsubscribe) => unsubscribe());
     await state.close();
     await Promise.all(Object.values(pools).map((pool) => pool.close()));
+    await mesh.close();
+    await closing;
     ledger.close();
     logger.info('node stopped');
     logger.flush();
   });
-  return { name: config.name, url: `${scheme}://${urlHost}:${address.port}`, port: address.port, pools, ledgerPath: ledger.path, close };
-}
-
-async function buildClaudePool(section: ProviderConfig, clock: Clock, logger: Logger, state: StateStore): Promise<ProviderPool> {
-  const credentials: Credential[] = [];
-  const routes: RouteDefinition[] = [];
-  for (const credential of section.credentials) {
-    if (credential.type === 'default') {
-      const instance = new ClaudeDefaultCredential({
-        tag: credential.tag,
-        path: credential.path,
-        apiUrl: section.api_url,
-        oauthUrl: section.oauth_url,
-        cap5h: capOf(credential.limit_5h, credential.reserve_5h),
-        capWeekly: capOf(credential.limit_weekly, credential.reserve_weekly),
-        clock,
-        logger: logger.child({ component: 'credential', credential: credential.tag }),
-      });
-      state.register(`claude/${credential.tag}`, instance);
-      await instance.start();
-      credentials.push(instance);
-    } else if (credential.type === 'balancer') {
-      routes.push({ tag: credential.tag, members: credential.credentials, strategy: credential.strategy, rebalanceThreshold: credential.rebalance_threshold });
-    }
-  }
-  return new ProviderPool('claude', credentials, routes, { logger: logger.child({ component: 'pool', provider: 'claude' }) });
-}
-
-/** SPEC §2: cap = limit if set, else 100 − reserve, where reserve 0 means 1 (default cap 99). */
-export function capOf(limit: number | undefined, reserve: number | undefined): number {
-  if (limit !== undefined) return limit;
-  return 100 - Math.max(1, reserve ?? 1);
+  return {
+    name: config.name,
+    url: `${scheme}://${urlHost}:${address.port}`,
+    port: address.port,
+    pools,
+    ledgerPath: ledger.path,
+    onTunnel: (listener) => mesh.onTunnel(listener),
+    isTunnelUp: (peerName) => mesh.isUp(peerName),
+    close,
+  };
 }
 
 function splitListen(listen: string): { host: string; port: number } {

@@ -3,7 +3,7 @@
  * reached the client yet (SPEC §3). Once the response head is written the body streams through
  * chunk by chunk; a client that goes away aborts the upstream request.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { errorMessage, toUnixSeconds, type Clock } from '../lib/index.ts';
 import { CredentialUnavailableError, type Credential, type ProviderPool } from '../pool/index.ts';
@@ -13,6 +13,7 @@ import type { Access } from './access.ts';
 import { sendError } from './error-reply.ts';
 import { exhaustedError } from './exhausted.ts';
 import { readSmallBody } from './small-body.ts';
+import { VIA_HEADER } from './via.ts';
 
 export interface ProxyRequest {
   method: string;
@@ -20,6 +21,8 @@ export interface ProxyRequest {
   headers: IncomingHttpHeaders;
   body: Buffer | undefined;
   sessionId: string | undefined;
+  /** Nodes this request already passed through (x-quotamesh-via), oldest first. */
+  via: string[];
 }
 
 export interface ProxyDeps {
@@ -27,6 +30,7 @@ export interface ProxyDeps {
   adapter: ProviderAdapter;
   clock: Clock;
   logger: Logger;
+  nodeName: string;
 }
 
 /** What the proxy learned about the request's fate; the ledger and logs read it. */
@@ -78,7 +82,7 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
           baseUrl: target.baseUrl,
           pathAndQuery: request.pathAndQuery,
           method: request.method,
-          headers: adapter.requestHeaders(request.headers, target.headers, credential.type === 'default'),
+          headers: withVia(adapter.requestHeaders(request.headers, target.headers, credential.type === 'default'), credential, request.via, deps.nodeName),
           body: request.body,
           agent: target.agent,
           signal: abort.signal,
@@ -123,6 +127,13 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
   } finally {
     response.off('close', onClose);
   }
+}
+
+/** Peers learn the path so far (loop protection, SPEC §4.4); vendors never see it. */
+function withVia(headers: OutgoingHttpHeaders, credential: Credential, via: string[], nodeName: string): OutgoingHttpHeaders {
+  delete headers[VIA_HEADER];
+  if (credential.type === 'external') headers[VIA_HEADER] = [...via, nodeName].join(',');
+  return headers;
 }
 
 function discard(held: Held | undefined): void {

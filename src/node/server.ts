@@ -14,8 +14,10 @@ import type { Caller, TokenTable } from './auth.ts';
 import type { Config } from './config-schema.ts';
 import { errors, sendError } from './error-reply.ts';
 import { proxyRequest } from './proxy.ts';
+import { MAX_HOPS, parseVia, VIA_HEADER } from './via.ts';
 import { statusView } from './status-view.ts';
 import type { Ledger } from './ledger.ts';
+import type { InFlight } from './in-flight.ts';
 import { recordWhenDone } from './request-record.ts';
 import { registerDashboard } from './dashboard.ts';
 
@@ -32,6 +34,7 @@ export interface ServerDeps {
   peerOfSocket?: (socket: Socket) => string | undefined;
   https?: { cert: Buffer; key: Buffer };
   ledger: Ledger;
+  inFlight: InFlight;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -42,6 +45,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     forceCloseConnections: false,
     ...(deps.https ? { https: deps.https } : {}),
   });
+  app.addHook('onRequest', async (_request, reply) => deps.inFlight.track(reply.raw));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) => done(null, body));
 
@@ -83,6 +87,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.all('/v1/*', async (request, reply) => {
     const caller = callerOf(request);
     if (caller === undefined) return replyError(reply, 'claude', errors.unauthenticated());
+    const via = parseVia(request.headers[VIA_HEADER]);
+    if (via.includes(deps.config.name) || via.length > MAX_HOPS) return replyError(reply, 'claude', errors.loop(via));
     const access = accessFor(deps.config, caller, 'claude');
     if (claudePool === undefined || access === undefined) {
       return replyError(reply, 'claude', errors.forbidden('Claude is not shared with you on this node'));
@@ -101,9 +107,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const startedMs = deps.clock.now();
     reply.hijack();
     const outcome = await proxyRequest(
-      { pool: claudePool, adapter: claudeAdapter, clock: deps.clock, logger: deps.logger },
+      { pool: claudePool, adapter: claudeAdapter, clock: deps.clock, logger: deps.logger, nodeName: deps.config.name },
       access,
-      { method: request.method, pathAndQuery: request.url, headers: request.headers, body, sessionId: info.sessionId },
+      { method: request.method, pathAndQuery: request.url, headers: request.headers, body, sessionId: info.sessionId, via },
       reply.raw,
     );
     recordWhenDone(deps, { caller, provider: 'claude', model: info.model, startedMs }, outcome, reply.raw);

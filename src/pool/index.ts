@@ -10,3 +10,6 @@ export { acquireFileLock, claudeLockTarget, lockDirectoryFor, LockBusyError, typ
 export { writeFileAtomic, whyNotWritable } from './atomic-write.ts';
 export { DEFAULT_POLL_TIMINGS, type UsagePollTimings } from './usage-poller.ts';
 export type { PersistedUsageState } from './usage-state.ts';
+export { ExternalCredential, type ExternalCredentialOptions, type PeerHeaderReading } from './external-credential.ts';
+export { PeerStatusStream, parseStatusFrame, type PeerStatusFrame } from './peer-status-stream.ts';
+export type { PeerLink, PeerRoute } from './peer-link.ts';

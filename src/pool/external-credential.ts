@@ -1,0 +1,167 @@
+/**
+ * Capacity of another node (SPEC §4.2): requests go to the peer through its tunnel or over
+ * HTTPS; what it has left comes from its status stream and from the aggregate headers on every
+ * response. Its weight is the peer's plan_weight, its caps 100 (the peer applies its own).
+ */
+import type { Logger } from 'pino';
+import { toUnixSeconds, type Clock } from '../lib/index.ts';
+import type { CredentialSnapshot, CredentialState, Provider, WindowUsage } from '../status/index.ts';
+import { effectiveWindow } from '../status/index.ts';
+import { ChangeSignal } from './change-signal.ts';
+import { cooldownAfterError, cooldownAfterRateLimit, cooldownAfterSuccess, isCoolingDown, NO_COOLDOWN, type Cooldown } from './cooldown.ts';
+import { CredentialUnavailableError, type Credential, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
+import type { PeerLink } from './peer-link.ts';
+import { PeerStatusStream, type PeerStatusFrame } from './peer-status-stream.ts';
+
+/** What a provider's response headers say about the peer's aggregate. */
+export interface PeerHeaderReading {
+  fiveHour?: WindowUsage;
+  weekly?: WindowUsage;
+  planWeight?: number;
+  retryAfterSeconds?: number;
+}
+
+export interface ExternalCredentialOptions {
+  tag: string;
+  provider: Provider;
+  link: PeerLink;
+  clock: Clock;
+  logger: Logger;
+  parseHeaders(headers: UpstreamOutcome['headers'], nowSeconds: number): PeerHeaderReading | undefined;
+  random?: () => number;
+}
+
+const EMPTY: WindowUsage = { utilization: 0, resetAt: 0 };
+
+export class ExternalCredential implements Credential {
+  readonly tag: string;
+  readonly type = 'external' as const;
+  readonly provider: Provider;
+  readonly peerName: string;
+  readonly #options: ExternalCredentialOptions;
+  readonly #changes = new ChangeSignal();
+  readonly #stream: PeerStatusStream;
+  readonly #unsubscribeLink: () => void;
+  #fiveHour: WindowUsage = EMPTY;
+  #weekly: WindowUsage = EMPTY;
+  #planWeight = 0;
+  #peerState: CredentialState = 'usable';
+  #peerRetryAt = 0;
+  #hasData = false;
+  #problem: string | undefined;
+  #cooldown: Cooldown = NO_COOLDOWN;
+  #lastKey = '';
+
+  constructor(options: ExternalCredentialOptions) {
+    this.tag = options.tag;
+    this.provider = options.provider;
+    this.peerName = options.link.peerName;
+    this.#options = options;
+    this.#stream = new PeerStatusStream({
+      link: options.link,
+      provider: options.provider,
+      clock: options.clock,
+      random: options.random,
+      onFrame: (frame) => this.#applyFrame(frame),
+      onProblem: (problem) => {
+        if (problem !== undefined && problem !== this.#problem) options.logger.warn({ peer: this.peerName, problem }, 'peer status stream stopped');
+        this.#problem = problem;
+        this.#emitIfChanged();
+      },
+    });
+    this.#unsubscribeLink = options.link.onChange(() => this.#emitIfChanged());
+  }
+
+  start(): void {
+    this.#stream.start();
+  }
+
+  #applyFrame(frame: PeerStatusFrame): void {
+    this.#fiveHour = { utilization: frame.fiveHourUtilization, resetAt: frame.fiveHourReset };
+    this.#weekly = { utilization: frame.weeklyUtilization, resetAt: frame.weeklyReset };
+    this.#planWeight = frame.planWeight;
+    this.#peerState = frame.state;
+    this.#peerRetryAt = frame.retryAt;
+    this.#hasData = true;
+    this.#emitIfChanged();
+  }
+
+  #state(nowMs: number): { state: CredentialState; retryAt: number } {
+    if (this.#options.link.route() === undefined) return { state: 'unavailable', retryAt: 0 };
+    if (isCoolingDown(this.#cooldown, nowMs)) return { state: 'rate_limited', retryAt: Math.ceil(this.#cooldown.untilMs / 1000) };
+    if (this.#peerState !== 'usable') return { state: this.#peerState, retryAt: this.#peerRetryAt };
+    return { state: 'usable', retryAt: 0 };
+  }
+
+  isUsable(nowMs: number): boolean {
+    if (this.#state(nowMs).state !== 'usable') return false;
+    const nowSeconds = toUnixSeconds(nowMs);
+    return effectiveWindow(this.#fiveHour, nowSeconds).utilization < 100 && effectiveWindow(this.#weekly, nowSeconds).utilization < 100;
+  }
+
+  snapshot(nowMs: number): CredentialSnapshot {
+    const { state, retryAt } = this.#state(nowMs);
+    return {
+      tag: this.tag,
+      type: 'external',
+      state,
+      retryAt,
+      hasData: this.#hasData,
+      fiveHour: this.#fiveHour,
+      weekly: this.#weekly,
+      planWeight: this.#planWeight,
+      cap5h: 100,
+      capWeekly: 100,
+      peer: this.peerName,
+    };
+  }
+
+  reason(nowMs: number): string | undefined {
+    if (this.#options.link.route() === undefined) return `peer ${this.peerName} has no live tunnel`;
+    if (this.#problem !== undefined && !this.#hasData) return this.#problem;
+    return this.isUsable(nowMs) ? undefined : `peer ${this.peerName} reports ${this.#state(nowMs).state}`;
+  }
+
+  async target(): Promise<UpstreamTarget> {
+    const route = this.#options.link.route();
+    if (route === undefined) throw new CredentialUnavailableError(this.tag, `peer ${this.peerName} has no live tunnel`);
+    return { baseUrl: route.baseUrl, headers: route.headers, agent: route.agent };
+  }
+
+  observe(outcome: UpstreamOutcome, nowMs: number): void {
+    const reading = this.#options.parseHeaders(outcome.headers, toUnixSeconds(nowMs));
+    if (reading?.fiveHour) this.#fiveHour = reading.fiveHour;
+    if (reading?.weekly) this.#weekly = reading.weekly;
+    if (reading?.planWeight !== undefined) this.#planWeight = reading.planWeight;
+    if (reading?.fiveHour || reading?.weekly) this.#hasData = true;
+    if (outcome.status === 429) {
+      const retryAfterMs = reading?.retryAfterSeconds !== undefined ? reading.retryAfterSeconds * 1000 : undefined;
+      this.#cooldown = cooldownAfterRateLimit(this.#cooldown, { retryAfterMs }, nowMs);
+    } else if (outcome.status === 0 || outcome.status >= 500) {
+      this.#cooldown = cooldownAfterError(this.#cooldown, nowMs);
+    } else if (outcome.status >= 200 && outcome.status < 300) {
+      this.#cooldown = cooldownAfterSuccess(this.#cooldown);
+      this.#peerState = 'usable';
+    }
+    this.#emitIfChanged();
+  }
+
+  /** Emits only when something a status watcher could see changed. */
+  #emitIfChanged(): void {
+    const snapshot = this.snapshot(this.#options.clock.now());
+    const key = JSON.stringify(snapshot);
+    if (key === this.#lastKey) return;
+    this.#lastKey = key;
+    this.#changes.emit();
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.#changes.subscribe(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#unsubscribeLink();
+    await this.#stream.close();
+    this.#changes.clear();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * A hub, a laptop that dials it (connector), and the simulator, all in one test process: the
+ * story of issue 5. Each node has its own simulated account; the hub balances over its own and
+ * the laptop's capacity.
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger, parseConfigValue, startNode, type RunningNode } from '../../src/node/index.ts';
+import { claudeCredentialFile, startSimulator, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
+
+export const TOKENS = {
+  alice: 'alice-token-0123456789-abcdefgh',
+  bob: 'bob-token-0123456789-abcdefghij',
+  laptopUser: 'laptop-user-token-0123456789-ab',
+  link: 'hub-laptop-link-0123456789-abcd',
+  admin: 'hub-admin-token-0123456789-abcd',
+};
+
+export interface Mesh {
+  sim: Simulator;
+  hub: RunningNode;
+  laptop: RunningNode;
+  logs: string[];
+  restartHub(): Promise<RunningNode>;
+  close(): Promise<void>;
+}
+
+export interface MeshOptions {
+  hubAccount?: SimAccountSpec;
+  laptopAccount?: SimAccountSpec;
+  /** Extra hub credentials/peers (e.g. a receiver that never dials). */
+  hubExtra?: { peers?: unknown[]; credentials?: unknown[]; poolMembers?: string[] };
+}
+
+export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
+  const dir = await mkdtemp(join(tmpdir(), 'qm-mesh-'));
+  const sim = await startSimulator({
+    accounts: [{ id: 'hub-a', plan: 'max20x', ...options.hubAccount }, { id: 'lap-a', plan: 'max20x', ...options.laptopAccount }],
+  });
+  const credentialFile = async (id: string): Promise<string> => {
+    await mkdir(join(dir, id), { recursive: true });
+    const path = join(dir, id, '.credentials.json');
+    await writeFile(path, JSON.stringify(claudeCredentialFile(sim.account(id))), { mode: 0o600 });
+    return path;
+  };
+  const logs: string[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        logs.push(chunk.toString('utf8'));
+        callback();
+      },
+    }),
+  });
+  const environment = { env: {}, homeDir: dir, baseDir: dir };
+  const tunnel = { keepaliveIntervalMs: 200, keepaliveTimeoutMs: 1000 };
+  const hubConfig = (port: number) =>
+    parseConfigValue(
+      {
+        name: 'hub',
+        listen: `127.0.0.1:${port}`,
+        state_dir: join(dir, 'hub-state'),
+        admin_token: TOKENS.admin,
+        users: [
+          { name: 'alice', token: TOKENS.alice, allow_external_usage: true },
+          { name: 'bob', token: TOKENS.bob },
+        ],
+        peers: [{ name: 'laptop', token: TOKENS.link, share: { claude: 'hub-a' } }, ...(options.hubExtra?.peers ?? [])],
+        claude: {
+          route: 'pool',
+          api_url: sim.url,
+          oauth_url: sim.tokenUrl,
+          credentials: [
+            { tag: 'hub-a', type: 'default', path: hubPath },
+            { tag: 'laptop', type: 'external', peer: 'laptop' },
+            ...(options.hubExtra?.credentials ?? []),
+            { tag: 'pool', type: 'balancer', credentials: ['hub-a', 'laptop', ...(options.hubExtra?.poolMembers ?? [])] },
+          ],
+        },
+      },
+      environment,
+    );
+  const hubPath = await credentialFile('hub-a');
+  const lapPath = await credentialFile('lap-a');
+  let hub = await startNode(hubConfig(0), { logger: logger.child({ node: 'hub' }), drainMs: 500, tunnel });
+  const hubPort = hub.port;
+  const laptop = await startNode(
+    parseConfigValue(
+      {
+        name: 'laptop',
+        listen: '127.0.0.1:0',
+        state_dir: join(dir, 'laptop-state'),
+        users: [{ name: 'me', token: TOKENS.laptopUser, allow_external_usage: true }],
+        peers: [{ name: 'hub', url: hub.url, token: TOKENS.link, reverse: true, share: { claude: 'lap-pool' } }],
+        claude: {
+          route: 'lap-pool',
+          api_url: sim.url,
+          oauth_url: sim.tokenUrl,
+          credentials: [
+            { tag: 'lap-a', type: 'default', path: lapPath },
+            { tag: 'hub', type: 'external', peer: 'hub' },
+            { tag: 'lap-pool', type: 'balancer', credentials: ['lap-a', 'hub'] },
+          ],
+        },
+      },
+      environment,
+    ),
+    { logger: logger.child({ node: 'laptop' }), drainMs: 500, tunnel },
+  );
+  const mesh: Mesh = {
+    sim,
+    hub,
+    laptop,
+    logs,
+    restartHub: async () => {
+      await mesh.hub.close();
+      hub = await startNode(hubConfig(hubPort), { logger: logger.child({ node: 'hub' }), drainMs: 500, tunnel });
+      mesh.hub = hub;
+      return hub;
+    },
+    close: async () => {
+      await mesh.laptop.close();
+      await mesh.hub.close();
+      await sim.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return mesh;
+}
+
+/** Resolves when `node` reports the peer's tunnel up (or at once if it already is). */
+export function tunnelUp(node: RunningNode, peer: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (node.isTunnelUp(peer)) return resolve();
+    const stop = node.onTunnel((name, isUp) => {
+      if (name === peer && isUp) {
+        stop();
+        resolve();
+      }
+    });
+  });
+}
