@@ -112,7 +112,7 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
     return this.#keepalive.ping();
   }
 
-  /** GoAway, let open streams finish (up to closeGraceMs), then close the transport. */
+  /** GoAway, let open streams finish (up to closeGraceMs), then close the transport and wait for it. */
   readonly close: () => Promise<void> = onceClose(async () => {
     if (this.#isDestroyed) return;
     this.#goAway(GoAwayCode.Normal);
@@ -124,7 +124,10 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
       clearTimeout(timer);
     }
     this.#terminate(undefined, true);
-    await this.#closed;
+    // Resolve once the socket is really gone (bounded by the grace timer set in #terminate), so
+    // a server closing after its tunnels does not wait on a half-closed WebSocket.
+    const transport = this.#transport;
+    if (!transport.closed) await new Promise((resolve) => transport.once('close', resolve));
   });
 
   /** Immediate teardown: every open stream fails with `error` (or a tunnel_closed error). */
