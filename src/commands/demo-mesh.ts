@@ -1,0 +1,113 @@
+/**
+ * The demo's topology: a public hub and a laptop behind "NAT" that dials the hub, each with its
+ * own simulated subscriptions; the hub's user may draw on both. Shared by `quotamesh demo`, the
+ * mesh bench and tests, so what a newcomer tries is what we measure.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createLogger, parseConfigValue, startNode, type RunningNode } from '../node/index.ts';
+import { claudeCredentialFile, startSimulator, type Simulator } from '../sim/index.ts';
+import { newToken } from './token.ts';
+
+export interface DemoMesh {
+  sim: Simulator;
+  hub: RunningNode;
+  laptop: RunningNode;
+  userToken: string;
+  adminToken: string;
+  close(): Promise<void>;
+}
+
+export interface DemoMeshOptions {
+  directory: string;
+  hubPort?: number;
+  logLevel?: string;
+  logger?: Logger;
+  chunkDelayMs?: number;
+}
+
+export async function startDemoMesh(options: DemoMeshOptions): Promise<DemoMesh> {
+  const sim = await startSimulator({
+    chunkDelayMs: options.chunkDelayMs,
+    accounts: [
+      { id: 'hub-max20x', plan: 'max20x', fiveHourUtilization: 30, weeklyUtilization: 45 },
+      { id: 'laptop-max20x', plan: 'max20x', fiveHourUtilization: 10, weeklyUtilization: 20 },
+      { id: 'laptop-pro', plan: 'pro', fiveHourUtilization: 5, weeklyUtilization: 10 },
+    ],
+  });
+  const files = new Map<string, string>();
+  for (const account of sim.accounts) {
+    await mkdir(join(options.directory, account.id), { recursive: true, mode: 0o700 });
+    const path = join(options.directory, account.id, '.credentials.json');
+    await writeFile(path, `${JSON.stringify(claudeCredentialFile(account), null, 2)}\n`, { mode: 0o600 });
+    files.set(account.id, path);
+  }
+  const userToken = newToken();
+  const adminToken = newToken();
+  const linkToken = newToken();
+  const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'warn' });
+  const environment = { env: {}, homeDir: options.directory, baseDir: options.directory };
+  const upstream = { api_url: sim.url, oauth_url: sim.tokenUrl };
+  const credential = (id: string) => ({ tag: id, type: 'default', path: files.get(id) });
+
+  const hub = await startNode(
+    parseConfigValue(
+      {
+        name: 'hub',
+        listen: `127.0.0.1:${options.hubPort ?? 8787}`,
+        state_dir: join(options.directory, 'hub-state'),
+        admin_token: adminToken,
+        users: [{ name: 'you', token: userToken, allow_external_usage: true }],
+        peers: [{ name: 'laptop', token: linkToken, share: { claude: 'hub-max20x' } }],
+        claude: {
+          route: 'pool',
+          ...upstream,
+          credentials: [
+            credential('hub-max20x'),
+            { tag: 'laptop', type: 'external', peer: 'laptop' },
+            { tag: 'pool', type: 'balancer', credentials: ['hub-max20x', 'laptop'] },
+          ],
+        },
+      },
+      environment,
+    ),
+    { logger: logger.child({ node: 'hub' }) },
+  );
+  const laptop = await startNode(
+    parseConfigValue(
+      {
+        name: 'laptop',
+        listen: '127.0.0.1:0',
+        state_dir: join(options.directory, 'laptop-state'),
+        users: [{ name: 'laptop-owner', token: newToken(), allow_external_usage: true }],
+        peers: [{ name: 'hub', url: hub.url, token: linkToken, reverse: true, share: { claude: 'mine' } }],
+        claude: {
+          route: 'everything',
+          ...upstream,
+          credentials: [
+            credential('laptop-max20x'),
+            credential('laptop-pro'),
+            { tag: 'hub', type: 'external', peer: 'hub' },
+            { tag: 'mine', type: 'balancer', credentials: ['laptop-max20x', 'laptop-pro'] },
+            { tag: 'everything', type: 'balancer', credentials: ['laptop-max20x', 'laptop-pro', 'hub'] },
+          ],
+        },
+      },
+      environment,
+    ),
+    { logger: logger.child({ node: 'laptop' }) },
+  );
+  return {
+    sim,
+    hub,
+    laptop,
+    userToken,
+    adminToken,
+    close: async () => {
+      await laptop.close();
+      await hub.close();
+      await sim.close();
+    },
+  };
+}
