@@ -99,6 +99,11 @@ export class TunnelAcceptor extends EventEmitter<TunnelAcceptorEvents> {
     this.#pending.clear();
   });
 
+  /**
+   * A handshake stays pending until the connector's yamux answers a ping: a client that completes
+   * the WebSocket upgrade but never speaks yamux holds a slot only until the timeout, and never
+   * replaces a working tunnel of the same peer.
+   */
   #complete(request: IncomingMessage, socket: Duplex, head: Buffer, peerName: string, connectorNode: string): void {
     const timer = setTimeout(() => {
       this.#logger.warn({ peer: peerName }, 'tunnel handshake timed out');
@@ -108,14 +113,12 @@ export class TunnelAcceptor extends EventEmitter<TunnelAcceptorEvents> {
     const settle = (): void => {
       clearTimeout(timer);
       this.#pending.delete(socket);
+      socket.off('close', settle);
     };
     socket.once('close', settle);
     this.#server.handleUpgrade(request, socket, head, (ws) => {
-      settle();
-      socket.off('close', settle);
       if (this.#isClosed) return ws.terminate();
-      const transport = new WebSocketDuplex(ws);
-      const session = new YamuxSession(transport, {
+      const session = new YamuxSession(new WebSocketDuplex(ws), {
         ...this.#options.session,
         role: 'client',
         peerName,
@@ -123,14 +126,26 @@ export class TunnelAcceptor extends EventEmitter<TunnelAcceptorEvents> {
         remotePort: (socket as Partial<Socket>).remotePort,
         logger: this.#logger,
       });
-      this.#logger.info({ peer: peerName, node: connectorNode }, 'tunnel accepted');
-      if (this.listenerCount('session') === 0) {
-        this.#logger.warn({ peer: peerName }, 'no one takes tunnel sessions; closing');
-        void session.close();
-        return;
-      }
-      this.emit('session', peerName, session, connectorNode);
+      session.ping().then(
+        () => {
+          settle();
+          if (this.#isClosed || session.isClosed) return session.destroy();
+          this.#handOver(peerName, session, connectorNode);
+        },
+        // The session ended first (timeout or the client left); 'close' on the socket settles.
+        () => {},
+      );
     });
+  }
+
+  #handOver(peerName: string, session: YamuxSession, connectorNode: string): void {
+    this.#logger.info({ peer: peerName, node: connectorNode }, 'tunnel accepted');
+    if (this.listenerCount('session') === 0) {
+      this.#logger.warn({ peer: peerName }, 'no one takes tunnel sessions; closing');
+      void session.close();
+      return;
+    }
+    this.emit('session', peerName, session, connectorNode);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   TUNNEL_SUBPROTOCOL,
@@ -122,9 +123,23 @@ describe('tunnel handshake', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('times out a client that upgrades but never speaks yamux, without a session', async () => {
+    let sessions = 0;
+    const port = await startAcceptor({ handshakeTimeoutMs: 100, onSession: () => sessions++ });
+    const silent = await openSilentClient(port);
+    expect(acceptor!.pendingHandshakes).toBe(1);
+    await waitFor(() => silent.readyState === WebSocket.CLOSED, 'the acceptor to drop the silent client');
+    expect(acceptor!.pendingHandshakes).toBe(0);
+    expect(sessions).toBe(0);
+  });
+
   it('caps pending handshakes', async () => {
-    const port = await startAcceptor({ maxPendingHandshakes: 0 });
+    const port = await startAcceptor({ maxPendingHandshakes: 1 });
+    const silent = await openSilentClient(port);
     expect((await upgrade(port, { authorization: sign() })).status).toBe(503);
+    silent.terminate();
+    await waitFor(() => acceptor!.pendingHandshakes === 0, 'the slot to free');
+    expect((await upgrade(port, { authorization: sign() })).status).toBe(101);
   });
 
   it('makes a dialer refused with 401 log loudly and wait at the slowest rate', async () => {
@@ -168,6 +183,14 @@ describe('tunnel handshake', () => {
     expect(sessions).toEqual(['hub']);
   });
 });
+
+/** Completes the WebSocket upgrade correctly, then ignores everything (no yamux at all). */
+async function openSilentClient(port: number): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/tunnel`, [TUNNEL_SUBPROTOCOL], { headers: { authorization: sign() } });
+  ws.on('error', () => {});
+  await new Promise((resolve) => ws.once('open', resolve));
+  return ws;
+}
 
 async function startAcceptorOn(port: number): Promise<void> {
   const created = createTunnelAcceptor({ peers: () => [{ name: 'laptop', token: LINK_TOKEN }], onSession: () => {} });
