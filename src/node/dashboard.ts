@@ -1,14 +1,25 @@
 /**
- * `GET /` (SPEC §3): the status dashboard, one self-contained page. Loading it needs no token:
- * the page holds no data; it asks the person for a token and reads `/v1/status?watch=true`
- * with it, so the status route's own auth decides what it shows. A fresh nonce per response
- * lets the CSP forbid every script and style except the page's own.
+ * `GET /` (SPEC §3): the status dashboard, one self-contained page (inline CSS and script, no
+ * CDN, no build step). Loading it needs no token: the page holds no data; it asks the person
+ * for a token and reads `/v1/status?watch=true` with it, so the status route's own auth decides
+ * what it shows. A fresh nonce per response lets the CSP refuse every script and style but the
+ * page's own.
  */
 import { randomBytes } from 'node:crypto';
-import { DASHBOARD_HTML, NONCE_PLACEHOLDER } from './dashboard-html.ts';
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from './fastify.ts';
 
+const NONCE_PLACEHOLDER = '__NONCE__';
+
+/** The page with its stylesheet and script inlined; read once, when the node starts. */
+export function dashboardPage(): string {
+  const read = (name: string): string => readFileSync(new URL(`./dashboard/${name}`, import.meta.url), 'utf8');
+  // split/join rather than replace(): the script's text must not be read as a replacement pattern.
+  return read('page.html').split('/*__CSS__*/').join(read('page.css')).split('/*__SCRIPT__*/').join(read('page.js'));
+}
+
 export function registerDashboard(app: FastifyInstance): void {
+  const page = dashboardPage();
   app.get('/', async (_request, reply) => {
     const nonce = randomBytes(16).toString('base64');
     return reply
@@ -17,7 +28,7 @@ export function registerDashboard(app: FastifyInstance): void {
       .header('content-security-policy', dashboardCsp(nonce))
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
-      .send(DASHBOARD_HTML.replaceAll(NONCE_PLACEHOLDER, nonce));
+      .send(page.split(NONCE_PLACEHOLDER).join(nonce));
   });
 }
 
