@@ -81,3 +81,67 @@ export async function startSimAndNode(accounts: number): Promise<SimWithNode> {
     },
   };
 }
+
+export interface MeshChildren extends SimWithNode {
+  hub: BenchServer;
+  laptop: BenchServer;
+}
+
+/**
+ * Adds the mesh path to startSimAndNode: a hub whose only credential is the laptop, reached
+ * through the reverse tunnel the laptop dials. Resolves once the hub sees the laptop's capacity.
+ */
+export async function startMeshChildren(): Promise<MeshChildren> {
+  const base = await startSimAndNode(1);
+  const dir = mkdtempSync(join(tmpdir(), 'qm-bench-mesh-'));
+  const simAccounts = base.sim.reply.accounts as Array<{ id: string; file: unknown }>;
+  const account = simAccounts[0];
+  if (account === undefined) throw new Error('simulator has no account');
+  const path = join(dir, 'laptop.credentials.json');
+  writeFileSync(path, JSON.stringify(account.file));
+  const link = 'bench-link-token-0123456789abcdef';
+  const hub = await startChild({
+    kind: 'node',
+    dir,
+    config: {
+      name: 'hub',
+      listen: '127.0.0.1:0',
+      state_dir: join(dir, 'hub-state'),
+      log_level: 'silent',
+      users: [{ name: 'bench', token: base.userToken, allow_external_usage: true }],
+      peers: [{ name: 'laptop', token: link }],
+      claude: { api_url: base.sim.url, credentials: [{ tag: 'laptop', type: 'external', peer: 'laptop' }] },
+    },
+  });
+  const laptop = await startChild({
+    kind: 'node',
+    dir,
+    config: {
+      name: 'laptop',
+      listen: '127.0.0.1:0',
+      state_dir: join(dir, 'laptop-state'),
+      log_level: 'silent',
+      peers: [{ name: 'hub', url: hub.url, token: link, reverse: true }],
+      claude: { api_url: base.sim.url, oauth_url: String(base.sim.reply.tokenUrl), credentials: [{ tag: 'mine', type: 'default', path }] },
+    },
+  });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const response = await fetch(`${hub.url}/v1/status?provider=claude`, { headers: { authorization: `Bearer ${base.userToken}` } });
+    const status = (await response.json()) as { plan_weight: number };
+    if (status.plan_weight > 0) break;
+    if (Date.now() > deadline) throw new Error('the laptop never linked to the hub');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    ...base,
+    hub,
+    laptop,
+    stop: () => {
+      laptop.stop();
+      hub.stop();
+      base.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Issue 5's mesh bench: the simulator direct, through one node, and through the mesh (client →
+ * hub → tunnel → laptop → simulator), 100 concurrent, JSON and SSE. Targets: the mesh keeps
+ * ≥ 25 % of direct throughput and adds ≤ 20 ms p99.
+ */
+import { runLoad, type LoadResult } from './_load.ts';
+import { startMeshChildren } from './_harness.ts';
+
+const CONCURRENCY = 100;
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+
+export async function run(): Promise<void> {
+  const servers = await startMeshChildren();
+  try {
+    console.log('| mode | path | req/s | p50 ms | p99 ms | errors | throughput vs direct | added p99 ms |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const stream of [false, true]) {
+      const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 32, stream, messages: [{ role: 'user', content: 'bench' }] });
+      const userHeaders = { authorization: `Bearer ${servers.userToken}`, 'content-type': 'application/json' };
+      const load = (url: string, headers: Record<string, string>) => runLoad({ url, headers, body, concurrency: CONCURRENCY, durationMs: DURATION_MS });
+      const direct = await load(`${servers.sim.url}/v1/messages`, {
+        authorization: `Bearer ${servers.accessToken}`,
+        'anthropic-beta': 'oauth-2025-04-20',
+        'content-type': 'application/json',
+      });
+      const node = await load(`${servers.node.url}/v1/messages`, userHeaders);
+      const mesh = await load(`${servers.hub.url}/v1/messages`, userHeaders);
+      const mode = stream ? 'SSE' : 'JSON';
+      row(mode, 'direct (client → sim)', direct, direct);
+      row(mode, 'node (client → node → sim)', node, direct);
+      row(mode, 'mesh (client → hub → tunnel → laptop → sim)', mesh, direct);
+    }
+  } finally {
+    servers.stop();
+  }
+}
+
+function row(mode: string, path: string, result: LoadResult, baseline: LoadResult): void {
+  const ratio = result === baseline ? '100 %' : `${((result.requestsPerSecond / baseline.requestsPerSecond) * 100).toFixed(0)} %`;
+  const added = result === baseline ? '—' : (result.p99Ms - baseline.p99Ms).toFixed(2);
+  console.log(`| ${mode} | ${path} | ${result.requestsPerSecond.toFixed(0)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ${result.errors} | ${ratio} | ${added} |`);
+}
