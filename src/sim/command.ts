@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { claudeCredentialFile } from './accounts.ts';
+import { codexAuthFile } from './codex-accounts.ts';
 import { startSimulator } from './server.ts';
 
 export interface SimCommandOptions {
@@ -13,16 +14,21 @@ export interface SimCommandOptions {
 }
 
 /**
- * `quotamesh sim [--port N] [--accounts N]` (SPEC §1): the simulated upstream alone. Writes one
- * credential directory per account so a node (or Claude Code via CLAUDE_CONFIG_DIR) can use it,
- * then runs until SIGINT/SIGTERM and removes the directory again.
+ * `quotamesh sim [--port N] [--accounts N] [--codex-accounts N]` (SPEC §1): the simulated
+ * upstream alone. Writes one credential directory per account so a node (or Claude Code via
+ * CLAUDE_CONFIG_DIR, Codex CLI via CODEX_HOME) can use it, then runs until SIGINT/SIGTERM and
+ * removes the directory again.
  */
 export async function runSimCommand(
-  argv: { port?: number; accounts?: number },
+  argv: { port?: number; accounts?: number; codexAccounts?: number },
   options: SimCommandOptions = {},
 ): Promise<void> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const simulator = await startSimulator({ port: argv.port ?? 0, accounts: argv.accounts ?? 3 });
+  const simulator = await startSimulator({
+    port: argv.port ?? 0,
+    accounts: argv.accounts ?? 3,
+    codexAccounts: argv.codexAccounts ?? 0,
+  });
   const directory = await mkdtemp(join(tmpdir(), 'quotamesh-sim-'));
   try {
     print(`quotamesh simulator listening on ${simulator.url}`);
@@ -33,6 +39,17 @@ export async function runSimCommand(
       const file = join(accountDirectory, '.credentials.json');
       // Mode 0600 like Claude Code's own file (UPSTREAM-FACTS §4.2).
       await writeFile(file, `${JSON.stringify(claudeCredentialFile(account), null, 2)}\n`, { mode: 0o600 });
+      print(`  ${account.id} (${account.plan}): ${file}`);
+    }
+    if (simulator.codexAccounts.length > 0) {
+      print(`  Codex API URL: ${simulator.codexApiUrl}  token URL: ${simulator.codexTokenUrl}`);
+    }
+    for (const account of simulator.codexAccounts) {
+      const codexHome = join(directory, account.id);
+      await mkdir(codexHome, { mode: 0o700 });
+      const file = join(codexHome, 'auth.json');
+      // Pretty-printed, mode 0600, as Codex writes it (UPSTREAM-FACTS §4.6).
+      await writeFile(file, `${JSON.stringify(codexAuthFile(account), null, 2)}\n`, { mode: 0o600 });
       print(`  ${account.id} (${account.plan}): ${file}`);
     }
     print(`Control API: GET ${simulator.url}/_sim/state, POST ${simulator.url}/_sim/script`);

@@ -14,6 +14,10 @@ import type { SimulatorState, SimUsageUpdate } from './state.ts';
  *   POST   /_sim/accounts/:id/usage    SimUsageUpdate (percent 0–100, epoch-ms resets)
  *   POST   /_sim/accounts/:id/expire   access token expires now
  *   POST   /_sim/accounts/:id/revoke   access and refresh token stop working
+ *   POST   /_sim/codex-accounts/:id/usage|expire|revoke   the same for a Codex account
+ *
+ * Codex faults go through /_sim/script with `endpoint` set to codex_responses, codex_handshake,
+ * codex_usage or codex_token (see SimEndpoint); `state` lists Codex accounts under codexAccounts.
  */
 export function handleControl(exchange: SimExchange, state: SimulatorState): void {
   const method = exchange.req.method ?? 'GET';
@@ -50,14 +54,17 @@ function route(method: string, path: string, body: string, state: SimulatorState
     state.faults.clear();
     return { cleared: true };
   }
-  const accountRoute = /^\/_sim\/accounts\/([^/]+)\/(usage|expire|revoke)$/.exec(path);
+  const accountRoute = /^\/_sim\/(accounts|codex-accounts)\/([^/]+)\/(usage|expire|revoke)$/.exec(path);
   if (accountRoute !== null && method === 'POST') {
-    const id = decodeURIComponent(accountRoute[1] ?? '');
-    const action = accountRoute[2];
-    if (action === 'usage') state.setUsage(id, parseUsageUpdate(parseJson(body)));
-    if (action === 'expire') state.expireToken(id);
-    if (action === 'revoke') state.revokeToken(id);
-    return state.snapshot().accounts.find((account) => account.id === id);
+    const id = decodeURIComponent(accountRoute[2] ?? '');
+    const action = accountRoute[3];
+    const target = accountRoute[1] === 'codex-accounts' ? state.codex : state;
+    if (action === 'usage') target.setUsage(id, parseUsageUpdate(parseJson(body)));
+    if (action === 'expire') target.expireToken(id);
+    if (action === 'revoke') target.revokeToken(id);
+    const snapshot = state.snapshot();
+    const accounts: Array<{ id: string }> = target === state ? snapshot.accounts : snapshot.codexAccounts;
+    return accounts.find((account) => account.id === id);
   }
   return undefined;
 }

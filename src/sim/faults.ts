@@ -1,12 +1,28 @@
 import type { WindowClaim } from './windows.ts';
 
-/** Which simulated endpoint a scripted fault replaces. */
-export type SimEndpoint = 'messages' | 'usage' | 'profile' | 'token';
+/**
+ * Which simulated endpoint a scripted fault replaces. Claude: `messages`, `usage`, `profile`,
+ * `token`. Codex: `codex_responses` (each response, over HTTP or one WebSocket `response.create`),
+ * `codex_handshake` (the WebSocket upgrade itself), `codex_usage` (wham/usage), `codex_token`
+ * (`/oauth/token`).
+ */
+export type SimEndpoint =
+  | 'messages'
+  | 'usage'
+  | 'profile'
+  | 'token'
+  | 'codex_responses'
+  | 'codex_handshake'
+  | 'codex_usage'
+  | 'codex_token';
 
 /**
- * One scripted misbehaviour. On `messages` every kind applies; on `usage`/`profile`/`token` only
- * `rate_limit` (a plain 429 + Retry-After: those endpoints limit themselves, UPSTREAM-FACTS
- * §4.11.6), `server_error`, `slow` and, for `token`, `omit_refresh_token` (§4.11.5).
+ * One scripted misbehaviour. On `messages` every Claude kind applies; on `usage`/`profile`/`token`
+ * only `rate_limit` (a plain 429 + Retry-After: those endpoints limit themselves, UPSTREAM-FACTS
+ * §4.11.6), `server_error`, `slow` and, for `token`, `omit_refresh_token` (§4.11.5). The Codex
+ * endpoints take the kinds FAULTS_BY_ENDPOINT lists; there `rate_limit` on `codex_responses` and
+ * `codex_handshake` is the account's own `usage_limit_reached` 429 (over WebSocket an `error`
+ * event), and `stream_overloaded` ends a 200 stream with `response.failed` `server_is_overloaded`.
  */
 export type SimFault =
   /** 429 with unified headers; `window` is reported rejected (default five_hour). */
@@ -25,7 +41,9 @@ export type SimFault =
   /** Send `afterEvents` SSE events, then destroy the socket. */
   | { type: 'cut'; afterEvents?: number }
   /** Token endpoint answers without `refresh_token`; the old one stays valid. */
-  | { type: 'omit_refresh_token' };
+  | { type: 'omit_refresh_token' }
+  /** Codex: `afterEvents` events of a 200 stream, then `response.failed` with `server_is_overloaded` (§4.10). */
+  | { type: 'stream_overloaded'; afterEvents?: number };
 
 export interface SimScriptEntry {
   /** Default `messages`. */
@@ -49,6 +67,10 @@ const FAULTS_BY_ENDPOINT: Readonly<Record<SimEndpoint, readonly SimFault['type']
   usage: ['rate_limit', 'server_error', 'slow'],
   profile: ['rate_limit', 'server_error', 'slow'],
   token: ['rate_limit', 'server_error', 'slow', 'omit_refresh_token'],
+  codex_responses: ['rate_limit', 'unauthorized', 'server_error', 'slow', 'stall', 'cut', 'stream_overloaded'],
+  codex_handshake: ['rate_limit', 'unauthorized', 'server_error', 'slow'],
+  codex_usage: ['rate_limit', 'server_error', 'slow'],
+  codex_token: ['rate_limit', 'server_error', 'slow', 'omit_refresh_token'],
 };
 
 /** Checks a script entry from untrusted JSON; throws an Error naming the bad field. */

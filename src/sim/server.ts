@@ -1,13 +1,20 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { onceClose, systemClock, type Clock } from '../lib/index.ts';
 import { normalizeSpecs, type SimAccount, type SimAccountSpec } from './accounts.ts';
+import { normalizeCodexSpecs, type CodexAccountSpec, type SimCodexAccount } from './codex-accounts.ts';
+import { handleCodexToken } from './codex-oauth.ts';
+import { handleCodexResponses } from './codex-responses.ts';
+import { handleCodexUsage } from './codex-usage.ts';
+import { CodexWebSockets } from './codex-websocket.ts';
 import { handleControl } from './control.ts';
 import type { SimScriptEntry } from './faults.ts';
 import { readBody, sendAnthropicError, type SimExchange } from './http.ts';
 import { handleCountTokens, handleMessages } from './messages.ts';
 import { handleToken } from './oauth.ts';
+import { DEFAULT_CODEX_TOKEN_LIFETIME_MS } from './codex-plans.ts';
 import { DEFAULT_TOKEN_LIFETIME_MS } from './plans.ts';
 import { SimulatorState, type SimReceivedRequest, type SimStateSnapshot, type SimUsageUpdate } from './state.ts';
 import { handleProfile, handleUsage } from './usage-endpoints.ts';
@@ -25,6 +32,10 @@ export interface SimulatorOptions {
   tokenLifetimeMs?: number;
   /** Pause between SSE events, so buffering proxies are observable. Default 20 ms. */
   chunkDelayMs?: number;
+  /** ChatGPT/Codex accounts: a count (plans cycle plus, pro) or explicit specs; default 0. */
+  codexAccounts?: number | CodexAccountSpec[];
+  /** Lifetime of a Codex access token (its JWT `exp`); default 10 days. */
+  codexTokenLifetimeMs?: number;
 }
 
 export interface Simulator {
@@ -34,7 +45,14 @@ export interface Simulator {
   readonly tokenUrl: string;
   /** Live state: tokens change after a refresh, utilization after each request. */
   readonly accounts: readonly Readonly<SimAccount>[];
-  /** Every non-control request, oldest first. */
+  /** `${url}/backend-api/codex`: a node's `codex.api_url`; responses at `/responses` (HTTP SSE or WebSocket). */
+  readonly codexApiUrl: string;
+  /** `${url}/oauth/token`, the auth.openai.com token endpoint. */
+  readonly codexTokenUrl: string;
+  /** `${url}/backend-api/wham/usage`. */
+  readonly codexUsageUrl: string;
+  readonly codexAccounts: readonly Readonly<SimCodexAccount>[];
+  /** Every non-control request (WebSocket handshakes included), oldest first. */
   readonly received: readonly SimReceivedRequest[];
   account(id: string): Readonly<SimAccount>;
   script(entries: SimScriptEntry | SimScriptEntry[]): void;
@@ -43,6 +61,10 @@ export interface Simulator {
   expireToken(id: string): void;
   revokeToken(id: string): void;
   clearReceived(): void;
+  codexAccount(id: string): Readonly<SimCodexAccount>;
+  setCodexUsage(id: string, update: SimUsageUpdate): void;
+  expireCodexToken(id: string): void;
+  revokeCodexToken(id: string): void;
   state(): SimStateSnapshot;
   /** Idempotent; ends stalled streams and open connections. */
   close(): Promise<void>;
@@ -56,12 +78,26 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clock: options.clock ?? systemClock,
     tokenLifetimeMs: options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS,
     chunkDelayMs: options.chunkDelayMs ?? DEFAULT_CHUNK_DELAY_MS,
+    codexSpecs: normalizeCodexSpecs(options.codexAccounts),
+    codexTokenLifetimeMs: options.codexTokenLifetimeMs ?? DEFAULT_CODEX_TOKEN_LIFETIME_MS,
   });
   const server = createServer({ noDelay: true }, (req, res) => {
     handle(req, res, state).catch((error: unknown) => {
       if (res.headersSent) res.destroy();
       else sendAnthropicError(res, 500, 'api_error', `simulator bug: ${String(error)}`);
     });
+  });
+  const webSockets = new CodexWebSockets(state);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Until ws owns it, a reset on this socket must not become an unhandled 'error'.
+    socket.on('error', () => socket.destroy());
+    const onShutdown = (): void => {
+      socket.destroy();
+    };
+    state.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    socket.once('close', () => state.shutdown.signal.removeEventListener('abort', onShutdown));
+    state.record(receivedRequest(req, '', state.clock.now()));
+    webSockets.upgrade(req, socket, head).catch(() => socket.destroy());
   });
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   await once(server, 'listening');
@@ -73,6 +109,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const closed = once(server, 'close');
     server.close();
     state.shutdown.abort();
+    webSockets.close();
     server.closeAllConnections();
     await closed;
   });
@@ -80,7 +117,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url,
     tokenUrl: `${url}/v1/oauth/token`,
+    codexApiUrl: `${url}/backend-api/codex`,
+    codexTokenUrl: `${url}/oauth/token`,
+    codexUsageUrl: `${url}/backend-api/wham/usage`,
     accounts: state.accounts,
+    codexAccounts: state.codex.accounts,
     received: state.received,
     account: (id) => state.account(id),
     script: (entries) => {
@@ -93,6 +134,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clearReceived: () => {
       state.received.length = 0;
     },
+    codexAccount: (id) => state.codex.account(id),
+    setCodexUsage: (id, update) => state.codex.setUsage(id, update),
+    expireCodexToken: (id) => state.codex.expireToken(id),
+    revokeCodexToken: (id) => state.codex.revokeToken(id),
     state: () => state.snapshot(),
     close,
   };
@@ -117,13 +162,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: Simulato
   res.once('close', () => {
     state.openStreams -= 1;
   });
-  state.record({
-    method: req.method ?? 'GET',
-    path: req.url ?? '/',
-    headers: { ...req.headers },
-    body,
-    atMs: state.clock.now(),
-  });
+  state.record(receivedRequest(req, body, state.clock.now()));
   const route = `${req.method ?? 'GET'} ${url.pathname}`;
   switch (route) {
     case 'POST /v1/messages':
@@ -136,7 +175,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: Simulato
       return handleUsage(exchange, state);
     case 'GET /api/oauth/profile':
       return handleProfile(exchange, state);
+    case 'POST /backend-api/codex/responses':
+      return handleCodexResponses(exchange, state);
+    case 'GET /backend-api/wham/usage':
+      return handleCodexUsage(exchange, state);
+    case 'POST /oauth/token':
+      return handleCodexToken(exchange, state);
     default:
       return sendAnthropicError(res, 404, 'not_found_error', 'Not Found');
   }
+}
+
+function receivedRequest(req: IncomingMessage, body: string, atMs: number): SimReceivedRequest {
+  const entry: SimReceivedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers }, body, atMs };
+  // Codex's conversation id (UPSTREAM-FACTS §4.10); proxies may rewrite `_` as `-`.
+  const sessionId = req.headers['session_id'] ?? req.headers['session-id'];
+  if (typeof sessionId === 'string') entry.sessionId = sessionId;
+  return entry;
 }

@@ -8,6 +8,9 @@ import {
   type SimAccount,
   type SimAccountSpec,
 } from './accounts.ts';
+import type { CodexAccountSpec, SimCodexAccount } from './codex-accounts.ts';
+import { DEFAULT_CODEX_TOKEN_LIFETIME_MS } from './codex-plans.ts';
+import { CodexState } from './codex-state.ts';
 import { FaultScript, type PendingFault } from './faults.ts';
 import { rollWindows } from './windows.ts';
 
@@ -18,6 +21,8 @@ export interface SimReceivedRequest {
   headers: IncomingHttpHeaders;
   body: string;
   atMs: number;
+  /** The `session_id` (or `session-id`) header Codex sends per conversation, when present. */
+  sessionId?: string;
 }
 
 export interface SimUsageUpdate {
@@ -36,6 +41,9 @@ export interface SimStateSnapshot {
   receivedCount: number;
   /** Non-control requests whose response has not closed yet (a stalled stream stays open). */
   openStreams: number;
+  codexAccounts: SimCodexAccount[];
+  /** Codex WebSocket sessions still open. */
+  openWebSockets: number;
 }
 
 /** Enough for any test; bounded because `quotamesh sim` may run for days. */
@@ -55,8 +63,16 @@ export class SimulatorState {
   readonly #retiredRefreshTokens = new Map<string, string>();
   /** Aborted by close(): ends scripted delays and stalled streams. */
   readonly shutdown = new AbortController();
+  readonly codex: CodexState;
 
-  constructor(options: { specs: SimAccountSpec[]; clock: Clock; tokenLifetimeMs: number; chunkDelayMs: number }) {
+  constructor(options: {
+    specs: SimAccountSpec[];
+    clock: Clock;
+    tokenLifetimeMs: number;
+    chunkDelayMs: number;
+    codexSpecs?: CodexAccountSpec[];
+    codexTokenLifetimeMs?: number;
+  }) {
     this.clock = options.clock;
     this.tokenLifetimeMs = options.tokenLifetimeMs;
     this.chunkDelayMs = options.chunkDelayMs;
@@ -64,6 +80,12 @@ export class SimulatorState {
     this.accounts = options.specs.map((spec, index) => createAccount(spec, index, nowMs, options.tokenLifetimeMs));
     const ids = new Set(this.accounts.map((account) => account.id));
     if (ids.size !== this.accounts.length) throw new Error('simulator account ids must be unique');
+    this.codex = new CodexState({
+      specs: options.codexSpecs ?? [],
+      clock: options.clock,
+      tokenLifetimeMs: options.codexTokenLifetimeMs ?? DEFAULT_CODEX_TOKEN_LIFETIME_MS,
+      takenIds: ids,
+    });
   }
 
   account(id: string): SimAccount {
@@ -138,6 +160,8 @@ export class SimulatorState {
       pendingFaults: this.faults.pending(),
       receivedCount: this.received.length,
       openStreams: this.openStreams,
+      codexAccounts: this.codex.snapshot(),
+      openWebSockets: this.codex.openWebSockets,
     };
   }
 }
