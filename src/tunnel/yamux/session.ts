@@ -248,7 +248,7 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
     this.#writer.write(FrameType.GoAway, 0, 0, code);
     if (this.#isGoingAway) return;
     this.#isGoingAway = true;
-    for (const stream of this.#backlog) stream.destroy();
+    for (const stream of this.#backlog) stream.refuse();
     this.#backlog = [];
     this.emit('goaway');
   }

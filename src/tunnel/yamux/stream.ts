@@ -101,6 +101,12 @@ export class YamuxStream extends SocketDuplex {
     return undefined;
   }
 
+  /** Turns down a stream the application never saw: RST to the peer, no error event here. */
+  refuse(): void {
+    this.#reset();
+    this.destroy();
+  }
+
   /** The session is gone: fail the stream without sending anything. */
   abandon(error: Error | undefined): void {
     this.#isLocalClosed = true;

@@ -26,6 +26,8 @@ function rawPeer(role: 'client' | 'server' = 'client') {
   const received: Frame[] = [];
   const decoder = new FrameDecoder({ maxDataLength: 16 * 1024 * 1024 });
   link.right.on('data', (chunk: Buffer) => decoder.push(chunk, (frame) => received.push({ ...frame })));
+  // Like a socket: the end of one direction is answered by the end of the other.
+  link.right.on('end', () => link.right.end());
   const send = (frame: Omit<Frame, 'payload'>, payload?: Buffer): void => {
     link.right.write(encodeFrame(frame, payload));
   };
@@ -145,6 +147,16 @@ describe('yamux session', () => {
     session.on('stream', (stream) => accepted.push(stream.on('error', () => {})));
     await waitFor(() => accepted.length === 256, 'backlog accepted');
     await waitFor(() => received.filter((frame) => frame.flags === Flag.ACK).length === 256, 'ACKs');
+  });
+
+  it('resets streams still in the backlog when it closes', async () => {
+    const { session, send, received } = rawPeer('client');
+    send({ type: FrameType.WindowUpdate, flags: Flag.SYN, streamId: 2, length: 0 });
+    await waitFor(() => session.streamCount === 1, 'the SYN');
+    const closing = session.close();
+    await waitFor(() => received.some((frame) => frame.streamId === 2 && frame.flags === Flag.RST), 'RST for the unaccepted stream');
+    expect(received.find((frame) => frame.type === FrameType.GoAway)?.length).toBe(GoAwayCode.Normal);
+    await closing;
   });
 
   it('refuses to open beyond maxStreams', () => {
