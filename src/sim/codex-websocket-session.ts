@@ -20,6 +20,8 @@ export function runCodexSession(socket: WebSocket, account: SimCodexAccount, sta
   const closed = new AbortController();
   const signal = AbortSignal.any([closed.signal, state.shutdown.signal]);
   socket.once('close', () => closed.abort());
+  // A protocol error from the client (bad frame, oversize) ends the session, never the simulator.
+  socket.on('error', () => socket.terminate());
   let turns = Promise.resolve();
   socket.on('message', (data: RawData, isBinary: boolean) => {
     turns = turns
