@@ -93,6 +93,14 @@ export class Mesh {
     return peerNameOfSocket(socket);
   }
 
+  /** Every configured peer with its tunnel state, for /metrics. */
+  tunnels(): Array<{ peer: string; isUp: boolean; openStreams: number }> {
+    return [...this.#peers.keys()].map((peer) => {
+      const session = this.#sessions?.get(peer);
+      return { peer, isUp: session !== undefined, openStreams: session?.streamCount ?? 0 };
+    });
+  }
+
   isUp(peerName: string): boolean {
     return this.#sessions?.isUp(peerName) ?? false;
   }

@@ -17,6 +17,7 @@ import { buildServer } from './server.ts';
 import { Ledger } from './ledger.ts';
 import { StateStore } from './state-store.ts';
 import { InFlight } from './in-flight.ts';
+import { Metrics } from './metrics.ts';
 
 export interface NodeOptions {
   clock?: Clock;
@@ -56,9 +57,16 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
 
   const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
   const inFlight = new InFlight();
+  const metrics = new Metrics({ pools: () => pools, tunnels: () => mesh.tunnels(), now: () => clock.now() });
+  const seenUp = new Set<string>();
+  mesh.onTunnel((peer, isUp) => {
+    if (isUp && seenUp.has(peer)) metrics.tunnelReconnects.inc({ peer });
+    if (isUp) seenUp.add(peer);
+  });
   const app = buildServer({
     ledger,
     inFlight,
+    metrics,
     config,
     tokens: new TokenTable(config),
     pools,

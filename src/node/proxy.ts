@@ -14,6 +14,7 @@ import { sendError } from './error-reply.ts';
 import { exhaustedError } from './exhausted.ts';
 import { readSmallBody } from './small-body.ts';
 import { VIA_HEADER } from './via.ts';
+import type { Metrics } from './metrics.ts';
 
 export interface ProxyRequest {
   method: string;
@@ -31,6 +32,7 @@ export interface ProxyDeps {
   clock: Clock;
   logger: Logger;
   nodeName: string;
+  metrics?: Metrics;
 }
 
 /** What the proxy learned about the request's fate; the ledger and logs read it. */
@@ -76,6 +78,7 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
       tried.add(credential);
       attempts += 1;
       let upstream: IncomingMessage;
+      const sentMs = clock.now();
       try {
         const target = await credential.target(abort.signal);
         upstream = await forward({
@@ -92,12 +95,14 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
         if (!(error instanceof CredentialUnavailableError)) {
           lastTransportError = error;
           credential.observe({ status: 0, headers: {} }, clock.now());
+          deps.metrics?.failovers.inc({ provider: adapter.provider, credential: credential.tag, reason: 'transport' });
           deps.logger.warn({ credential: credential.tag, err: errorMessage(error) }, 'upstream transport error, trying next credential');
         }
         continue;
       }
       const status = upstream.statusCode ?? 502;
       credential.observe({ status, headers: upstream.headers }, clock.now());
+      deps.metrics?.upstreamLatency.observe({ provider: adapter.provider, credential: credential.tag }, (clock.now() - sentMs) / 1000);
       discard(held);
       held = { credential, upstream };
       if (!isFailoverStatus(status)) break;
@@ -111,6 +116,7 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
         }
       }
       deps.logger.info({ credential: credential.tag, status }, 'upstream refused, trying next credential');
+      deps.metrics?.failovers.inc({ provider: adapter.provider, credential: credential.tag, reason: String(status) });
     }
     if (abort.signal.aborted) {
       discard(held);

@@ -10,6 +10,7 @@ import { claudeUsageTap, type TokenUsage } from '../upstream/index.ts';
 import type { Caller } from './auth.ts';
 import type { Ledger } from './ledger.ts';
 import type { ProxyOutcome } from './proxy.ts';
+import type { Metrics } from './metrics.ts';
 
 export interface RequestContext {
   caller: Caller;
@@ -19,7 +20,7 @@ export interface RequestContext {
 }
 
 export function recordWhenDone(
-  deps: { ledger: Ledger; logger: Logger; clock: Clock },
+  deps: { ledger: Ledger; logger: Logger; clock: Clock; metrics: Metrics },
   context: RequestContext,
   outcome: ProxyOutcome,
   response: ServerResponse,
@@ -41,7 +42,7 @@ export function recordWhenDone(
 }
 
 function write(
-  deps: { ledger: Ledger; logger: Logger; clock: Clock },
+  deps: { ledger: Ledger; logger: Logger; clock: Clock; metrics: Metrics },
   context: RequestContext,
   credential: string | undefined,
   status: number,
@@ -63,6 +64,7 @@ function write(
     duration_ms: Math.max(0, nowMs - context.startedMs),
   };
   deps.ledger.append(record);
+  deps.metrics.requests.inc({ provider: record.provider, credential: record.credential ?? 'none', status: String(status) });
   deps.logger.info(
     { user: record.user, peer: record.peer, credential: record.credential, model: record.model, status, durationMs: record.duration_ms, inputTokens: record.input_tokens, outputTokens: record.output_tokens },
     'request',

@@ -18,6 +18,7 @@ import { MAX_HOPS, parseVia, VIA_HEADER } from './via.ts';
 import { statusView } from './status-view.ts';
 import type { Ledger } from './ledger.ts';
 import type { InFlight } from './in-flight.ts';
+import type { Metrics } from './metrics.ts';
 import { recordWhenDone } from './request-record.ts';
 import { registerDashboard } from './dashboard.ts';
 
@@ -35,6 +36,7 @@ export interface ServerDeps {
   https?: { cert: Buffer; key: Buffer };
   ledger: Ledger;
   inFlight: InFlight;
+  metrics: Metrics;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -64,6 +66,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) => replyError(reply, providerOfPath(request.url), errors.notFound(request.url.split('?')[0] ?? '/')));
 
   app.get('/healthz', async () => ({ ok: true }));
+  app.get('/metrics', async (request, reply) => {
+    const caller = callerOf(request);
+    if (caller === undefined) return replyError(reply, 'claude', errors.unauthenticated());
+    if (caller.kind !== 'admin') return replyError(reply, 'claude', errors.forbidden('/metrics needs the admin token'));
+    return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
   registerDashboard(app);
 
   registerStatusRoutes(app, {
@@ -107,7 +115,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const startedMs = deps.clock.now();
     reply.hijack();
     const outcome = await proxyRequest(
-      { pool: claudePool, adapter: claudeAdapter, clock: deps.clock, logger: deps.logger, nodeName: deps.config.name },
+      { pool: claudePool, adapter: claudeAdapter, clock: deps.clock, logger: deps.logger, nodeName: deps.config.name, metrics: deps.metrics },
       access,
       { method: request.method, pathAndQuery: request.url, headers: request.headers, body, sessionId: info.sessionId, via },
       reply.raw,

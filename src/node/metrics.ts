@@ -1,0 +1,105 @@
+/**
+ * `GET /metrics` (admin token) in Prometheus text format. One registry per node (no global
+ * state); counters are bumped by the proxy and the mesh, while utilization, state and tunnel
+ * gauges are read from the pools and sessions at scrape time, so they are never stale.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ProviderPool } from '../pool/index.ts';
+import type { Provider } from '../status/index.ts';
+
+export interface MetricsSources {
+  pools: () => Partial<Record<Provider, ProviderPool>>;
+  tunnels: () => Array<{ peer: string; isUp: boolean; openStreams: number }>;
+  now: () => number;
+}
+
+const STATES = ['usable', 'rate_limited', 'unavailable'] as const;
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'provider' | 'credential' | 'status'>;
+  readonly failovers: Counter<'provider' | 'credential' | 'reason'>;
+  readonly upstreamLatency: Histogram<'provider' | 'credential'>;
+  readonly tunnelReconnects: Counter<'peer'>;
+  readonly refreshes: Counter<'provider' | 'credential' | 'result'>;
+  readonly pollFailures: Counter<'provider' | 'credential'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'quotamesh_requests_total', help: 'Proxied requests by final status', labelNames: ['provider', 'credential', 'status'], registers });
+    this.failovers = new Counter({ name: 'quotamesh_failovers_total', help: 'Requests moved to another credential before the first byte', labelNames: ['provider', 'credential', 'reason'], registers });
+    this.upstreamLatency = new Histogram({
+      name: 'quotamesh_upstream_latency_seconds',
+      help: 'Time from sending upstream to the response head',
+      labelNames: ['provider', 'credential'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.tunnelReconnects = new Counter({ name: 'quotamesh_tunnel_reconnects_total', help: 'Tunnels that came up again after going down', labelNames: ['peer'], registers });
+    this.refreshes = new Counter({ name: 'quotamesh_token_refreshes_total', help: 'OAuth token refreshes', labelNames: ['provider', 'credential', 'result'], registers });
+    this.pollFailures = new Counter({ name: 'quotamesh_usage_poll_failures_total', help: 'Failed usage polls', labelNames: ['provider', 'credential'], registers });
+
+    new Gauge({
+      name: 'quotamesh_credential_utilization_percent',
+      help: 'Last known utilization of a credential window',
+      labelNames: ['provider', 'credential', 'window'],
+      registers,
+      collect() {
+        this.reset();
+        forEachSnapshot(sources, (provider, snapshot) => {
+          this.set({ provider, credential: snapshot.tag, window: '5h' }, snapshot.fiveHour.utilization);
+          this.set({ provider, credential: snapshot.tag, window: 'weekly' }, snapshot.weekly.utilization);
+        });
+      },
+    });
+    new Gauge({
+      name: 'quotamesh_credential_state',
+      help: '1 for the state a credential is in',
+      labelNames: ['provider', 'credential', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        forEachSnapshot(sources, (provider, snapshot) => {
+          for (const state of STATES) this.set({ provider, credential: snapshot.tag, state }, snapshot.state === state ? 1 : 0);
+        });
+      },
+    });
+    new Gauge({
+      name: 'quotamesh_credential_plan_weight',
+      help: 'Plan weight of a credential',
+      labelNames: ['provider', 'credential'],
+      registers,
+      collect() {
+        this.reset();
+        forEachSnapshot(sources, (provider, snapshot) => this.set({ provider, credential: snapshot.tag }, snapshot.planWeight));
+      },
+    });
+    new Gauge({
+      name: 'quotamesh_tunnel_up',
+      help: '1 while a peer tunnel is up',
+      labelNames: ['peer'],
+      registers,
+      collect() {
+        this.reset();
+        for (const tunnel of sources.tunnels()) this.set({ peer: tunnel.peer }, tunnel.isUp ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'quotamesh_tunnel_open_streams',
+      help: 'Open yamux streams on a peer tunnel',
+      labelNames: ['peer'],
+      registers,
+      collect() {
+        this.reset();
+        for (const tunnel of sources.tunnels()) this.set({ peer: tunnel.peer }, tunnel.openStreams);
+      },
+    });
+  }
+}
+
+function forEachSnapshot(sources: MetricsSources, visit: (provider: string, snapshot: ReturnType<ProviderPool['allSnapshots']>[number]) => void): void {
+  const nowMs = sources.now();
+  for (const [provider, pool] of Object.entries(sources.pools())) {
+    for (const snapshot of pool?.allSnapshots(nowMs) ?? []) visit(provider, snapshot);
+  }
+}
