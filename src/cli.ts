@@ -13,7 +13,7 @@ const USAGE = `usage: quotamesh <command> [options]
   status [--url URL] [--token T] [--watch] [--json] [--ledger FILE]
   check  [--config FILE]                  validate a config and its credential files
   token                                   print a new random token
-  sim    [--port N] [--accounts N]        run the simulated upstream alone`;
+  sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
 
 class UsageError extends Error {}
 
@@ -27,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string' },
       port: { type: 'string' },
       accounts: { type: 'string' },
+      'codex-accounts': { type: 'string' },
       url: { type: 'string' },
       token: { type: 'string' },
       watch: { type: 'boolean' },
@@ -49,7 +50,11 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${newToken()}\n`);
       return 0;
     case 'sim':
-      await runSimCommand({ port: integer(values.port, 'port'), accounts: integer(values.accounts, 'accounts') });
+      await runSimCommand({
+        port: integer(values.port, 'port'),
+        accounts: integer(values.accounts, 'accounts'),
+        codexAccounts: integer(values['codex-accounts'], 'codex-accounts'),
+      });
       return 0;
     case undefined:
     case 'help':
