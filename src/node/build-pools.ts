@@ -79,7 +79,7 @@ export async function buildPool(provider: Provider, section: ProviderConfig, kit
     }
   }
   for (const external of externals) external.start();
-  return new ProviderPool(provider, credentials, routes, { logger: deps.logger.child({ component: 'pool', provider }) });
+  return new ProviderPool(provider, credentials, routes, { logger: deps.logger.child({ component: 'pool', provider }), clock: deps.clock });
 }
 
 /** SPEC §2: cap = limit if set, else 100 − reserve, where reserve 0 means 1 (default cap 99). */

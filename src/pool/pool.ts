@@ -10,6 +10,7 @@ import type { Credential } from './credential.ts';
 import { rebalanceTarget } from './rebalance.ts';
 import { StickySessions, type StickyKey, type StickyOptions } from './sticky.ts';
 import { pick, type CandidateView, type Strategy } from './strategies.ts';
+import { systemClock, type Clock } from '../lib/index.ts';
 
 export type { Strategy } from './strategies.ts';
 
@@ -35,6 +36,8 @@ export interface ProviderPoolOptions {
   /** Uniform in [0, 1) for the `random` strategy; default Math.random. */
   random?: () => number;
   sticky?: StickyOptions;
+  /** For the state-change log's notion of now; default the system clock. */
+  clock?: Clock;
 }
 
 export class ProviderPool {
@@ -48,6 +51,7 @@ export class ProviderPool {
   readonly #counters = new Map<string, number>();
   readonly #random: () => number;
   readonly #logger: Logger | undefined;
+  readonly #clock: Clock;
 
   constructor(provider: Provider, credentials: Credential[], routes: RouteDefinition[], options: ProviderPoolOptions = {}) {
     this.provider = provider;
@@ -61,7 +65,14 @@ export class ProviderPool {
     this.#sessions = new StickySessions(options.sticky);
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger;
-    this.#unsubscribes = credentials.map((credential) => credential.onChange(() => this.#changes.emit()));
+    this.#clock = options.clock ?? systemClock;
+    const lastStates = new Map<Credential, string>();
+    this.#unsubscribes = credentials.map((credential) =>
+      credential.onChange(() => {
+        this.#logStateChange(credential, lastStates);
+        this.#changes.emit();
+      }),
+    );
   }
 
   hasRoute(tag: string): boolean {
@@ -143,6 +154,17 @@ export class ProviderPool {
     const counter = this.#counters.get(route.tag) ?? 0;
     if (route.strategy === 'round-robin') this.#counters.set(route.tag, counter + 1);
     return pick(route.strategy, views, { nowMs, random: this.#random, counter });
+  }
+
+  /** One log line when a credential's state changes (usable, rate_limited, unavailable). */
+  #logStateChange(credential: Credential, lastStates: Map<Credential, string>): void {
+    const snapshot = credential.snapshot(this.#clock.now());
+    const previous = lastStates.get(credential);
+    if (previous === snapshot.state) return;
+    lastStates.set(credential, snapshot.state);
+    if (previous === undefined && snapshot.state === 'usable') return;
+    const retryAt = snapshot.retryAt > 0 ? new Date(snapshot.retryAt * 1000).toISOString() : undefined;
+    this.#logger?.info({ credential: credential.tag, from: previous ?? 'new', to: snapshot.state, retryAt }, 'credential state changed');
   }
 
   onChange(listener: () => void): () => void {
