@@ -42,6 +42,13 @@ describe('quotamesh status against a running node', () => {
       ],
     });
     await sendMessage(harness);
+    // The node polls the usage of a credential it has no data for; wait for that, so the status
+    // stays put unless a test changes it.
+    await eventually(async () => {
+      const response = await fetch(`${harness.node.url}/v1/status`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
+      const status = (await response.json()) as NodeStatus;
+      return status.providers.claude?.credentials?.every((row) => row.five_hour_reset > 0);
+    });
   });
   afterEach(async () => {
     const child = watcher;

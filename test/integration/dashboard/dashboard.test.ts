@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeStatus } from '../../../src/status/index.ts';
 import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { launchBrowser, type Browser } from './browser.ts';
 
@@ -36,6 +37,13 @@ describe('dashboard in headless Chromium', () => {
       ],
     });
     await sendMessage(harness);
+    // The node polls the usage of a credential it has no data for; wait for that, so the status
+    // stays put unless a test changes it.
+    await eventually(async () => {
+      const response = await fetch(`${harness.node.url}/v1/status`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
+      const status = (await response.json()) as NodeStatus;
+      return status.providers.claude?.credentials?.every((row) => row.five_hour_reset > 0);
+    });
     await mkdir(ARTIFACTS, { recursive: true });
   });
   afterEach(async () => {
