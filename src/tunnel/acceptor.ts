@@ -17,10 +17,7 @@ import { silentLogger, type TunnelLogger } from './logger.ts';
 import { NonceCache } from './nonce-cache.ts';
 import { WebSocketDuplex, tunnelWebSocketOptions } from './ws-duplex.ts';
 import { YamuxSession } from './yamux/session.ts';
-import type { SessionOptions } from './yamux/session-options.ts';
-
-/** Session tunables the caller may set; role, peer and address come from the handshake. */
-export type SessionTunables = Omit<SessionOptions, 'role' | 'peerName' | 'remoteAddress' | 'remotePort' | 'logger'>;
+import type { SessionTunables } from './yamux/session-options.ts';
 
 export interface TunnelAcceptorOptions {
   /** Read on every handshake, so a config reload takes effect at once. */

@@ -7,12 +7,12 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { errorMessage, onceClose, systemClock, type Clock } from '../lib/index.ts';
-import type { SessionTunables } from './acceptor.ts';
 import { TUNNEL_SUBPROTOCOL, signAuthorization, tunnelUrl } from './handshake.ts';
 import { silentLogger, type TunnelLogger } from './logger.ts';
 import { ReconnectSchedule, type ReconnectCause, type ReconnectOptions } from './reconnect-schedule.ts';
 import { WebSocketDuplex, tunnelWebSocketOptions, zeroMask } from './ws-duplex.ts';
 import { YamuxSession } from './yamux/session.ts';
+import type { SessionTunables } from './yamux/session-options.ts';
 
 export interface TunnelDialerOptions {
   /** The peer's base URL as configured (http/https, or ws/wss); /v1/tunnel is appended. */

@@ -3,7 +3,7 @@
  * directions. The node wires `acceptor.handleUpgrade` to its server's 'upgrade' event for
  * /v1/tunnel, runs one dialer per connector peer, and registers every session in PeerSessions.
  */
-export { TunnelAcceptor, createTunnelAcceptor, type TunnelAcceptorOptions, type SessionTunables } from './acceptor.ts';
+export { TunnelAcceptor, createTunnelAcceptor, type TunnelAcceptorOptions } from './acceptor.ts';
 export { TunnelDialer, createTunnelDialer, type TunnelDialerOptions, type DialerState } from './dialer.ts';
 export { PeerSessions, type PeerSessionsOptions, type PeerSessionsEvents } from './peers.ts';
 export { TunnelAgent, peerNameOfSocket, serveStreamsWith } from './http-over-mux.ts';
@@ -12,5 +12,5 @@ export { TUNNEL_PATH, TUNNEL_SUBPROTOCOL, signAuthorization, tunnelUrl, type Tun
 export { ReconnectSchedule, type ReconnectOptions } from './reconnect-schedule.ts';
 export type { TunnelLogger } from './logger.ts';
 export { YamuxSession } from './yamux/session.ts';
-export type { SessionOptions } from './yamux/session-options.ts';
+export type { SessionOptions, SessionTunables } from './yamux/session-options.ts';
 export { YamuxStream } from './yamux/stream.ts';

@@ -24,6 +24,9 @@ export interface SessionOptions {
   logger?: TunnelLogger | undefined;
 }
 
+/** What a tunnel's owner may tune; role, peer and address come from the handshake. */
+export type SessionTunables = Omit<SessionOptions, 'role' | 'peerName' | 'remoteAddress' | 'remotePort' | 'logger'>;
+
 export type ResolvedSessionOptions = Required<Omit<SessionOptions, 'peerName' | 'remoteAddress' | 'remotePort' | 'logger'>>;
 
 export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
