@@ -13,7 +13,7 @@ import { claudePlanWeight, parseUnifiedHeaders, type ClaudeProfile } from '../up
 import { abortable } from './abortable.ts';
 import { pollClaudeAccount } from './claude-account-poll.ts';
 import { ClaudeTokenSource } from './claude-token-source.ts';
-import { ChangeSignal } from './change-signal.ts';
+import { ChangeTracker } from './change-tracker.ts';
 import { CredentialUnavailableError, type Credential, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
 import type { FileLockOptions } from './file-lock.ts';
 import { UsageState, type PersistedUsageState } from './usage-state.ts';
@@ -45,7 +45,6 @@ export interface PersistedCredentialState extends PersistedUsageState {
 }
 
 export const DEFAULT_CLAUDE_OAUTH_URL = 'https://platform.claude.com/v1/oauth/token';
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class ClaudeDefaultCredential implements Credential {
   readonly tag: string;
@@ -53,15 +52,12 @@ export class ClaudeDefaultCredential implements Credential {
   readonly provider = 'claude' as const;
   readonly #options: ClaudeDefaultCredentialOptions;
   readonly #agent: Agent;
-  readonly #changes = new ChangeSignal();
   readonly #tokens: ClaudeTokenSource;
   readonly #usage = new UsageState();
   readonly #poller: UsagePoller;
+  readonly #tracker: ChangeTracker;
   #profile: ClaudeProfile | undefined;
-  #lastKey = '';
   #hadDocument = false;
-  #wakeTimer: NodeJS.Timeout | undefined;
-  #wakeAtMs = 0;
   #closed = false;
 
   constructor(options: ClaudeDefaultCredentialOptions) {
@@ -84,7 +80,11 @@ export class ClaudeDefaultCredential implements Credential {
       lastUpdatedMs: () => this.#usage.lastUpdatedMs,
       timings: { ...DEFAULT_POLL_TIMINGS, ...options.pollTimings },
     });
-    this.#lastKey = this.#key(options.clock.now());
+    this.#tracker = new ChangeTracker({
+      clock: options.clock,
+      key: (nowMs) => JSON.stringify([this.snapshot(nowMs), this.reason(nowMs)]),
+      nextWakeMs: (nowMs) => this.#usage.nextChangeMs(options, nowMs),
+    });
   }
 
   /** Loads the file now, keeps watching it, and schedules the first usage poll. */
@@ -149,7 +149,7 @@ export class ClaudeDefaultCredential implements Credential {
     this.#usage.applyHeaders(limits, nowMs);
     this.#usage.applyStatus(outcome.status, limits, nowMs);
     if (outcome.status === 429) this.#options.logger.warn({ retryAt: new Date(this.#usage.cooldown.untilMs).toISOString() }, 'rate limited');
-    this.#emitIfChanged();
+    this.#tracker.check();
   }
 
   recoverAuth(status: number, body: string): Promise<boolean> {
@@ -173,11 +173,11 @@ export class ClaudeDefaultCredential implements Credential {
       const retryAt = (state as Record<string, unknown>)['refreshRetryAtMs'];
       if (typeof retryAt === 'number' && Number.isFinite(retryAt)) this.#tokens.restoreRefreshBlock(retryAt, nowMs);
     }
-    this.#emitIfChanged();
+    this.#tracker.check();
   }
 
   onChange(listener: () => void): () => void {
-    return this.#changes.subscribe(listener);
+    return this.#tracker.subscribe(listener);
   }
 
   async close(): Promise<void> {
@@ -185,9 +185,8 @@ export class ClaudeDefaultCredential implements Credential {
     this.#closed = true;
     this.#poller.close();
     this.#tokens.close();
-    clearTimeout(this.#wakeTimer);
+    this.#tracker.close();
     this.#agent.destroy();
-    this.#changes.clear();
   }
 
   async #pollOnce(): ReturnType<typeof pollClaudeAccount> {
@@ -203,7 +202,7 @@ export class ClaudeDefaultCredential implements Credential {
         this.#profile = profile;
       },
     });
-    this.#emitIfChanged();
+    this.#tracker.check();
     return result;
   }
 
@@ -212,37 +211,6 @@ export class ClaudeDefaultCredential implements Credential {
     // A file that (re)appears is polled soon, as at start.
     if (hasDocument && !this.#hadDocument && this.#options.pollUsage !== false && !this.#closed) this.#poller.kick();
     this.#hadDocument = hasDocument;
-    this.#emitIfChanged();
-  }
-
-  /** What a status watcher can see; events fire only when it differs. */
-  #key(nowMs: number): string {
-    return JSON.stringify([this.snapshot(nowMs), this.reason(nowMs)]);
-  }
-
-  #emitIfChanged(): void {
-    if (this.#closed) return;
-    const nowMs = this.#options.clock.now();
-    const key = this.#key(nowMs);
-    this.#scheduleWake(nowMs);
-    if (key === this.#lastKey) return;
-    this.#lastKey = key;
-    this.#changes.emit();
-  }
-
-  /** Cooldowns and capped windows end by the clock alone; wake up then to tell the watchers. */
-  #scheduleWake(nowMs: number): void {
-    const cappedUntil = this.#usage.cappedUntil(this.#options, nowMs);
-    const ends = [this.#usage.cooldown.untilMs, cappedUntil === undefined ? 0 : cappedUntil * 1000].filter((end) => end > nowMs);
-    const wakeAtMs = ends.length === 0 ? 0 : Math.min(...ends);
-    if (wakeAtMs === this.#wakeAtMs) return;
-    clearTimeout(this.#wakeTimer);
-    this.#wakeAtMs = wakeAtMs;
-    if (wakeAtMs === 0) return;
-    this.#wakeTimer = setTimeout(() => {
-      this.#wakeAtMs = 0;
-      this.#emitIfChanged();
-    }, Math.min(wakeAtMs - nowMs + 50, MAX_TIMER_MS));
-    this.#wakeTimer.unref();
+    this.#tracker.check();
   }
 }

@@ -17,22 +17,16 @@ import {
 } from '../upstream/index.ts';
 import { whyNotWritable, writeFileAtomic } from './atomic-write.ts';
 import { acquireFileLock, LockBusyError, type FileLockOptions } from './file-lock.ts';
+import {
+  failedRetryDelayMs,
+  LONGEST_TOKEN_BLOCK_MS,
+  REJECTED_RECHECK_MS,
+  TOKEN_RATE_LIMIT_DEFAULT_MS,
+  UNWRITABLE_RECHECK_MS,
+  type RefreshProblem,
+} from './refresh-problem.ts';
 
-export interface RefreshProblem {
-  kind: 'rate_limited' | 'rejected' | 'unwritable' | 'lock_busy' | 'failed';
-  /** Human-readable, shown in logs and in the credential's unavailable reason. */
-  reason: string;
-  /** No new attempt before this (epoch ms). */
-  retryAtMs: number;
-  /** True when the current access token is useless too (not merely about to expire). */
-  isFatal: boolean;
-  /** The refresh token this is about; a file with a different one clears the problem. */
-  refreshToken: string | undefined;
-  /** For access-token rejections of tokens that cannot be refreshed. */
-  accessToken?: string;
-  /** Consecutive transient failures, for the retry backoff. */
-  failures?: number;
-}
+export { LONGEST_TOKEN_BLOCK_MS, type RefreshProblem } from './refresh-problem.ts';
 
 export interface RefreshContext {
   path: string;
@@ -59,14 +53,6 @@ export interface RefreshOutcome {
   problem: RefreshProblem | undefined;
   fileProblem?: string;
 }
-
-const REJECTED_RECHECK_MS = 60_000;
-const UNWRITABLE_RECHECK_MS = 10_000;
-const TOKEN_RATE_LIMIT_DEFAULT_MS = 60_000;
-/** A Retry-After of days is a bug upstream; an expired token must not stay dead that long. */
-export const LONGEST_TOKEN_BLOCK_MS = 60 * 60_000;
-const FAILED_RETRY_MS = 5000;
-const FAILED_RETRY_MAX_MS = 5 * 60_000;
 
 export async function refreshUnderLock(context: RefreshContext, request: RefreshRequest): Promise<RefreshOutcome> {
   const { clock } = context;
@@ -153,7 +139,7 @@ async function refreshLocked(context: RefreshContext, request: RefreshRequest): 
     }
     case 'failed': {
       const failures = request.problem?.kind === 'failed' ? (request.problem.failures ?? 1) + 1 : 1;
-      const delay = Math.min(FAILED_RETRY_MS * 2 ** (failures - 1), FAILED_RETRY_MAX_MS);
+      const delay = failedRetryDelayMs(failures);
       const reason = `token refresh failed (${result.message})`;
       return { problem: { ...blocked('failed', reason, afterMs + delay, document, false), failures } };
     }

@@ -19,6 +19,11 @@ export interface UpstreamTarget {
 export interface UpstreamOutcome {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * The body of a refused response, when the proxy read it. Codex names a 429's reset only
+   * there (`resets_at`, UPSTREAM-FACTS §4.10); Claude's headers say it all.
+   */
+  body?: string;
 }
 
 export interface Credential {

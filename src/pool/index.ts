@@ -13,3 +13,4 @@ export type { PersistedUsageState } from './usage-state.ts';
 export { ExternalCredential, type ExternalCredentialOptions, type PeerHeaderReading } from './external-credential.ts';
 export { PeerStatusStream, parseStatusFrame, type PeerStatusFrame } from './peer-status-stream.ts';
 export type { PeerLink, PeerRoute } from './peer-link.ts';
+export { CodexDefaultCredential, type CodexDefaultCredentialOptions } from './codex-default-credential.ts';

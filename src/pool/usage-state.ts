@@ -3,7 +3,7 @@
  * and how fresh that knowledge is. Pure state transitions; every method takes `nowMs`.
  */
 import { effectiveWindow, type WindowUsage } from '../status/index.ts';
-import type { ClaudeUsage, UnifiedRateLimit } from '../upstream/index.ts';
+import type { UnifiedRateLimit } from '../upstream/index.ts';
 import {
   cooldownAfterError,
   cooldownAfterRateLimit,
@@ -14,6 +14,25 @@ import {
   parseCooldown,
   type Cooldown,
 } from './cooldown.ts';
+
+/** What any source (headers, a usage poll, a WebSocket event) says about the two windows. */
+export interface WindowReading {
+  fiveHour?: WindowUsage | undefined;
+  weekly?: WindowUsage | undefined;
+}
+
+/** What a refused or accepted response says beyond its windows, in provider-neutral terms. */
+export interface StatusFacts {
+  /** The response says a window is spent even though its status may be 2xx. */
+  isRejected: boolean;
+  /** When a 429 ends, as precisely as the provider tells. */
+  hint: RateLimitHint;
+}
+
+export interface RateLimitHint {
+  resetAtMs?: number;
+  retryAfterMs?: number;
+}
 
 export interface Caps {
   cap5h: number;
@@ -44,7 +63,7 @@ export class UsageState {
    * Header data. A lower utilisation only replaces a higher one when its reset moved later (a
    * new window): responses finishing out of order must not undo a poll (reference f0022f59).
    */
-  applyHeaders(limits: UnifiedRateLimit | undefined, nowMs: number): void {
+  applyHeaders(limits: WindowReading | UnifiedRateLimit | undefined, nowMs: number): void {
     if (limits?.fiveHour === undefined && limits?.weekly === undefined) return;
     const nowSeconds = Math.floor(nowMs / 1000);
     if (limits.fiveHour) this.fiveHour = mergeHeaderWindow(this.fiveHour, limits.fiveHour, nowSeconds);
@@ -53,19 +72,24 @@ export class UsageState {
     this.lastUpdatedMs = nowMs;
   }
 
-  /** What a response's status says: 429 benches, errors bench briefly, success ends benches. */
+  /** Claude's reading of a response status (the unified headers name the rejected claim). */
   applyStatus(status: number, limits: UnifiedRateLimit | undefined, nowMs: number): void {
+    this.applyOutcome(status, { isRejected: limits?.status === 'rejected', hint: rateLimitHint(limits) }, nowMs);
+  }
+
+  /** What a response's status says: 429 benches, errors bench briefly, success ends benches. */
+  applyOutcome(status: number, facts: StatusFacts, nowMs: number): void {
     if (status === 429) {
-      this.cooldown = cooldownAfterRateLimit(this.cooldown, rateLimitHint(limits), nowMs);
+      this.cooldown = cooldownAfterRateLimit(this.cooldown, facts.hint, nowMs);
     } else if (status === 0 || status === 529 || status >= 500) {
       this.cooldown = cooldownAfterError(this.cooldown, nowMs);
-    } else if (status >= 200 && status < 300 && limits?.status !== 'rejected') {
+    } else if (status >= 200 && status < 300 && !facts.isRejected) {
       this.cooldown = cooldownAfterSuccess(this.cooldown);
     }
   }
 
   /** Poll data overwrites unconditionally; showing capacity ends a rate-limit bench early. */
-  applyPoll(usage: ClaudeUsage, caps: Caps, nowMs: number): void {
+  applyPoll(usage: WindowReading, caps: Caps, nowMs: number): void {
     if (usage.fiveHour) this.fiveHour = usage.fiveHour;
     if (usage.weekly) this.weekly = usage.weekly;
     this.hasData = this.hasData || usage.fiveHour !== undefined || usage.weekly !== undefined;
@@ -92,6 +116,13 @@ export class UsageState {
     if (weekly.utilization >= caps.capWeekly) resets.push(weekly.resetAt);
     if (resets.length === 0) return undefined;
     return resets.includes(0) ? 0 : Math.max(...resets);
+  }
+
+  /** When the block ends by the clock alone (cooldown over, capped window reset); 0 = never. */
+  nextChangeMs(caps: Caps, nowMs: number): number {
+    const cappedUntil = this.cappedUntil(caps, nowMs);
+    const ends = [this.cooldown.untilMs, cappedUntil === undefined ? 0 : cappedUntil * 1000].filter((end) => end > nowMs);
+    return ends.length === 0 ? 0 : Math.min(...ends);
   }
 
   /** Why capacity says no right now, in words; undefined when it says yes. */
@@ -149,8 +180,8 @@ function mergeHeaderWindow(previous: WindowUsage, next: WindowUsage, nowSeconds:
  * A rejected 429 names the window it hit; that window's reset is the most precise end. A 429
  * that is not a window rejection (overage disabled, odd clients) only has Retry-After, if that.
  */
-function rateLimitHint(limits: UnifiedRateLimit | undefined): { resetAtMs?: number; retryAfterMs?: number } {
-  const hint: { resetAtMs?: number; retryAfterMs?: number } = {};
+function rateLimitHint(limits: UnifiedRateLimit | undefined): RateLimitHint {
+  const hint: RateLimitHint = {};
   if (limits?.status === 'rejected') {
     const claimReset =
       limits.representativeClaim === 'five_hour' ? limits.fiveHour?.resetAt : limits.representativeClaim === 'seven_day' ? limits.weekly?.resetAt : undefined;

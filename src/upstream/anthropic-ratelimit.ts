@@ -6,6 +6,7 @@
  */
 import type { ProviderStatus, WindowUsage } from '../status/index.ts';
 import { claimWarnings, type ClaimWarning } from './claude-warnings.ts';
+import { headerReader, parseDecimal, parseEpochSeconds, parseRetryAfter, type HeaderGetter, type HeaderSource } from './header-values.ts';
 
 const UNIFIED_PREFIX = 'anthropic-ratelimit-unified-';
 export const PLAN_WEIGHT_HEADER = 'x-quotamesh-plan-weight';
@@ -25,13 +26,10 @@ export interface UnifiedRateLimit {
   planWeight?: number;
 }
 
-export type HeaderSource = Headers | Record<string, string | string[] | undefined>;
+export type { HeaderSource } from './header-values.ts';
 
-/** Anything further than this from now is not a reset time (it is ms, or seconds-until, or junk). */
-const MAX_RESET_DISTANCE_SECONDS = 400 * 24 * 3600;
 /** Header utilisations are fractions; a value this far past 1 is a percent or junk, not usage. */
 const MAX_PLAUSIBLE_FRACTION = 1.5;
-const DECIMAL = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const CLAIM = /^[a-z0-9_]{1,64}$/;
 /** Claude Code before the five_hour/seven_day names, and the reference's tests, use these. */
 const LEGACY_CLAIMS: Readonly<Record<string, string>> = { '5h': 'five_hour', '7d': 'seven_day' };
@@ -135,19 +133,6 @@ function representativeClaim(fiveHour: ClaimWarning, weekly: ClaimWarning): Clai
   return weekly;
 }
 
-type HeaderGetter = (name: string) => string | undefined;
-
-function headerReader(headers: HeaderSource): HeaderGetter {
-  if (headers instanceof Headers) return (name) => headers.get(name) ?? undefined;
-  // Plain objects come from node:http (lower-case) or from tests and peers (any case).
-  const lowered = new Map<string, string>();
-  for (const [name, value] of Object.entries(headers)) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (typeof first === 'string') lowered.set(name.toLowerCase(), first);
-  }
-  return (name) => lowered.get(name);
-}
-
 function parseWindow(
   get: HeaderGetter,
   abbreviation: '5h' | '7d',
@@ -172,35 +157,4 @@ function parseClaim(value: string | undefined): string | undefined {
   const claim = value?.trim().toLowerCase();
   if (claim === undefined) return undefined;
   return LEGACY_CLAIMS[claim] ?? (CLAIM.test(claim) ? claim : undefined);
-}
-
-/** A finite, non-negative decimal number; `Number()` alone would accept '', '0x10' and 'Infinity'. */
-function parseDecimal(value: string | undefined): number | undefined {
-  const text = value?.trim();
-  if (text === undefined || !DECIMAL.test(text)) return undefined;
-  const number = Number(text);
-  return Number.isFinite(number) ? number : undefined;
-}
-
-function parseEpochSeconds(value: string | undefined, nowSeconds: number): number | undefined {
-  const seconds = parseDecimal(value);
-  if (seconds === undefined) return undefined;
-  const rounded = Math.round(seconds);
-  return Math.abs(rounded - nowSeconds) <= MAX_RESET_DISTANCE_SECONDS ? rounded : undefined;
-}
-
-/** RFC 9110 Retry-After: delay-seconds or an HTTP-date; either way, seconds from now. */
-function parseRetryAfter(value: string | undefined, nowSeconds: number): number | undefined {
-  const text = value?.trim();
-  if (!text) return undefined;
-  const seconds = parseDecimal(text);
-  if (seconds !== undefined) {
-    return seconds <= MAX_RESET_DISTANCE_SECONDS ? Math.ceil(seconds) : undefined;
-  }
-  // Date.parse accepts bare numbers and partial strings too; HTTP-dates always name a weekday.
-  if (!/^[A-Za-z]{3},/.test(text)) return undefined;
-  const dateMs = Date.parse(text);
-  if (!Number.isFinite(dateMs)) return undefined;
-  const delay = Math.ceil(dateMs / 1000 - nowSeconds);
-  return delay <= MAX_RESET_DISTANCE_SECONDS ? Math.max(0, delay) : undefined;
 }

@@ -42,3 +42,42 @@ export {
   type ClaudeProfile,
   type AccountFetch,
 } from './claude-usage.ts';
+export { headerReader, parseRetryAfter, type HeaderSource } from './header-values.ts';
+export {
+  CODEX_REFRESH_AGE_MS,
+  OPENAI_AUTH_CLAIM,
+  parseCodexAuthFile,
+  serializeCodexAuthFile,
+  codexNeedsRefresh,
+  isCodexTokenExpired,
+  codexPlanWeight,
+  decodeJwtPayload,
+  type CodexAuthDocument,
+  type CodexTokens,
+  type CodexTokenUpdate,
+} from './codex-auth-file.ts';
+export {
+  CODEX_OAUTH_CLIENT_ID,
+  DEFAULT_CODEX_OAUTH_URL,
+  codexRefreshRequestBody,
+  parseCodexRefreshResponse,
+  requestCodexTokenRefresh,
+  type CodexRefreshResult,
+} from './codex-oauth.ts';
+export {
+  FIVE_HOUR_MINUTES,
+  WEEKLY_MINUTES,
+  parseCodexHeaders,
+  parseCodexRateLimitsEvent,
+  parseCodexErrorReset,
+  codexRefusal,
+  type CodexRefusal,
+  classifyCodexWindows,
+  renderCodexHeaders,
+  renderCodexWindows,
+  isCodexAccountHeader,
+  type CodexRateLimit,
+  type CodexRawWindow,
+} from './codex-ratelimit.ts';
+export { DEFAULT_CODEX_USAGE_URL, CODEX_ORIGINATOR, CODEX_USER_AGENT, parseCodexUsage, fetchCodexUsage, type CodexUsage } from './codex-usage.ts';
+export { codexAdapter, codexEventOutcome, type CodexEventOutcome } from './codex-adapter.ts';

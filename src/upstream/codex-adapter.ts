@@ -1,0 +1,63 @@
+/**
+ * The Codex wire for the proxy (SPEC §3, REFERENCE §3.2.2, §3.2.8): request headers, which
+ * response headers are one account's, the aggregate headers, and how a WebSocket event becomes
+ * an outcome a credential can learn from (WebSocket turns carry no per-turn headers).
+ */
+import type { OutgoingHttpHeaders } from 'node:http';
+import { isCodexAccountHeader, parseCodexRateLimitsEvent, renderCodexHeaders, renderCodexWindows } from './codex-ratelimit.ts';
+import { outboundRequestHeaders } from './headers.ts';
+import type { ProviderAdapter } from './provider-adapter.ts';
+
+export const codexAdapter: ProviderAdapter = {
+  provider: 'codex',
+  requestHeaders(client, credentialHeaders) {
+    const headers: OutgoingHttpHeaders = outboundRequestHeaders(client);
+    // The upstream must answer uncompressed: usage and 429 bodies are read (REFERENCE §8, 1d388547).
+    delete headers['accept-encoding'];
+    // The client's own ChatGPT account means nothing to ours; a default credential sets its own,
+    // and a peer's node sets the one of the account it picks.
+    delete headers['chatgpt-account-id'];
+    // session_id, originator, user-agent, OpenAI-Beta stay: they pin the backend's cache shard and
+    // identify the client as Codex (UPSTREAM-FACTS §4.10).
+    return Object.assign(headers, credentialHeaders);
+  },
+  isAccountHeader: isCodexAccountHeader,
+  aggregateHeaders: renderCodexHeaders,
+};
+
+/** What `Credential.observe` takes; structurally the pool's `UpstreamOutcome`. */
+export interface CodexEventOutcome {
+  status: number;
+  headers: Record<string, string>;
+  /** The event itself for a 429, so its `resets_at` reaches the cooldown. */
+  body?: string;
+}
+
+/**
+ * A WebSocket event as the outcome of a response: `codex.rate_limits` reads like a 200 carrying
+ * those windows as headers, an `error` event with status 429 like a refused request. Any other
+ * event (or garbage) is no outcome. The proxy feeds the result to `credential.observe`, so default
+ * and external credentials learn from WebSocket sessions exactly as from HTTP responses.
+ */
+export function codexEventOutcome(event: unknown, nowSeconds: number): CodexEventOutcome | undefined {
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) return undefined;
+  const fields = event as Record<string, unknown>;
+  if (fields['type'] === 'codex.rate_limits') {
+    const limits = parseCodexRateLimitsEvent(event, nowSeconds);
+    if (limits === undefined) return undefined;
+    const headers = renderCodexWindows(limits.fiveHour, limits.weekly, nowSeconds);
+    if (limits.planType !== undefined) headers['x-codex-plan-type'] = limits.planType;
+    return { status: 200, headers };
+  }
+  const status = fields['status'] ?? fields['status_code'];
+  if (fields['type'] === 'error' && status === 429) {
+    const headers: Record<string, string> = {};
+    if (fields['headers'] !== null && typeof fields['headers'] === 'object') {
+      for (const [name, value] of Object.entries(fields['headers'] as Record<string, unknown>)) {
+        if (typeof value === 'string' || typeof value === 'number') headers[name.toLowerCase()] = String(value);
+      }
+    }
+    return { status: 429, headers, body: JSON.stringify(event) };
+  }
+  return undefined;
+}
