@@ -4,9 +4,10 @@
  * that prefers the live tunnel and falls back to HTTPS with the peer token where the peer has a
  * url. Requests arriving over a tunnel are served by the node's own HTTP server.
  */
-import { Agent as HttpAgent, type Server } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage, type Server } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
 import type { PeerLink, PeerRoute } from '../pool/index.ts';
@@ -32,6 +33,8 @@ export interface MeshOptions {
   session?: SessionTunables;
 }
 
+export { TUNNEL_PATH };
+
 export type TunnelListener = (peerName: string, isUp: boolean) => void;
 
 export class Mesh {
@@ -42,15 +45,13 @@ export class Mesh {
   #sessions: PeerSessions | undefined;
   #acceptor: TunnelAcceptor | undefined;
   #dialers: TunnelDialer[] = [];
-  #onUpgrade: ((...args: Parameters<TunnelAcceptor['handleUpgrade']>) => void) | undefined;
-  #server: Server | undefined;
 
   constructor(options: MeshOptions) {
     this.#options = options;
     this.#peers = new Map(options.config.peers.map((peer) => [peer.name, peer]));
   }
 
-  /** Serves tunnelled requests with `server` and takes its /v1/tunnel upgrades; dials connectors. */
+  /** Serves tunnelled requests with `server` and dials connectors; upgrades come via handleUpgrade. */
   attach(server: Server): void {
     const { config, clock, logger } = this.#options;
     const tunnelLogger = logger.child({ component: 'tunnel' });
@@ -65,13 +66,6 @@ export class Mesh {
       logger: tunnelLogger,
       session: this.#options.session,
     });
-    const acceptor = this.#acceptor;
-    this.#onUpgrade = (request, socket, head) => {
-      if ((request.url ?? '').split('?')[0] === TUNNEL_PATH) acceptor.handleUpgrade(request, socket, head);
-      else socket.destroy();
-    };
-    server.on('upgrade', this.#onUpgrade);
-    this.#server = server;
     this.#dialers = config.peers
       .filter((peer) => peer.reverse && peer.url !== undefined)
       .map((peer) =>
@@ -87,6 +81,12 @@ export class Mesh {
           session: this.#options.session,
         }),
       );
+  }
+
+  /** For the node's upgrade dispatcher: `GET /v1/tunnel`. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.#acceptor === undefined) socket.destroy();
+    else this.#acceptor.handleUpgrade(request, socket, head);
   }
 
   peerOfSocket(socket: Socket): string | undefined {
@@ -140,8 +140,6 @@ export class Mesh {
 
   /** GoAway on every tunnel, stop dialing, stop accepting. Idempotent. */
   async close(): Promise<void> {
-    if (this.#onUpgrade) this.#server?.off('upgrade', this.#onUpgrade);
-    this.#onUpgrade = undefined;
     await Promise.all(this.#dialers.map((dialer) => dialer.close()));
     await this.#acceptor?.close();
     await this.#sessions?.close();

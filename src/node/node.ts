@@ -10,10 +10,12 @@ import type { ProviderPool } from '../pool/index.ts';
 import type { Provider } from '../status/index.ts';
 import { TokenTable } from './auth.ts';
 import { buildPool, claudeKit } from './build-pools.ts';
+import { codexKit } from './codex-kit.ts';
 import type { Config } from './config-schema.ts';
-import { Mesh, type TunnelListener } from './mesh.ts';
+import { Mesh, TUNNEL_PATH, type TunnelListener } from './mesh.ts';
 import { createLogger } from './logger.ts';
-import { buildServer } from './server.ts';
+import { buildServer, callerOfRequest, type ServerDeps } from './server.ts';
+import { CodexWebSocketProxy } from './codex-websocket.ts';
 import { Ledger } from './ledger.ts';
 import { StateStore } from './state-store.ts';
 import { InFlight } from './in-flight.ts';
@@ -53,6 +55,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   const pools: Partial<Record<Provider, ProviderPool>> = {};
   const poolDeps = { clock, logger, state, mesh };
   if (config.claude) pools.claude = await buildPool('claude', config.claude, claudeKit, poolDeps);
+  if (config.codex) pools.codex = await buildPool('codex', config.codex, codexKit, poolDeps);
   const unsubscribeState = Object.values(pools).map((pool) => pool.onChange(() => state.scheduleSave()));
 
   const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
@@ -63,7 +66,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     if (isUp && seenUp.has(peer)) metrics.tunnelReconnects.inc({ peer });
     if (isUp) seenUp.add(peer);
   });
-  const app = buildServer({
+  const serverDeps: ServerDeps = {
     ledger,
     inFlight,
     metrics,
@@ -75,8 +78,16 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     shutdown: shutdown.signal,
     peerOfSocket: (socket) => mesh.peerOfSocket(socket),
     https: config.tls && { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
-  });
+  };
+  const app = buildServer(serverDeps);
+  const codexWebSocket = new CodexWebSocketProxy(serverDeps, (request) => callerOfRequest(serverDeps, request));
   mesh.attach(app.server);
+  app.server.on('upgrade', (request, socket, head) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (path === TUNNEL_PATH) mesh.handleUpgrade(request, socket, head);
+    else if (path === '/v1/responses') codexWebSocket.handleUpgrade(request, socket, head);
+    else socket.destroy();
+  });
   const { host, port } = splitListen(config.listen);
   await app.listen({ host, port });
   const address = app.server.address() as AddressInfo;
@@ -89,6 +100,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     const closing = app.close();
     shutdown.abort();
     const drained = await inFlight.drained(options.drainMs ?? 10_000);
+    codexWebSocket.close();
     if (!drained) logger.warn({ inFlight: inFlight.count }, 'drain timed out; cutting remaining requests');
     app.server.closeAllConnections();
     // Our own status streams and polls stop before the GoAway, so no tunnel waits out its grace;

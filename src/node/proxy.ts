@@ -83,7 +83,7 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
         const target = await credential.target(abort.signal);
         upstream = await forward({
           baseUrl: target.baseUrl,
-          pathAndQuery: request.pathAndQuery,
+          pathAndQuery: adapter.upstreamPath(request.pathAndQuery, credential.type === 'default'),
           method: request.method,
           headers: withVia(adapter.requestHeaders(request.headers, target.headers, credential.type === 'default'), credential, request.via, deps.nodeName),
           body: request.body,
@@ -101,10 +101,12 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
         continue;
       }
       const status = upstream.statusCode ?? 502;
-      credential.observe({ status, headers: upstream.headers }, clock.now());
-      deps.metrics?.upstreamLatency.observe({ provider: adapter.provider, credential: credential.tag }, (clock.now() - sentMs) / 1000);
       discard(held);
       held = { credential, upstream };
+      // A 429's body may say when the window resets (Codex `resets_at`); it is small, read it.
+      if (status === 429) held.body = await readSmallBody(upstream);
+      credential.observe({ status, headers: upstream.headers, body: held.body?.toString('utf8') }, clock.now());
+      deps.metrics?.upstreamLatency.observe({ provider: adapter.provider, credential: credential.tag }, (clock.now() - sentMs) / 1000);
       if (!isFailoverStatus(status)) break;
       if ((status === 401 || status === 403) && credential.recoverAuth && !recovered.has(credential)) {
         held.body = await readSmallBody(upstream);

@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
 import type { Provider } from '../status/index.ts';
-import { claudeUsageTap, type TokenUsage } from '../upstream/index.ts';
+import { claudeUsageTap, codexUsageTap, type TokenUsage } from '../upstream/index.ts';
 import type { Caller } from './auth.ts';
 import type { Ledger } from './ledger.ts';
 import type { ProxyOutcome } from './proxy.ts';
@@ -27,7 +27,7 @@ export function recordWhenDone(
 ): void {
   const upstream = outcome.upstream;
   if (upstream === undefined) return write(deps, context, outcome.credential, outcome.status, undefined);
-  const tap = claudeUsageTap(upstream.headers['content-type']);
+  const tap = (context.provider === 'codex' ? codexUsageTap : claudeUsageTap)(upstream.headers['content-type']);
   upstream.on('data', (chunk: Buffer) => tap.push(chunk));
   let done = false;
   const finish = (): void => {

@@ -2,24 +2,21 @@
  * The HTTP surface of a node (SPEC §3): one fastify instance, bodies kept as raw bytes (they are
  * forwarded as sent), every error in the provider's shape.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from './fastify.ts';
 import type { Logger } from 'pino';
 import { QuotaMeshError, type Clock } from '../lib/index.ts';
 import type { ProviderPool } from '../pool/index.ts';
 import { registerStatusRoutes, type Provider } from '../status/index.ts';
-import { claudeAdapter, messagesRequestInfo } from '../upstream/index.ts';
-import { accessFor } from './access.ts';
 import type { Caller, TokenTable } from './auth.ts';
 import type { Config } from './config-schema.ts';
 import { errors, sendError } from './error-reply.ts';
-import { proxyRequest } from './proxy.ts';
-import { MAX_HOPS, parseVia, VIA_HEADER } from './via.ts';
+import { registerProxyRoutes } from './proxy-routes.ts';
 import { statusView } from './status-view.ts';
 import type { Ledger } from './ledger.ts';
 import type { InFlight } from './in-flight.ts';
 import type { Metrics } from './metrics.ts';
-import { recordWhenDone } from './request-record.ts';
 import { registerDashboard } from './dashboard.ts';
 
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -51,10 +48,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) => done(null, body));
 
-  const callerOf = (request: FastifyRequest): Caller | undefined => {
-    const peer = deps.peerOfSocket?.(request.raw.socket);
-    return peer !== undefined ? deps.tokens.peerCaller(peer) : deps.tokens.authenticate(request.headers);
-  };
+  const callerOf = (request: FastifyRequest): Caller | undefined => callerOfRequest(deps, request.raw);
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     const provider = providerOfPath(request.url);
@@ -91,38 +85,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     },
   });
 
-  const claudePool = deps.pools.claude;
-  app.all('/v1/*', async (request, reply) => {
-    const caller = callerOf(request);
-    if (caller === undefined) return replyError(reply, 'claude', errors.unauthenticated());
-    const via = parseVia(request.headers[VIA_HEADER]);
-    if (via.includes(deps.config.name) || via.length > MAX_HOPS) return replyError(reply, 'claude', errors.loop(via));
-    const access = accessFor(deps.config, caller, 'claude');
-    if (claudePool === undefined || access === undefined) {
-      return replyError(reply, 'claude', errors.forbidden('Claude is not shared with you on this node'));
-    }
-    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-    let parsed: unknown;
-    const path = request.url.split('?')[0] ?? '';
-    if (request.method === 'POST' && (path === '/v1/messages' || path === '/v1/messages/count_tokens')) {
-      try {
-        parsed = JSON.parse(body?.toString('utf8') ?? '');
-      } catch (error) {
-        return replyError(reply, 'claude', errors.malformedJson((error as Error).message));
-      }
-    }
-    const info = messagesRequestInfo(parsed, request.headers);
-    const startedMs = deps.clock.now();
-    reply.hijack();
-    const outcome = await proxyRequest(
-      { pool: claudePool, adapter: claudeAdapter, clock: deps.clock, logger: deps.logger, nodeName: deps.config.name, metrics: deps.metrics },
-      access,
-      { method: request.method, pathAndQuery: request.url, headers: request.headers, body, sessionId: info.sessionId, via },
-      reply.raw,
-    );
-    recordWhenDone(deps, { caller, provider: 'claude', model: info.model, startedMs }, outcome, reply.raw);
-  });
+  registerProxyRoutes(app, deps, callerOf, replyError);
   return app;
+}
+
+/** A request over a peer's tunnel is that peer's; anything else shows a token (SPEC §3, §4.1). */
+export function callerOfRequest(deps: Pick<ServerDeps, 'peerOfSocket' | 'tokens'>, request: IncomingMessage): Caller | undefined {
+  const peer = deps.peerOfSocket?.(request.socket);
+  return peer !== undefined ? deps.tokens.peerCaller(peer) : deps.tokens.authenticate(request.headers);
 }
 
 function replyError(reply: FastifyReply, provider: Provider, error: QuotaMeshError): FastifyReply {

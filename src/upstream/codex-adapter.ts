@@ -23,6 +23,8 @@ export const codexAdapter: ProviderAdapter = {
   },
   isAccountHeader: isCodexAccountHeader,
   aggregateHeaders: renderCodexHeaders,
+  // The ChatGPT backend serves `{api_url}/responses`; OAuth mode strips our `/v1` (SPEC §3).
+  upstreamPath: (pathAndQuery, isDefault) => (isDefault && pathAndQuery.startsWith('/v1/') ? pathAndQuery.slice('/v1'.length) : pathAndQuery),
 };
 
 /** What `Credential.observe` takes; structurally the pool's `UpstreamOutcome`. */

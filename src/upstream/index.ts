@@ -81,3 +81,5 @@ export {
 } from './codex-ratelimit.ts';
 export { DEFAULT_CODEX_USAGE_URL, CODEX_ORIGINATOR, CODEX_USER_AGENT, parseCodexUsage, fetchCodexUsage, type CodexUsage } from './codex-usage.ts';
 export { codexAdapter, codexEventOutcome, type CodexEventOutcome } from './codex-adapter.ts';
+export { codexUsageTap } from './codex-token-usage.ts';
+export { aggregateRateLimitsEvent } from './codex-ws-events.ts';

@@ -16,6 +16,11 @@ export interface ProviderAdapter {
   /** Upstream response headers that describe one account and are replaced by the aggregate. */
   isAccountHeader(name: string): boolean;
   aggregateHeaders(aggregate: ProviderStatus, nowSeconds: number): Record<string, string>;
+  /**
+   * The client's path and query as this credential's target expects them. A peer node takes our
+   * own API paths unchanged; only a vendor may lay its API out differently.
+   */
+  upstreamPath(pathAndQuery: string, isDefault: boolean): string;
 }
 
 export const claudeAdapter: ProviderAdapter = {
@@ -29,4 +34,5 @@ export const claudeAdapter: ProviderAdapter = {
   },
   isAccountHeader: (name) => isUnifiedHeader(name) || name === PLAN_WEIGHT_HEADER,
   aggregateHeaders: renderUnifiedHeaders,
+  upstreamPath: (pathAndQuery) => pathAndQuery,
 };

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, parseConfigValue, startNode, type RunningNode } from '../../src/node/index.ts';
-import { claudeCredentialFile, startSimulator, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
+import { claudeCredentialFile, codexAuthFile, startSimulator, type CodexAccountSpec, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
 
 export interface Harness {
   sim: Simulator;
@@ -30,6 +30,8 @@ export interface HarnessOptions {
   /** Extra top-level config keys, and a function to adjust the claude section. */
   claude?: (credentials: Array<Record<string, unknown>>) => Record<string, unknown>;
   chunkDelayMs?: number;
+  /** Codex accounts: each gets an auth.json and a default credential in a codex balancer. */
+  codexAccounts?: CodexAccountSpec[];
 }
 
 export const USER_TOKEN = 'user-token-0123456789-abcdefghij';
@@ -37,7 +39,11 @@ export const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij';
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'qm-test-'));
-  const sim = await startSimulator({ accounts: options.accounts ?? [{ id: 'a', plan: 'max20x' }], chunkDelayMs: options.chunkDelayMs });
+  const sim = await startSimulator({
+    accounts: options.accounts ?? [{ id: 'a', plan: 'max20x' }],
+    codexAccounts: options.codexAccounts ?? [],
+    chunkDelayMs: options.chunkDelayMs,
+  });
   const credentialPath = (id: string): string => join(dir, id, '.credentials.json');
   const writeCredential = async (id: string): Promise<void> => {
     await mkdir(join(dir, id), { recursive: true });
@@ -51,6 +57,23 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     credentials: credentials.length === 1 ? credentials : [...credentials, { tag: 'pool', type: 'balancer', credentials: credentials.map((c) => c.tag) }],
     ...(credentials.length === 1 ? {} : { route: 'pool' }),
   };
+  const codexCredentials = [];
+  for (const account of sim.codexAccounts) {
+    await mkdir(join(dir, account.id), { recursive: true });
+    const path = join(dir, account.id, 'auth.json');
+    await writeFile(path, JSON.stringify(codexAuthFile(account), null, 2), { mode: 0o600 });
+    codexCredentials.push({ tag: account.id, type: 'default', path });
+  }
+  const codex =
+    codexCredentials.length === 0
+      ? undefined
+      : {
+          api_url: sim.codexApiUrl,
+          usage_url: sim.codexUsageUrl,
+          oauth_url: sim.codexTokenUrl,
+          route: 'cx-pool',
+          credentials: [...codexCredentials, { tag: 'cx-pool', type: 'balancer', credentials: codexCredentials.map((c) => c.tag) }],
+        };
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -66,6 +89,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       admin_token: ADMIN_TOKEN,
       users: [{ name: 'alice', token: USER_TOKEN }],
       claude: { api_url: sim.url, oauth_url: sim.tokenUrl, ...claude },
+      ...(codex ? { codex } : {}),
     },
     { env: {}, homeDir: dir, baseDir: dir },
   );

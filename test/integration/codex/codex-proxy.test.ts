@@ -1,0 +1,120 @@
+import OpenAI from 'openai';
+import WebSocket from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+
+function client(harness: Harness): OpenAI {
+  return new OpenAI({ baseURL: `${harness.node.url}/v1`, apiKey: harness.userToken, maxRetries: 0 });
+}
+
+/** Which simulated Codex account served the last /responses request. */
+function lastServedBy(harness: Harness): string | undefined {
+  const last = [...harness.sim.received].reverse().find((request) => request.path.includes('/backend-api/codex/responses'));
+  return harness.sim.codexAccounts.find((account) => account.accountId === last?.headers['chatgpt-account-id'])?.id;
+}
+
+describe('Codex through a node', () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  it('streams a Responses API answer incrementally with the official SDK', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
+    // The upstream sends three events and then holds the stream: the client must see them now.
+    harness.sim.script({ endpoint: 'codex_responses', fault: { type: 'stall', afterEvents: 3 } });
+    const abort = new AbortController();
+    const stream = await client(harness).responses.create({ model: 'gpt-5-codex', input: 'hello', stream: true }, { signal: abort.signal });
+    const types: string[] = [];
+    for await (const event of stream) {
+      types.push(event.type);
+      if (types.length === 3) break;
+    }
+    expect(types[0]).toBe('response.created');
+    abort.abort();
+    const forwarded = harness.sim.received.find((request) => request.path.includes('/backend-api/codex/responses'));
+    expect(forwarded?.path).toBe('/backend-api/codex/responses');
+    expect(JSON.stringify(forwarded?.headers)).not.toContain(harness.userToken);
+    expect(forwarded?.headers['chatgpt-account-id']).toBe(harness.sim.codexAccount('cx-a').accountId);
+  });
+
+  it('answers a full stream and carries the aggregate x-codex headers, never one account\'s', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro', fiveHourUtilization: 20, weeklyUtilization: 40 }] });
+    const { data: stream, response } = await client(harness).responses.create({ model: 'gpt-5-codex', input: 'hello', stream: true }).withResponse();
+    let completed = false;
+    for await (const event of stream) if (event.type === 'response.completed') completed = true;
+    expect(completed).toBe(true);
+    expect(Number(response.headers.get('x-codex-primary-used-percent'))).toBeGreaterThanOrEqual(20);
+    expect(response.headers.get('x-codex-primary-window-minutes')).toBe('300');
+    expect(response.headers.get('x-codex-secondary-window-minutes')).toBe('10080');
+    expect(response.headers.get('x-quotamesh-plan-weight')).toBe('10');
+    expect(response.headers.get('x-codex-credits-balance')).toBeNull();
+  });
+
+  it('fails over transparently when the first account answers 429', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }, { id: 'cx-b', plan: 'pro' }] });
+    const h = harness;
+    await eventually(async () => {
+      const status = await fetch(`${h.node.url}/v1/status?provider=codex`, { headers: { authorization: `Bearer ${h.userToken}` } });
+      return ((await status.json()) as { plan_weight: number }).plan_weight === 20;
+    });
+    harness.sim.script({ endpoint: 'codex_responses', fault: { type: 'rate_limit' } });
+    const response = await client(harness).responses.create({ model: 'gpt-5-codex', input: 'hello' });
+    expect(response.status).toBe('completed');
+    const limited = harness.sim.codexAccounts.filter((account) => account.counters.responses > 0);
+    expect(limited).toHaveLength(2);
+  });
+
+  it('keeps a session_id on one account', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }, { id: 'cx-b', plan: 'pro' }] });
+    const openai = client(harness);
+    const served = new Set<string | undefined>();
+    for (let i = 0; i < 4; i += 1) {
+      await openai.responses.create({ model: 'gpt-5-codex', input: `turn ${i}` }, { headers: { session_id: 'conversation-1' } });
+      served.add(lastServedBy(harness));
+    }
+    expect(served.size).toBe(1);
+  });
+
+  it('relays WebSocket frames both ways and replaces codex.rate_limits with the aggregate', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro', fiveHourUtilization: 33 }] });
+    const socket = new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, {
+      headers: { authorization: `Bearer ${harness.userToken}`, 'openai-beta': 'responses_websockets=2026-02-06' },
+    });
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const events: Array<Record<string, any>> = [];
+    socket.on('message', (data) => events.push(JSON.parse(data.toString()) as Record<string, any>));
+    socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'hi' }] }));
+    await eventually(() => events.some((event) => event.type === 'response.completed'));
+    const limits = events.find((event) => event.type === 'codex.rate_limits');
+    expect(limits?.rate_limits.primary.window_minutes).toBe(300);
+    expect(limits?.credits).toBeUndefined();
+    expect(limits?.plan_type).toBeUndefined();
+    socket.close();
+    await eventually(() => harness!.sim.state().openWebSockets === 0);
+  });
+
+  it('moves a WebSocket handshake refused with 429 to the next account', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }, { id: 'cx-b', plan: 'pro' }] });
+    harness.sim.script({ endpoint: 'codex_handshake', fault: { type: 'rate_limit' } });
+    const socket = new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, {
+      headers: { authorization: `Bearer ${harness.userToken}`, 'openai-beta': 'responses_websockets=2026-02-06' },
+    });
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    socket.close();
+  });
+
+  it('refuses a WebSocket with an unknown token before the upgrade', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
+    const socket = new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: 'Bearer nobody-0123456789abcdef' } });
+    const status = await new Promise<number>((resolve) => socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
+    expect(status).toBe(401);
+  });
+});
