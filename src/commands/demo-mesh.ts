@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createLogger, parseConfigValue, startNode, type RunningNode } from '../node/index.ts';
-import { claudeCredentialFile, startSimulator, type Simulator } from '../sim/index.ts';
+import { claudeCredentialFile, codexAuthFile, startSimulator, type Simulator } from '../sim/index.ts';
 import { newToken } from './token.ts';
 
 export interface DemoMesh {
@@ -35,6 +35,10 @@ export async function startDemoMesh(options: DemoMeshOptions): Promise<DemoMesh>
       { id: 'laptop-max20x', plan: 'max20x', fiveHourUtilization: 10, weeklyUtilization: 20 },
       { id: 'laptop-pro', plan: 'pro', fiveHourUtilization: 5, weeklyUtilization: 10 },
     ],
+    codexAccounts: [
+      { id: 'hub-codex-pro', plan: 'pro', fiveHourUtilization: 25, weeklyUtilization: 40 },
+      { id: 'laptop-codex-plus', plan: 'plus', fiveHourUtilization: 10, weeklyUtilization: 15 },
+    ],
   });
   const files = new Map<string, string>();
   for (const account of sim.accounts) {
@@ -43,6 +47,13 @@ export async function startDemoMesh(options: DemoMeshOptions): Promise<DemoMesh>
     await writeFile(path, `${JSON.stringify(claudeCredentialFile(account), null, 2)}\n`, { mode: 0o600 });
     files.set(account.id, path);
   }
+  for (const account of sim.codexAccounts) {
+    await mkdir(join(options.directory, account.id), { recursive: true, mode: 0o700 });
+    const path = join(options.directory, account.id, 'auth.json');
+    await writeFile(path, `${JSON.stringify(codexAuthFile(account), null, 2)}\n`, { mode: 0o600 });
+    files.set(account.id, path);
+  }
+  const codexUpstream = { api_url: sim.codexApiUrl, usage_url: sim.codexUsageUrl, oauth_url: sim.codexTokenUrl };
   const userToken = newToken();
   const adminToken = newToken();
   const linkToken = newToken();
@@ -59,7 +70,7 @@ export async function startDemoMesh(options: DemoMeshOptions): Promise<DemoMesh>
         state_dir: join(options.directory, 'hub-state'),
         admin_token: adminToken,
         users: [{ name: 'you', token: userToken, allow_external_usage: true }],
-        peers: [{ name: 'laptop', token: linkToken, share: { claude: 'hub-max20x' } }],
+        peers: [{ name: 'laptop', token: linkToken, share: { claude: 'hub-max20x', codex: 'hub-codex-pro' } }],
         claude: {
           route: 'pool',
           ...upstream,
@@ -67,6 +78,15 @@ export async function startDemoMesh(options: DemoMeshOptions): Promise<DemoMesh>
             credential('hub-max20x'),
             { tag: 'laptop', type: 'external', peer: 'laptop' },
             { tag: 'pool', type: 'balancer', credentials: ['hub-max20x', 'laptop'] },
+          ],
+        },
+        codex: {
+          route: 'cx-pool',
+          ...codexUpstream,
+          credentials: [
+            credential('hub-codex-pro'),
+            { tag: 'laptop-codex', type: 'external', peer: 'laptop' },
+            { tag: 'cx-pool', type: 'balancer', credentials: ['hub-codex-pro', 'laptop-codex'] },
           ],
         },
       },
@@ -81,7 +101,7 @@ export async function startDemoMesh(options: DemoMeshOptions): Promise<DemoMesh>
         listen: '127.0.0.1:0',
         state_dir: join(options.directory, 'laptop-state'),
         users: [{ name: 'laptop-owner', token: newToken(), allow_external_usage: true }],
-        peers: [{ name: 'hub', url: hub.url, token: linkToken, reverse: true, share: { claude: 'mine' } }],
+        peers: [{ name: 'hub', url: hub.url, token: linkToken, reverse: true, share: { claude: 'mine', codex: 'laptop-codex-plus' } }],
         claude: {
           route: 'everything',
           ...upstream,
@@ -93,6 +113,7 @@ export async function startDemoMesh(options: DemoMeshOptions): Promise<DemoMesh>
             { tag: 'everything', type: 'balancer', credentials: ['laptop-max20x', 'laptop-pro', 'hub'] },
           ],
         },
+        codex: { ...codexUpstream, credentials: [credential('laptop-codex-plus')] },
       },
       environment,
     ),

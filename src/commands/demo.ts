@@ -32,6 +32,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     print(`  export ANTHROPIC_AUTH_TOKEN=${userToken}`);
     print('  claude');
     print('');
+    print('Point Codex CLI at the hub (a model provider in ~/.codex/config.toml, or inline):');
+    print(`  export QUOTAMESH_TOKEN=${userToken}`);
+    print(`  codex -c model_provider=quotamesh -c 'model_providers.quotamesh={name="quotamesh",base_url="${hub.url}/v1",wire_api="responses",env_key="QUOTAMESH_TOKEN"}'`);
+    print('');
     print(`Pool status:   npx quotamesh status --url ${hub.url} --token ${adminToken}`);
     print(`Dashboard:     ${hub.url}/  (admin token above)`);
     print('Press Ctrl-C to stop.');
