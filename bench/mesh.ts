@@ -30,6 +30,14 @@ export async function run(): Promise<void> {
       row(mode, 'node (client → node → sim)', node, direct);
       row(mode, 'mesh (client → hub → tunnel → laptop → sim)', mesh, direct);
     }
+    // One request at a time: what the two hops and the tunnel add, without queueing.
+    const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'bench' }] });
+    const single = (url: string, headers: Record<string, string>) => runLoad({ url, headers, body, concurrency: 1, durationMs: DURATION_MS / 2 });
+    const userHeaders = { authorization: `Bearer ${servers.userToken}`, 'content-type': 'application/json' };
+    const direct = await single(`${servers.sim.url}/v1/messages`, { authorization: `Bearer ${servers.accessToken}`, 'anthropic-beta': 'oauth-2025-04-20', 'content-type': 'application/json' });
+    const mesh = await single(`${servers.hub.url}/v1/messages`, userHeaders);
+    row('JSON, 1 at a time', 'direct (client → sim)', direct, direct);
+    row('JSON, 1 at a time', 'mesh (client → hub → tunnel → laptop → sim)', mesh, direct);
   } finally {
     servers.stop();
   }

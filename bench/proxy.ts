@@ -34,6 +34,14 @@ export async function run(): Promise<void> {
       row(mode, 'direct (client → sim)', direct, direct);
       row(mode, 'node (client → node → sim)', proxied, direct);
     }
+    // At 64 concurrent on two shared cores, latency is mostly queueing (Little's law: 64 /
+    // throughput); one request at a time shows what the hop itself adds.
+    const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'bench' }] });
+    const single = async (url: string, headers: Record<string, string>) => runLoad({ url, headers, body, concurrency: 1, durationMs: DURATION_MS / 2 });
+    const direct = await single(`${servers.sim.url}/v1/messages`, { authorization: `Bearer ${servers.accessToken}`, 'anthropic-beta': 'oauth-2025-04-20', 'content-type': 'application/json' });
+    const proxied = await single(`${servers.node.url}/v1/messages`, { authorization: `Bearer ${servers.userToken}`, 'content-type': 'application/json' });
+    row('JSON, 1 at a time', 'direct (client → sim)', direct, direct);
+    row('JSON, 1 at a time', 'node (client → node → sim)', proxied, direct);
   } finally {
     servers.stop();
   }
