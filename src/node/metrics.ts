@@ -4,7 +4,7 @@
  * gauges are read from the pools and sessions at scrape time, so they are never stale.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ProviderPool } from '../pool/index.ts';
+import type { CredentialStats, ProviderPool } from '../pool/index.ts';
 import type { Provider } from '../status/index.ts';
 
 export interface MetricsSources {
@@ -21,8 +21,6 @@ export class Metrics {
   readonly failovers: Counter<'provider' | 'credential' | 'reason'>;
   readonly upstreamLatency: Histogram<'provider' | 'credential'>;
   readonly tunnelReconnects: Counter<'peer'>;
-  readonly refreshes: Counter<'provider' | 'credential' | 'result'>;
-  readonly pollFailures: Counter<'provider' | 'credential'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -36,8 +34,29 @@ export class Metrics {
       registers,
     });
     this.tunnelReconnects = new Counter({ name: 'quotamesh_tunnel_reconnects_total', help: 'Tunnels that came up again after going down', labelNames: ['peer'], registers });
-    this.refreshes = new Counter({ name: 'quotamesh_token_refreshes_total', help: 'OAuth token refreshes', labelNames: ['provider', 'credential', 'result'], registers });
-    this.pollFailures = new Counter({ name: 'quotamesh_usage_poll_failures_total', help: 'Failed usage polls', labelNames: ['provider', 'credential'], registers });
+    new Counter({
+      name: 'quotamesh_token_refreshes_total',
+      help: 'OAuth token refresh attempts by result',
+      labelNames: ['provider', 'credential', 'result'],
+      registers,
+      collect() {
+        this.reset();
+        forEachStats(sources, (provider, tag, stats) => {
+          this.inc({ provider, credential: tag, result: 'ok' }, stats.refreshes);
+          this.inc({ provider, credential: tag, result: 'failed' }, stats.refreshFailures);
+        });
+      },
+    });
+    new Counter({
+      name: 'quotamesh_usage_poll_failures_total',
+      help: 'Failed usage polls',
+      labelNames: ['provider', 'credential'],
+      registers,
+      collect() {
+        this.reset();
+        forEachStats(sources, (provider, tag, stats) => this.inc({ provider, credential: tag }, stats.pollFailures));
+      },
+    });
 
     new Gauge({
       name: 'quotamesh_credential_utilization_percent',
@@ -94,6 +113,12 @@ export class Metrics {
         for (const tunnel of sources.tunnels()) this.set({ peer: tunnel.peer }, tunnel.openStreams);
       },
     });
+  }
+}
+
+function forEachStats(sources: MetricsSources, visit: (provider: string, tag: string, stats: CredentialStats) => void): void {
+  for (const [provider, pool] of Object.entries(sources.pools())) {
+    for (const { tag, stats } of pool?.credentialStats() ?? []) visit(provider, tag, stats);
   }
 }
 

@@ -14,7 +14,7 @@ import { abortable } from './abortable.ts';
 import { pollClaudeAccount } from './claude-account-poll.ts';
 import { ClaudeTokenSource } from './claude-token-source.ts';
 import { ChangeTracker } from './change-tracker.ts';
-import { CredentialUnavailableError, type Credential, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
+import { CredentialUnavailableError, type Credential, type CredentialStats, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
 import type { FileLockOptions } from './file-lock.ts';
 import { UsageState, type PersistedUsageState } from './usage-state.ts';
 import { DEFAULT_POLL_TIMINGS, UsagePoller, type UsagePollTimings } from './usage-poller.ts';
@@ -157,6 +157,10 @@ export class ClaudeDefaultCredential implements Credential {
   }
 
   /** Polls usage now (also what the background timer runs); never throws. */
+  stats(): CredentialStats {
+    return { refreshes: this.#tokens.refreshes, refreshFailures: this.#tokens.refreshFailures, pollFailures: this.#poller.failuresTotal };
+  }
+
   pollUsage(): Promise<void> {
     return this.#poller.pollNow();
   }

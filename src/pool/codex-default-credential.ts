@@ -15,7 +15,7 @@ import { ChangeTracker } from './change-tracker.ts';
 import type { PersistedCredentialState } from './claude-default-credential.ts';
 import { pollCodexAccount } from './codex-account-poll.ts';
 import { CodexTokenSource } from './codex-token-source.ts';
-import { CredentialUnavailableError, type Credential, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
+import { CredentialUnavailableError, type Credential, type CredentialStats, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
 import type { FileLockOptions } from './file-lock.ts';
 import { UsageState } from './usage-state.ts';
 import { DEFAULT_POLL_TIMINGS, UsagePoller, type UsagePollTimings } from './usage-poller.ts';
@@ -166,6 +166,10 @@ export class CodexDefaultCredential implements Credential {
   }
 
   /** Polls usage now (also what the background timer runs); never throws. */
+  stats(): CredentialStats {
+    return { refreshes: this.#tokens.refreshes, refreshFailures: this.#tokens.refreshFailures, pollFailures: this.#poller.failuresTotal };
+  }
+
   pollUsage(): Promise<void> {
     return this.#poller.pollNow();
   }

@@ -31,6 +31,9 @@ const RECENT_TOKEN_CHANGE_MS = 10_000;
 const RELOAD_RETRY_MS = 2000;
 
 export class CodexTokenSource {
+  /** Refresh attempts that left a working token (ours or another process's), and those that did not. */
+  refreshes = 0;
+  refreshFailures = 0;
   readonly #options: CodexTokenSourceOptions;
   readonly #context: CodexRefreshContext;
   #document: CodexAuthDocument | undefined;
@@ -185,6 +188,8 @@ export class CodexTokenSource {
         },
       }),
     );
+    if (outcome.problem === undefined && outcome.fileProblem === undefined) this.refreshes += 1;
+    else this.refreshFailures += 1;
     if (outcome.fileProblem !== undefined) return this.#setFileProblem(outcome.fileProblem);
     if (outcome.problem !== previous) {
       this.#problem = outcome.problem;

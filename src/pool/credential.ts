@@ -41,9 +41,17 @@ export interface Credential {
    * place and the request is worth one more try on this credential (SPEC §3, REFERENCE §5.1.14).
    */
   recoverAuth?(status: number, body: string, signal?: AbortSignal): Promise<boolean>;
+  /** Counts for /metrics; default credentials only. */
+  stats?(): CredentialStats;
   /** Called on every change a status watcher could see; returns an unsubscribe function. */
   onChange(listener: () => void): () => void;
   close(): Promise<void>;
+}
+
+export interface CredentialStats {
+  refreshes: number;
+  refreshFailures: number;
+  pollFailures: number;
 }
 
 /** A credential that cannot serve right now, with the reason the client should hear. */

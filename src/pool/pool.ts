@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { CredentialSnapshot, Provider } from '../status/index.ts';
 import { ChangeSignal } from './change-signal.ts';
-import type { Credential } from './credential.ts';
+import type { Credential, CredentialStats } from './credential.ts';
 import { rebalanceTarget } from './rebalance.ts';
 import { StickySessions, type StickyKey, type StickyOptions } from './sticky.ts';
 import { pick, type CandidateView, type Strategy } from './strategies.ts';
@@ -102,6 +102,11 @@ export class ProviderPool {
    * to writing it, so two requests of one new session cannot interleave and bind to two
    * credentials; the compare-and-set below states that contract rather than relying on it.
    */
+  /** Refresh and poll counts of the credentials that keep them, for /metrics. */
+  credentialStats(): Array<{ tag: string; stats: CredentialStats }> {
+    return [...this.#credentials.values()].flatMap((credential) => (credential.stats ? [{ tag: credential.tag, stats: credential.stats() }] : []));
+  }
+
   select(routeTag: string, selection: Selection, nowMs: number): Credential | undefined {
     const route = this.#routes.get(routeTag);
     if (route === undefined) return undefined;

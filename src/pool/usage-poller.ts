@@ -46,6 +46,8 @@ export interface UsagePollerDeps {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class UsagePoller {
+  /** Every failed poll since start, for /metrics. */
+  failuresTotal = 0;
   readonly #deps: UsagePollerDeps;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -94,6 +96,7 @@ export class UsagePoller {
         break;
       case 'failed':
         this.#failures += 1;
+        this.failuresTotal += 1;
         this.#retryAtMs = nowMs + Math.min(timings.backoffBaseMs * 2 ** Math.min(this.#failures - 1, 30), timings.backoffMaxMs);
         break;
       case 'rate_limited':

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { startMesh, TOKENS, tunnelUp, type Mesh } from '../../helpers/mesh-harness.ts';
 
 const BODY = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
@@ -41,6 +41,23 @@ describe('/metrics', () => {
     expect(text).toMatch(/quotamesh_credential_state\{provider="claude",credential="[ab]",state="rate_limited"\} 1/);
     expect(text).toMatch(/quotamesh_credential_plan_weight\{provider="claude",credential="b"\} 5/);
     expect(text).not.toContain(harness.userToken);
+  });
+
+  it('counts token refreshes and failed usage polls', async () => {
+    harness = await startHarness({ accounts: [{ id: 'a', plan: 'max20x', expiresAt: Date.now() - 60_000 }] });
+    harness.sim.script({ endpoint: 'usage', fault: { type: 'server_error' }, times: 100 });
+    const response = await fetch(`${harness.node.url}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${harness.userToken}`, 'content-type': 'application/json' },
+      body: BODY,
+    });
+    expect(response.status).toBe(200);
+    const h = harness;
+    const text = await eventually(async () => {
+      const body = await (await fetch(`${h.node.url}/metrics`, { headers: { authorization: `Bearer ${h.adminToken}` } })).text();
+      return /quotamesh_usage_poll_failures_total\{provider="claude",credential="a"\} [1-9]/.test(body) ? body : undefined;
+    });
+    expect(text).toContain('quotamesh_token_refreshes_total{provider="claude",credential="a",result="ok"} 1');
   });
 
   it('exposes tunnel state and open streams', async () => {
