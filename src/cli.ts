@@ -4,18 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from './lib/index.ts';
-import { newToken, runCheck, runDemo, runServe, runStatus } from './commands/index.ts';
+import { newToken, runCheck, runDemo, runServe, runStatus, UsageError } from './commands/index.ts';
 import { runSimCommand } from './sim/index.ts';
 
 const USAGE = `usage: quotamesh <command> [options]
-  serve  [--config FILE]                  run a node
+  serve  [--config FILE] [--log-format pretty|json]   run a node (pretty on a terminal)
   demo   [--port N]                       simulator + nodes on loopback, for trying it out
   status [--url URL] [--token T] [--watch] [--json] [--ledger FILE]
   check  [--config FILE]                  validate a config and its credential files
   token                                   print a new random token
   sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
 
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -25,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: false,
     options: {
       config: { type: 'string' },
+      'log-format': { type: 'string' },
       port: { type: 'string' },
       accounts: { type: 'string' },
       'codex-accounts': { type: 'string' },
@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const values = parsed.values;
   switch (command) {
     case 'serve':
-      return runServe({ configPath: values.config });
+      return runServe({ configPath: values.config, logFormat: values['log-format'] });
     case 'demo':
       return runDemo({ port: integer(values.port, 'port') });
     case 'status':

@@ -4,3 +4,4 @@ export { startDemoMesh, type DemoMesh, type DemoMeshOptions } from './demo-mesh.
 export { runServe } from './serve.ts';
 export { runStatus } from './status.ts';
 export { newToken } from './token.ts';
+export { UsageError } from './usage-error.ts';

@@ -3,6 +3,7 @@
  * a key nobody thought of; tests scan captured logs for every configured token.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -23,7 +24,11 @@ const REDACT_PATHS = [
   'request.headers["x-api-key"]',
 ];
 
-export function createLogger(options: { level: string; name?: string; destination?: DestinationStream }): Logger {
+export type LogFormat = 'json' | 'pretty';
+
+export function createLogger(options: { level: string; name?: string; destination?: DestinationStream; format?: LogFormat }): Logger {
+  // Pretty output goes through the same redaction: pino redacts before any stream sees a line.
+  const destination = options.format === 'pretty' ? pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', destination: 1 }) : options.destination;
   return pino(
     {
       level: options.level,
@@ -31,6 +36,6 @@ export function createLogger(options: { level: string; name?: string; destinatio
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: undefined,
     },
-    options.destination,
+    destination,
   );
 }

@@ -13,7 +13,7 @@ import { buildPool, claudeKit } from './build-pools.ts';
 import { codexKit } from './codex-kit.ts';
 import type { Config } from './config-schema.ts';
 import { Mesh, TUNNEL_PATH, type TunnelListener } from './mesh.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type LogFormat } from './logger.ts';
 import { buildServer, callerOfRequest, type ServerDeps } from './server.ts';
 import { CodexWebSocketProxy } from './codex-websocket.ts';
 import { Ledger } from './ledger.ts';
@@ -24,6 +24,8 @@ import { Metrics } from './metrics.ts';
 export interface NodeOptions {
   clock?: Clock;
   logger?: Logger;
+  /** Used when no logger is given; `pretty` for people at a terminal. */
+  logFormat?: LogFormat;
   /** How long close() waits for in-flight requests before cutting them (SPEC §1: 10 s). */
   drainMs?: number;
   /** Extra CA for peers with a private certificate (wss/https). */
@@ -47,7 +49,7 @@ export interface RunningNode {
 
 export async function startNode(config: Config, options: NodeOptions = {}): Promise<RunningNode> {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger({ level: config.log_level, name: config.name });
+  const logger = options.logger ?? createLogger({ level: config.log_level, name: config.name, format: options.logFormat });
   const shutdown = new AbortController();
   const state = new StateStore(config.state_dir, logger.child({ component: 'state' }));
   await state.load();
