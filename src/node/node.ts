@@ -30,6 +30,8 @@ export interface NodeOptions {
   drainMs?: number;
   /** Extra CA for peers with a private certificate (wss/https). */
   peerCa?: string | Buffer;
+  /** An upstream silent this long (head or body) fails the request; default 5 min. */
+  upstreamIdleTimeoutMs?: number;
   /** Tunnel keepalive tunables (tests use short ones). */
   tunnel?: ConstructorParameters<typeof Mesh>[0]['session'];
 }
@@ -72,6 +74,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     ledger,
     inFlight,
     metrics,
+    upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 300_000,
     config,
     tokens: new TokenTable(config),
     pools,

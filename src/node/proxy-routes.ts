@@ -73,7 +73,7 @@ export function registerProxyRoutes(
     const info = route.info(parsed, request.headers);
     const startedMs = deps.clock.now();
     reply.hijack();
-    const proxyDeps: ProxyDeps = { pool, adapter: route.adapter, clock: deps.clock, logger: deps.logger, nodeName: deps.config.name, metrics: deps.metrics };
+    const proxyDeps: ProxyDeps = { pool, adapter: route.adapter, clock: deps.clock, logger: deps.logger, nodeName: deps.config.name, metrics: deps.metrics, upstreamIdleTimeoutMs: deps.upstreamIdleTimeoutMs };
     const outcome = await proxyRequest(
       proxyDeps,
       access,

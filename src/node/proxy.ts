@@ -33,6 +33,8 @@ export interface ProxyDeps {
   logger: Logger;
   nodeName: string;
   metrics?: Metrics;
+  /** How long an upstream may stay silent (head or body) before the request fails. */
+  upstreamIdleTimeoutMs?: number;
 }
 
 /** What the proxy learned about the request's fate; the ledger and logs read it. */
@@ -89,6 +91,7 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
           body: request.body,
           agent: target.agent,
           signal: abort.signal,
+          idleTimeoutMs: deps.upstreamIdleTimeoutMs,
         });
       } catch (error) {
         if (abort.signal.aborted) break;
@@ -167,7 +170,11 @@ function relay(deps: ProxyDeps, access: Access, held: Held, response: ServerResp
   // A stream's head goes out at once (the client sees the answer start); otherwise the head
   // rides along with the first body chunk in one write.
   if (String(upstream.headers['content-type']).includes('text/event-stream')) response.flushHeaders();
-  upstream.on('error', () => response.destroy());
+  upstream.on('error', (error) => {
+    if (response.destroyed) return;
+    deps.logger.warn({ err: errorMessage(error) }, 'upstream stream failed after the first byte; ending the client response');
+    response.destroy();
+  });
   response.once('close', () => {
     if (!upstream.complete) upstream.destroy();
   });

@@ -34,6 +34,7 @@ export interface ServerDeps {
   ledger: Ledger;
   inFlight: InFlight;
   metrics: Metrics;
+  upstreamIdleTimeoutMs: number;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -41,6 +42,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     bodyLimit: MAX_BODY_BYTES,
     logger: false,
     return503OnClosing: true,
+    // Slow-loris clients: the head within 20 s and the whole request within 60 s. Responses
+    // (long SSE streams) are not limited by these.
+    requestTimeout: 60_000,
+    http: { headersTimeout: 20_000, maxHeaderSize: 64 * 1024 },
     forceCloseConnections: false,
     ...(deps.https ? { https: deps.https } : {}),
   });

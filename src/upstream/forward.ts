@@ -14,6 +14,11 @@ export interface ForwardRequest {
   body: Buffer | undefined;
   agent?: Agent;
   signal?: AbortSignal;
+  /**
+   * The upstream may be silent this long (no response head, no body bytes) before the request
+   * is failed; a stalled stream must end in an error, not hang the client forever.
+   */
+  idleTimeoutMs?: number;
 }
 
 export function forward(options: ForwardRequest): Promise<IncomingMessage> {
@@ -33,8 +38,19 @@ export function forward(options: ForwardRequest): Promise<IncomingMessage> {
       agent: options.agent,
       signal: options.signal,
     });
+    if (options.idleTimeoutMs !== undefined) {
+      const idleMs = options.idleTimeoutMs;
+      request.setTimeout(idleMs, () => request.destroy(new UpstreamIdleError(idleMs)));
+    }
     request.once('response', resolve);
     request.once('error', reject);
     request.end(options.body);
   });
+}
+
+export class UpstreamIdleError extends Error {
+  constructor(idleMs: number) {
+    super(`upstream sent nothing for ${Math.round(idleMs / 1000)} s`);
+    this.name = 'UpstreamIdleError';
+  }
 }

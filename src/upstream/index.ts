@@ -15,7 +15,7 @@ export {
   PLAN_WEIGHT_HEADER,
   type UnifiedRateLimit,
 } from './anthropic-ratelimit.ts';
-export { forward, type ForwardRequest } from './forward.ts';
+export { forward, UpstreamIdleError, type ForwardRequest } from './forward.ts';
 export { claudeAdapter, type ProviderAdapter } from './provider-adapter.ts';
 export { claudeUsageTap, type TokenUsage, type UsageTap } from './anthropic-usage.ts';
 export {

@@ -6,7 +6,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger, parseConfigValue, startNode, type RunningNode } from '../../src/node/index.ts';
+import { createLogger, parseConfigValue, startNode, type NodeOptions, type RunningNode } from '../../src/node/index.ts';
 import { claudeCredentialFile, codexAuthFile, startSimulator, type CodexAccountSpec, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
 
 export interface Harness {
@@ -30,6 +30,8 @@ export interface HarnessOptions {
   /** Extra top-level config keys, and a function to adjust the claude section. */
   claude?: (credentials: Array<Record<string, unknown>>) => Record<string, unknown>;
   chunkDelayMs?: number;
+  /** Passed to startNode (e.g. a short upstreamIdleTimeoutMs). */
+  nodeOptions?: Omit<NodeOptions, 'logger'>;
   /** Codex accounts: each gets an auth.json and a default credential in a codex balancer. */
   codexAccounts?: CodexAccountSpec[];
 }
@@ -96,7 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logger = createLogger({ level: 'debug', destination });
   const harness: Harness = {
     sim,
-    node: await startNode(config, { logger, drainMs: 1000 }),
+    node: await startNode(config, { drainMs: 1000, ...options.nodeOptions, logger }),
     dir,
     userToken: USER_TOKEN,
     adminToken: ADMIN_TOKEN,
@@ -105,7 +107,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     writeCredential,
     restartNode: async () => {
       await harness.node.close();
-      harness.node = await startNode(config, { logger, drainMs: 1000 });
+      harness.node = await startNode(config, { drainMs: 1000, ...options.nodeOptions, logger });
       return harness.node;
     },
     close: async () => {
