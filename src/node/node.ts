@@ -32,6 +32,9 @@ export interface NodeOptions {
   peerCa?: string | Buffer;
   /** An upstream silent this long (head or body) fails the request; default 5 min. */
   upstreamIdleTimeoutMs?: number;
+  /** Slow-loris bounds (defaults 20 s for the head, 60 s for the whole request). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   /** Tunnel keepalive tunables (tests use short ones). */
   tunnel?: ConstructorParameters<typeof Mesh>[0]['session'];
 }
@@ -75,6 +78,8 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     inFlight,
     metrics,
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 300_000,
+    headersTimeoutMs: options.headersTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
     config,
     tokens: new TokenTable(config),
     pools,

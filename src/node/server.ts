@@ -35,6 +35,9 @@ export interface ServerDeps {
   inFlight: InFlight;
   metrics: Metrics;
   upstreamIdleTimeoutMs: number;
+  /** Slow-loris bounds: a request head within headersTimeoutMs, the whole request within requestTimeoutMs. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -44,8 +47,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return503OnClosing: true,
     // Slow-loris clients: the head within 20 s and the whole request within 60 s. Responses
     // (long SSE streams) are not limited by these.
-    requestTimeout: 60_000,
-    http: { headersTimeout: 20_000, maxHeaderSize: 64 * 1024 },
+    requestTimeout: deps.requestTimeoutMs ?? 60_000,
+    http: { headersTimeout: deps.headersTimeoutMs ?? 20_000, maxHeaderSize: 64 * 1024 },
     forceCloseConnections: false,
     ...(deps.https ? { https: deps.https } : {}),
   });
