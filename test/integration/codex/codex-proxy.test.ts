@@ -98,6 +98,23 @@ describe('Codex through a node', () => {
     await eventually(() => harness!.sim.state().openWebSockets === 0);
   });
 
+  it('closes a WebSocket session cleanly when its credential becomes unusable', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
+    const socket = new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, {
+      headers: { authorization: `Bearer ${harness.userToken}`, 'openai-beta': 'responses_websockets=2026-02-06' },
+    });
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    // The next turn is refused in-band with a 429: the account is spent, so the session ends
+    // with "try again later" and the client reconnects to whatever is still usable.
+    harness.sim.script({ endpoint: 'codex_responses', fault: { type: 'rate_limit', retryAfterSeconds: 3600 } });
+    socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'hi' }] }));
+    expect(await closed).toBe(1013);
+  });
+
   it('moves a WebSocket handshake refused with 429 to the next account', async () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }, { id: 'cx-b', plan: 'pro' }] });
     harness.sim.script({ endpoint: 'codex_handshake', fault: { type: 'rate_limit' } });
