@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, parseConfigValue, startNode, type RunningNode } from '../../src/node/index.ts';
 import { claudeCredentialFile, startSimulator, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
+import { assertNoSecrets, simulatorTokens } from './secrets.ts';
 
 export const TOKENS = {
   alice: 'alice-token-0123456789-abcdefgh',
@@ -39,6 +40,7 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
   const sim = await startSimulator({
     accounts: [{ id: 'hub-a', plan: 'max20x', ...options.hubAccount }, { id: 'lap-a', plan: 'max20x', ...options.laptopAccount }],
   });
+  const initialTokens = simulatorTokens(sim);
   const credentialFile = async (id: string): Promise<string> => {
     await mkdir(join(dir, id), { recursive: true });
     const path = join(dir, id, '.credentials.json');
@@ -124,8 +126,11 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
     close: async () => {
       await mesh.laptop.close();
       await mesh.hub.close();
+      const extraPeerTokens = (options.hubExtra?.peers ?? []).map((peer) => String((peer as { token?: unknown }).token ?? ''));
+      const secrets = [...Object.values(TOKENS), ...extraPeerTokens, ...initialTokens, ...simulatorTokens(sim)];
       await sim.close();
       await rm(dir, { recursive: true, force: true });
+      assertNoSecrets(logs, secrets);
     },
   };
   return mesh;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, parseConfigValue, startNode, type NodeOptions, type RunningNode } from '../../src/node/index.ts';
 import { claudeCredentialFile, codexAuthFile, startSimulator, type CodexAccountSpec, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
+import { assertNoSecrets, simulatorTokens } from './secrets.ts';
 
 export interface Harness {
   sim: Simulator;
@@ -46,6 +47,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     codexAccounts: options.codexAccounts ?? [],
     chunkDelayMs: options.chunkDelayMs,
   });
+  const initialTokens = simulatorTokens(sim);
   const credentialPath = (id: string): string => join(dir, id, '.credentials.json');
   const writeCredential = async (id: string): Promise<void> => {
     await mkdir(join(dir, id), { recursive: true });
@@ -112,8 +114,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     close: async () => {
       await harness.node.close();
+      const secrets = [USER_TOKEN, ADMIN_TOKEN, ...initialTokens, ...simulatorTokens(sim)];
       await sim.close();
       await rm(dir, { recursive: true, force: true });
+      assertNoSecrets(logs, secrets);
     },
   };
   return harness;
