@@ -3,9 +3,9 @@
  * request Claude Code sends, and a tolerant reading of the answer. The network call is here;
  * locking and saving the result are the pool's job.
  */
-import { errorMessage } from '../lib/index.ts';
 import { parseUnifiedHeaders } from './anthropic-ratelimit.ts';
 import type { ClaudeOauth } from './claude-credential-file.ts';
+import { parseJsonObject, postTokenRequest, type TokenRequestOptions } from './oauth-request.ts';
 
 export const CLAUDE_OAUTH_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';
 /** Omitting `scope` made newer tokens answer 429 forever (reference fix 084a6f13). */
@@ -58,7 +58,7 @@ export function parseRefreshResponse(
   bodyText: string,
   nowMs: number,
 ): RefreshResult {
-  const body = parseObject(bodyText);
+  const body = parseJsonObject(bodyText);
   if (status === 429) {
     const retryAfter = parseUnifiedHeaders(headers, Math.floor(nowMs / 1000))?.retryAfterSeconds;
     return { kind: 'rate_limited', retryAfterMs: retryAfter === undefined ? undefined : retryAfter * 1000 };
@@ -86,32 +86,9 @@ export function parseRefreshResponse(
 }
 
 /** One POST to the token endpoint. Never throws; never aborted by a client, only by timeout. */
-export async function requestTokenRefresh(
-  oauthUrl: string,
-  oauth: ClaudeOauth,
-  options: { nowMs: () => number; timeoutMs?: number },
-): Promise<RefreshResult> {
-  try {
-    const response = await fetch(oauthUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': CLAUDE_REFRESH_USER_AGENT },
-      body: JSON.stringify(refreshRequestBody(oauth)),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
-    });
-    const text = await response.text();
-    return parseRefreshResponse(response.status, response.headers, text, options.nowMs());
-  } catch (error) {
-    return { kind: 'failed', message: `token endpoint unreachable (${errorMessage(error)})` };
-  }
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+export function requestTokenRefresh(oauthUrl: string, oauth: ClaudeOauth, options: TokenRequestOptions): Promise<RefreshResult> {
+  const request = { body: refreshRequestBody(oauth), headers: { 'user-agent': CLAUDE_REFRESH_USER_AGENT } };
+  return postTokenRequest(oauthUrl, request, parseRefreshResponse, options);
 }
 
 /** `{"error":"invalid_grant"}` or `{"error":{"type"|"code":…}}`: both shapes are seen. */

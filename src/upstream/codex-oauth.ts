@@ -2,9 +2,9 @@
  * Codex OAuth token refresh (UPSTREAM-FACTS §4.7): the request Codex CLI sends and a tolerant
  * reading of the answer. The network call is here; locking and saving are the pool's job.
  */
-import { errorMessage } from '../lib/index.ts';
 import type { CodexTokenUpdate } from './codex-auth-file.ts';
 import { headerReader, parseRetryAfter, type HeaderSource } from './header-values.ts';
+import { parseJsonObject, postTokenRequest, type TokenRequestOptions } from './oauth-request.ts';
 
 export const CODEX_OAUTH_CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
 export const DEFAULT_CODEX_OAUTH_URL = 'https://auth.openai.com/oauth/token';
@@ -26,7 +26,7 @@ export function codexRefreshRequestBody(refreshToken: string): Record<string, st
 }
 
 export function parseCodexRefreshResponse(status: number, headers: HeaderSource, bodyText: string, nowMs: number): CodexRefreshResult {
-  const body = parseObject(bodyText);
+  const body = parseJsonObject(bodyText);
   if (status === 429) {
     const retryAfter = parseRetryAfter(headerReader(headers)('retry-after'), Math.floor(nowMs / 1000));
     return { kind: 'rate_limited', retryAfterMs: retryAfter === undefined ? undefined : retryAfter * 1000 };
@@ -49,32 +49,8 @@ export function parseCodexRefreshResponse(status: number, headers: HeaderSource,
 }
 
 /** One POST to the token endpoint. Never throws; never aborted by a client, only by timeout. */
-export async function requestCodexTokenRefresh(
-  oauthUrl: string,
-  refreshToken: string,
-  options: { nowMs: () => number; timeoutMs?: number },
-): Promise<CodexRefreshResult> {
-  try {
-    const response = await fetch(oauthUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(codexRefreshRequestBody(refreshToken)),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
-    });
-    const text = await response.text();
-    return parseCodexRefreshResponse(response.status, response.headers, text, options.nowMs());
-  } catch (error) {
-    return { kind: 'failed', message: `token endpoint unreachable (${errorMessage(error)})` };
-  }
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+export function requestCodexTokenRefresh(oauthUrl: string, refreshToken: string, options: TokenRequestOptions): Promise<CodexRefreshResult> {
+  return postTokenRequest(oauthUrl, { body: codexRefreshRequestBody(refreshToken) }, parseCodexRefreshResponse, options);
 }
 
 /** `{"error":{"code":…}}`, `{"error":"…"}` or `{"code":…}`: all three are seen (§4.7). */
