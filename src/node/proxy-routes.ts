@@ -54,6 +54,8 @@ export function registerProxyRoutes(
   const handler = (route: ProviderRoute) => async (request: FastifyRequest, reply: FastifyReply) => {
     const caller = callerOf(request);
     if (caller === undefined) return replyError(reply, route.provider, errors.unauthenticated());
+    const path = request.url.split('?')[0] ?? '';
+    if (climbsOut(path)) return replyError(reply, route.provider, errors.notFound(path));
     const via = parseVia(request.headers[VIA_HEADER]);
     if (via.includes(deps.config.name) || via.length > MAX_HOPS) return replyError(reply, route.provider, errors.loop(via));
     const pool: ProviderPool | undefined = deps.pools[route.provider];
@@ -63,7 +65,7 @@ export function registerProxyRoutes(
     }
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     let parsed: unknown;
-    if (route.mustBeJson(request.method, request.url.split('?')[0] ?? '')) {
+    if (route.mustBeJson(request.method, path)) {
       try {
         parsed = JSON.parse(body?.toString('utf8') ?? '');
       } catch (error) {
@@ -82,7 +84,29 @@ export function registerProxyRoutes(
     );
     recordWhenDone(deps, { caller, provider: route.provider, model: info.model, startedMs }, outcome, reply.raw);
   };
-  app.all('/v1/responses', handler(CODEX));
-  app.all('/v1/responses/*', handler(CODEX));
-  app.all('/v1/*', handler(CLAUDE));
+  // Authenticated before the body is read: a stranger must not make us buffer up to 32 MiB
+  // (found by the hostile-input tests). The handler looks the caller up again for its own use.
+  const strangersRefused = (route: ProviderRoute) => ({
+    onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+      if (callerOf(request) === undefined) return replyError(reply, route.provider, errors.unauthenticated());
+    },
+  });
+  app.all('/v1/responses', strangersRefused(CODEX), handler(CODEX));
+  app.all('/v1/responses/*', strangersRefused(CODEX), handler(CODEX));
+  app.all('/v1/*', strangersRefused(CLAUDE), handler(CLAUDE));
+}
+
+/**
+ * `/v1/../api/oauth/profile` matches `/v1/*` here, but the vendor resolves the dot segments and
+ * would answer an endpoint outside the API with our credential (found by the hostile-input fuzz).
+ * Encoded dots and slashes count too: a server may decode them before resolving.
+ */
+export function climbsOut(path: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true;
+  }
+  return decoded.split(/[/\\]/).some((segment) => segment === '.' || segment === '..');
 }

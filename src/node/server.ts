@@ -50,6 +50,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     requestTimeout: deps.requestTimeoutMs ?? 60_000,
     http: { headersTimeout: deps.headersTimeoutMs ?? 20_000, maxHeaderSize: 64 * 1024 },
     forceCloseConnections: false,
+    // A malformed percent-escape in the path is refused by fastify's router before any route or
+    // error handler runs; without this it answered in fastify's own JSON, not the provider's.
+    frameworkErrors: (error, request, reply) => replyError(reply, providerOfPath(request.url), errors.badUrl(error.message)),
     ...(deps.https ? { https: deps.https } : {}),
   });
   app.addHook('onRequest', async (_request, reply) => deps.inFlight.track(reply.raw));
@@ -62,6 +65,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const provider = providerOfPath(request.url);
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return replyError(reply, provider, errors.tooLarge());
     if (error instanceof QuotaMeshError) return replyError(reply, provider, error);
+    // fastify's own refusals of bad input (415 for an unparseable or empty content-type, 400 for a
+    // broken content-length) are the client's fault: their status in the provider's shape, not a 500.
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return replyError(reply, provider, errors.badInput(error.statusCode, error.code ?? 'bad_request', error.message));
+    }
     deps.logger.error({ err: error, url: request.url }, 'request failed');
     return replyError(reply, provider, new QuotaMeshError('internal', 500, 'api_error', 'internal error in quotamesh'));
   });
