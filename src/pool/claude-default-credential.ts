@@ -1,7 +1,7 @@
 /**
  * A Claude subscription held in this node's own credential file. It stays `unavailable` (never
  * crashing the node) while the file is missing or broken, and picks the file up when it appears.
- * Tokens: claude-token-source.ts; capacity: usage-state.ts; polling: usage-poller.ts.
+ * Tokens: token-source.ts; capacity: usage-state.ts; polling: usage-poller.ts.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -9,14 +9,15 @@ import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
 import { errorMessage, toUnixSeconds, type Clock } from '../lib/index.ts';
 import type { CredentialSnapshot } from '../status/index.ts';
-import { claudePlanWeight, parseUnifiedHeaders, type ClaudeProfile } from '../upstream/index.ts';
+import { claudePlanWeight, parseUnifiedHeaders, type ClaudeCredentialDocument, type ClaudeProfile } from '../upstream/index.ts';
 import { abortable } from './abortable.ts';
 import { pollClaudeAccount } from './claude-account-poll.ts';
-import { ClaudeTokenSource } from './claude-token-source.ts';
+import { claudeTokenFormat } from './claude-token-format.ts';
 import { ChangeTracker } from './change-tracker.ts';
 import { CredentialUnavailableError, type Credential, type CredentialStats, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
 import type { FileLockOptions } from './file-lock.ts';
 import { UsageState, type PersistedUsageState } from './usage-state.ts';
+import { TokenSource } from './token-source.ts';
 import { DEFAULT_POLL_TIMINGS, UsagePoller, type UsagePollTimings } from './usage-poller.ts';
 
 export interface ClaudeDefaultCredentialOptions {
@@ -52,7 +53,7 @@ export class ClaudeDefaultCredential implements Credential {
   readonly provider = 'claude' as const;
   readonly #options: ClaudeDefaultCredentialOptions;
   readonly #agent: Agent;
-  readonly #tokens: ClaudeTokenSource;
+  readonly #tokens: TokenSource<ClaudeCredentialDocument>;
   readonly #usage = new UsageState();
   readonly #poller: UsagePoller;
   readonly #tracker: ChangeTracker;
@@ -65,7 +66,8 @@ export class ClaudeDefaultCredential implements Credential {
     this.#options = options;
     const agentOptions = { keepAlive: true, maxSockets: 256 };
     this.#agent = options.apiUrl.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    this.#tokens = new ClaudeTokenSource({
+    this.#tokens = new TokenSource({
+      format: claudeTokenFormat,
       path: options.path,
       oauthUrl: options.oauthUrl ?? DEFAULT_CLAUDE_OAUTH_URL,
       clock: options.clock,

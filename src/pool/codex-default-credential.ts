@@ -1,7 +1,7 @@
 /**
  * A ChatGPT subscription held in this node's own Codex `auth.json`. It stays `unavailable`
  * (never crashing the node) while the file is missing or broken, and picks it up when it appears.
- * Tokens: codex-token-source.ts; capacity: usage-state.ts; polling: usage-poller.ts.
+ * Tokens: token-source.ts; capacity: usage-state.ts; polling: usage-poller.ts.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -9,15 +9,16 @@ import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
 import { errorMessage, toUnixSeconds, type Clock } from '../lib/index.ts';
 import type { CredentialSnapshot } from '../status/index.ts';
-import { codexPlanWeight, codexRefusal, DEFAULT_CODEX_OAUTH_URL, DEFAULT_CODEX_USAGE_URL, parseCodexHeaders } from '../upstream/index.ts';
+import { codexPlanWeight, codexRefusal, DEFAULT_CODEX_OAUTH_URL, DEFAULT_CODEX_USAGE_URL, parseCodexHeaders, type CodexAuthDocument } from '../upstream/index.ts';
 import { abortable } from './abortable.ts';
 import { ChangeTracker } from './change-tracker.ts';
 import type { PersistedCredentialState } from './claude-default-credential.ts';
 import { pollCodexAccount } from './codex-account-poll.ts';
-import { CodexTokenSource } from './codex-token-source.ts';
+import { codexTokenFormat } from './codex-token-format.ts';
 import { CredentialUnavailableError, type Credential, type CredentialStats, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
 import type { FileLockOptions } from './file-lock.ts';
 import { UsageState } from './usage-state.ts';
+import { TokenSource } from './token-source.ts';
 import { DEFAULT_POLL_TIMINGS, UsagePoller, type UsagePollTimings } from './usage-poller.ts';
 
 export interface CodexDefaultCredentialOptions {
@@ -49,7 +50,7 @@ export class CodexDefaultCredential implements Credential {
   readonly provider = 'codex' as const;
   readonly #options: CodexDefaultCredentialOptions;
   readonly #agent: Agent;
-  readonly #tokens: CodexTokenSource;
+  readonly #tokens: TokenSource<CodexAuthDocument>;
   readonly #usage = new UsageState();
   readonly #poller: UsagePoller;
   readonly #tracker: ChangeTracker;
@@ -63,7 +64,8 @@ export class CodexDefaultCredential implements Credential {
     this.#options = options;
     const agentOptions = { keepAlive: true, maxSockets: 256 };
     this.#agent = options.apiUrl.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    this.#tokens = new CodexTokenSource({
+    this.#tokens = new TokenSource({
+      format: codexTokenFormat,
       path: options.path,
       oauthUrl: options.oauthUrl ?? DEFAULT_CODEX_OAUTH_URL,
       clock: options.clock,

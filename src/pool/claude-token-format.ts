@@ -1,0 +1,47 @@
+/**
+ * Claude Code's `.credentials.json` as a token format: refresh 5 min before `expiresAt`, only
+ * tokens with a refresh token and inference scope can be refreshed, a revoked-token 403 is
+ * recoverable like a 401 (UPSTREAM-FACTS §4.1, §4.3), and the lock is Claude Code's own.
+ */
+import {
+  canRefresh,
+  isExpired,
+  isRevokedMessage,
+  needsRefresh,
+  parseClaudeCredentialFile,
+  requestTokenRefresh,
+  serializeClaudeCredentialFile,
+  type ClaudeCredentialDocument,
+} from '../upstream/index.ts';
+import { claudeLockTarget } from './file-lock.ts';
+import type { TokenFormat } from './token-format.ts';
+
+export const claudeTokenFormat: TokenFormat<ClaudeCredentialDocument> = {
+  parse: parseClaudeCredentialFile,
+  accessToken: (document) => document.oauth.accessToken,
+  refreshToken: (document) => document.oauth.refreshToken,
+  isExpired: (document, nowMs) => isExpired(document.oauth, nowMs),
+  needsRefresh: (document, nowMs) => needsRefresh(document.oauth, nowMs),
+  canRefresh: (document) => canRefresh(document.oauth),
+  isRecoverable: (status, body) => status === 401 || (status === 403 && isRevokedMessage(body)),
+  defaultLockTarget: claudeLockTarget,
+  async refresh(oauthUrl, document, nowMs) {
+    const result = await requestTokenRefresh(oauthUrl, document.oauth, { nowMs });
+    if (result.kind !== 'ok') return result;
+    const text = serializeClaudeCredentialFile(document, {
+      accessToken: result.accessToken,
+      // Absent in the response = the old one stays valid (UPSTREAM-FACTS §4.11.5).
+      refreshToken: result.refreshToken ?? document.oauth.refreshToken,
+      expiresAt: result.expiresAt,
+      ...(result.scopes === undefined ? {} : { scopes: result.scopes }),
+    });
+    return { kind: 'ok', text, logFields: { expiresAt: new Date(result.expiresAt).toISOString() } };
+  },
+  messages: {
+    file: 'credential file',
+    refreshedDocument: 'credential',
+    token: 'OAuth token',
+    relogin: 'log in again with Claude Code (/login)',
+    cannotRefresh: 'it cannot be refreshed; create a new token (claude setup-token)',
+  },
+};
