@@ -31,7 +31,14 @@ export function statusView(
     const nowSeconds = toUnixSeconds(nowMs);
     const aggregate = aggregateProvider(pool.snapshots(access.routeTag, access.allowExternal, nowMs), nowSeconds);
     if (caller.kind !== 'admin' || only !== undefined) return only !== undefined ? publicProviderStatus(aggregate) : aggregate;
-    return { ...aggregate, credentials: credentialRows(pool.allSnapshots(nowMs), nowSeconds) };
+    // The admin also hears why a credential is out (a missing file, a refused refresh): without it
+    // an `unavailable` row leaves the owner guessing. Reasons name local paths, so never for users or peers.
+    const reasons = pool.reasons(nowMs);
+    const rows = credentialRows(pool.allSnapshots(nowMs), nowSeconds).map((row) => {
+      const reason = reasons.get(row.tag);
+      return reason === undefined ? row : { ...row, reason };
+    });
+    return { ...aggregate, credentials: rows };
   };
   if (only !== undefined) {
     return (nowMs) => providerStatus(only, nowMs) ?? unavailableProvider();

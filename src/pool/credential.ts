@@ -34,6 +34,8 @@ export interface Credential {
   snapshot(nowMs: number): CredentialSnapshot;
   /** Resolves the target for one request; refreshes tokens first when needed. */
   target(signal?: AbortSignal): Promise<UpstreamTarget>;
+  /** Why it cannot take a request now (a missing file, a refresh it refused); undefined when it can. */
+  reason?(nowMs: number): string | undefined;
   /** Learns from a response (rate-limit headers, 429s, auth failures). */
   observe(outcome: UpstreamOutcome, nowMs: number): void;
   /**

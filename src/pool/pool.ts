@@ -97,6 +97,16 @@ export class ProviderPool {
     return [...this.#credentials.values()].map((credential) => credential.snapshot(nowMs));
   }
 
+  /** Tag → why that credential cannot take a request now, for the admin's rows only. */
+  reasons(nowMs: number): Map<string, string> {
+    const reasons = new Map<string, string>();
+    for (const credential of this.#credentials.values()) {
+      const reason = credential.reason?.(nowMs);
+      if (reason !== undefined) reasons.set(credential.tag, reason);
+    }
+    return reasons;
+  }
+
   /**
    * The credential for one attempt of one request. Synchronous from reading a session's binding
    * to writing it, so two requests of one new session cannot interleave and bind to two
