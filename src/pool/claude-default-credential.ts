@@ -1,222 +1,60 @@
 /**
- * A Claude subscription held in this node's own credential file. It stays `unavailable` (never
- * crashing the node) while the file is missing or broken, and picks the file up when it appears.
- * Tokens: token-source.ts; capacity: usage-state.ts; polling: usage-poller.ts.
+ * A Claude subscription held in this node's own credential file (`.credentials.json`). What is
+ * Claude's: the plan from the file or the profile, the unified rate-limit headers, and polling
+ * usage and profile from `{api_url}/api/oauth/…`. Everything else: default-credential.ts.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import type { Agent } from 'node:http';
-import type { Logger } from 'pino';
-import { errorMessage, toUnixSeconds, type Clock } from '../lib/index.ts';
-import type { CredentialSnapshot } from '../status/index.ts';
+import { toUnixSeconds } from '../lib/index.ts';
 import { claudePlanWeight, parseUnifiedHeaders, type ClaudeCredentialDocument, type ClaudeProfile } from '../upstream/index.ts';
-import { abortable } from './abortable.ts';
 import { pollClaudeAccount } from './claude-account-poll.ts';
 import { claudeTokenFormat } from './claude-token-format.ts';
-import { ChangeTracker } from './change-tracker.ts';
-import { CredentialUnavailableError, type Credential, type CredentialStats, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
-import type { FileLockOptions } from './file-lock.ts';
-import { UsageState, type PersistedUsageState } from './usage-state.ts';
-import { TokenSource } from './token-source.ts';
-import { DEFAULT_POLL_TIMINGS, UsagePoller, type UsagePollTimings } from './usage-poller.ts';
+import type { UpstreamOutcome } from './credential.ts';
+import { DefaultCredential, type DefaultCredentialOptions } from './default-credential.ts';
+import type { PollResult } from './usage-poller.ts';
 
-export interface ClaudeDefaultCredentialOptions {
-  tag: string;
-  path: string;
+export type { PersistedCredentialState } from './default-credential.ts';
+
+export interface ClaudeDefaultCredentialOptions extends DefaultCredentialOptions {
   /** `{api_url}` for messages, `/api/oauth/usage` and `/api/oauth/profile`. */
   apiUrl: string;
   /** The token endpoint (`claude.oauth_url`); default platform.claude.com. */
   oauthUrl?: string;
-  /** Usable up to these percents (SPEC §2 caps). */
-  cap5h: number;
-  capWeekly: number;
-  clock: Clock;
-  logger: Logger;
-  /** Background usage polling (default on); tests may turn it off or shorten its timings. */
-  pollUsage?: boolean;
-  pollTimings?: Partial<UsagePollTimings>;
-  /** Refresh lock overrides (default: Claude Code's lock and timings). */
+  /** Refresh lock target (default: Claude Code's lock, see claudeLockTarget). */
   lockTarget?: string;
-  lockOptions?: FileLockOptions;
-}
-
-/** `persistentState()`: the usage state plus a token-endpoint 429 block (epoch ms, 0 = none). */
-export interface PersistedCredentialState extends PersistedUsageState {
-  refreshRetryAtMs: number;
 }
 
 export const DEFAULT_CLAUDE_OAUTH_URL = 'https://platform.claude.com/v1/oauth/token';
 
-export class ClaudeDefaultCredential implements Credential {
-  readonly tag: string;
-  readonly type = 'default' as const;
+export class ClaudeDefaultCredential extends DefaultCredential<ClaudeCredentialDocument> {
   readonly provider = 'claude' as const;
-  readonly #options: ClaudeDefaultCredentialOptions;
-  readonly #agent: Agent;
-  readonly #tokens: TokenSource<ClaudeCredentialDocument>;
-  readonly #usage = new UsageState();
-  readonly #poller: UsagePoller;
-  readonly #tracker: ChangeTracker;
   #profile: ClaudeProfile | undefined;
-  #hadDocument = false;
-  #closed = false;
 
   constructor(options: ClaudeDefaultCredentialOptions) {
-    this.tag = options.tag;
-    this.#options = options;
-    const agentOptions = { keepAlive: true, maxSockets: 256 };
-    this.#agent = options.apiUrl.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    this.#tokens = new TokenSource({
-      format: claudeTokenFormat,
-      path: options.path,
-      oauthUrl: options.oauthUrl ?? DEFAULT_CLAUDE_OAUTH_URL,
-      clock: options.clock,
-      logger: options.logger,
-      lockTarget: options.lockTarget,
-      lockOptions: options.lockOptions,
-      onChange: () => this.#onTokensChanged(),
-    });
-    this.#poller = new UsagePoller({
-      clock: options.clock,
-      run: () => this.#pollOnce(),
-      lastUpdatedMs: () => this.#usage.lastUpdatedMs,
-      timings: { ...DEFAULT_POLL_TIMINGS, ...options.pollTimings },
-    });
-    this.#tracker = new ChangeTracker({
-      clock: options.clock,
-      key: (nowMs) => JSON.stringify([this.snapshot(nowMs), this.reason(nowMs)]),
-      nextWakeMs: (nowMs) => this.#usage.nextChangeMs(options, nowMs),
-    });
-  }
-
-  /** Loads the file now, keeps watching it, and schedules the first usage poll. */
-  async start(): Promise<void> {
-    await this.#tokens.start();
-    if (this.#options.pollUsage !== false) this.#poller.kick();
-  }
-
-  reload(): Promise<void> {
-    return this.#tokens.reload();
+    super(options, claudeTokenFormat, DEFAULT_CLAUDE_OAUTH_URL);
   }
 
   get planWeight(): number {
-    const oauth = this.#tokens.document?.oauth;
+    const oauth = this.tokens.document?.oauth;
     return claudePlanWeight(oauth?.subscriptionType ?? this.#profile?.subscriptionType, oauth?.rateLimitTier ?? this.#profile?.rateLimitTier);
   }
 
-  /** On every pick, so it avoids building the reason text. */
-  isUsable(nowMs: number): boolean {
-    return this.#tokens.unavailableReason(nowMs) === undefined && !this.#usage.isCoolingDown(nowMs) && this.#usage.cappedUntil(this.#options, nowMs) === undefined;
-  }
-
-  /** Why this credential cannot take a request now (for logs, admin rows, 503 bodies). */
-  reason(nowMs: number): string | undefined {
-    return this.#tokens.unavailableReason(nowMs) ?? this.#usage.blockReason(this.#options, nowMs);
-  }
-
-  snapshot(nowMs: number): CredentialSnapshot {
-    const isUnavailable = this.#tokens.unavailableReason(nowMs) !== undefined;
-    const isCooling = this.#usage.isCoolingDown(nowMs);
-    const cappedUntil = this.#usage.cappedUntil(this.#options, nowMs);
-    // A window at its cap is a rate limit with a known end, as far as clients are concerned.
-    const retryAt = isCooling ? Math.ceil(this.#usage.cooldown.untilMs / 1000) : (cappedUntil ?? 0);
-    return {
-      tag: this.tag,
-      type: 'default',
-      state: isUnavailable ? 'unavailable' : isCooling || cappedUntil !== undefined ? 'rate_limited' : 'usable',
-      retryAt: isUnavailable ? 0 : retryAt,
-      hasData: this.#usage.hasData,
-      fiveHour: { ...this.#usage.fiveHour },
-      weekly: { ...this.#usage.weekly },
-      planWeight: this.planWeight,
-      cap5h: this.#options.cap5h,
-      capWeekly: this.#options.capWeekly,
-      peer: null,
-    };
-  }
-
-  async target(signal?: AbortSignal): Promise<UpstreamTarget> {
-    let token: string;
-    try {
-      token = await abortable(this.#tokens.accessToken(), signal);
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw new CredentialUnavailableError(this.tag, errorMessage(error));
-    }
-    return { baseUrl: this.#options.apiUrl, headers: { authorization: `Bearer ${token}` }, agent: this.#agent };
-  }
-
-  observe(outcome: UpstreamOutcome, nowMs: number): void {
+  protected learnFrom(outcome: UpstreamOutcome, nowMs: number): void {
     const limits = parseUnifiedHeaders(outcome.headers, toUnixSeconds(nowMs));
-    this.#usage.applyHeaders(limits, nowMs);
-    this.#usage.applyStatus(outcome.status, limits, nowMs);
-    if (outcome.status === 429) this.#options.logger.warn({ retryAt: new Date(this.#usage.cooldown.untilMs).toISOString() }, 'rate limited');
-    this.#tracker.check();
+    this.usage.applyHeaders(limits, nowMs);
+    this.usage.applyStatus(outcome.status, limits, nowMs);
   }
 
-  recoverAuth(status: number, body: string): Promise<boolean> {
-    return this.#tokens.recover(status, body);
-  }
-
-  /** Polls usage now (also what the background timer runs); never throws. */
-  stats(): CredentialStats {
-    return { refreshes: this.#tokens.refreshes, refreshFailures: this.#tokens.refreshFailures, pollFailures: this.#poller.failuresTotal };
-  }
-
-  pollUsage(): Promise<void> {
-    return this.#poller.pollNow();
-  }
-
-  persistentState(): PersistedCredentialState {
-    return { ...this.#usage.persist(), refreshRetryAtMs: this.#tokens.refreshRetryAtMs() };
-  }
-
-  /** Tolerant of garbage; call before or after start(). */
-  restoreState(state: unknown): void {
-    const nowMs = this.#options.clock.now();
-    this.#usage.restore(state, nowMs);
-    if (state !== null && typeof state === 'object') {
-      const retryAt = (state as Record<string, unknown>)['refreshRetryAtMs'];
-      if (typeof retryAt === 'number' && Number.isFinite(retryAt)) this.#tokens.restoreRefreshBlock(retryAt, nowMs);
-    }
-    this.#tracker.check();
-  }
-
-  onChange(listener: () => void): () => void {
-    return this.#tracker.subscribe(listener);
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#poller.close();
-    this.#tokens.close();
-    this.#tracker.close();
-    this.#agent.destroy();
-  }
-
-  async #pollOnce(): ReturnType<typeof pollClaudeAccount> {
-    const result = await pollClaudeAccount({
-      tokens: this.#tokens,
-      apiUrl: this.#options.apiUrl,
-      clock: this.#options.clock,
-      logger: this.#options.logger,
+  protected pollAccount(failures: number): Promise<PollResult> {
+    return pollClaudeAccount({
+      tokens: this.tokens,
+      apiUrl: this.options.apiUrl,
+      clock: this.options.clock,
+      logger: this.options.logger,
       needsProfile: this.#profile === undefined,
-      failures: this.#poller.consecutiveFailures,
-      onUsage: (usage) => this.#usage.applyPoll(usage, this.#options, this.#options.clock.now()),
+      failures,
+      onUsage: (usage) => this.usage.applyPoll(usage, this.options, this.options.clock.now()),
       onProfile: (profile) => {
         this.#profile = profile;
       },
     });
-    this.#tracker.check();
-    return result;
-  }
-
-  #onTokensChanged(): void {
-    const hasDocument = this.#tokens.document !== undefined;
-    // A file that (re)appears is polled soon, as at start.
-    if (hasDocument && !this.#hadDocument && this.#options.pollUsage !== false && !this.#closed) this.#poller.kick();
-    this.#hadDocument = hasDocument;
-    this.#tracker.check();
   }
 }

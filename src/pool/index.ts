@@ -4,7 +4,8 @@ export { CredentialUnavailableError, type Credential, type CredentialStats, type
 export { cooldownAfterRateLimit, isCoolingDown, NO_COOLDOWN, type Cooldown } from './cooldown.ts';
 export { pick, leastUsedScore, type CandidateView, type PickContext } from './strategies.ts';
 export { StickySessions, STICKY_TTL_MS, STICKY_MAX_ENTRIES, type SelectionScope, type StickyKey, type StickyOptions } from './sticky.ts';
-export { DEFAULT_CLAUDE_OAUTH_URL, type PersistedCredentialState } from './claude-default-credential.ts';
+export { DEFAULT_CLAUDE_OAUTH_URL } from './claude-default-credential.ts';
+export type { PersistedCredentialState } from './default-credential.ts';
 export { cooldownAfterError, cooldownAfterSuccess, cooldownEndedEarly, parseCooldown, type CooldownCause } from './cooldown.ts';
 export { acquireFileLock, claudeLockTarget, lockDirectoryFor, LockBusyError, type FileLockOptions, type HeldLock } from './file-lock.ts';
 export { writeFileAtomic, whyNotWritable } from './atomic-write.ts';
