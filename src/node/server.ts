@@ -41,19 +41,29 @@ export interface ServerDeps {
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
+  const headersTimeoutMs = deps.headersTimeoutMs ?? 20_000;
+  const requestTimeoutMs = deps.requestTimeoutMs ?? 60_000;
+  const serverOptions = {
+    headersTimeout: headersTimeoutMs,
+    maxHeaderSize: 64 * 1024,
+    // Node enforces both timeouts only when it sweeps its connections (every 30 s by default),
+    // so a 20 s head bound really let a slow-loris hold a socket for up to 50 s.
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.ceil(Math.min(headersTimeoutMs, requestTimeoutMs) / 4))),
+  };
   const app = Fastify({
     bodyLimit: MAX_BODY_BYTES,
     logger: false,
     return503OnClosing: true,
     // Slow-loris clients: the head within 20 s and the whole request within 60 s. Responses
     // (long SSE streams) are not limited by these.
-    requestTimeout: deps.requestTimeoutMs ?? 60_000,
-    http: { headersTimeout: deps.headersTimeoutMs ?? 20_000, maxHeaderSize: 64 * 1024 },
+    requestTimeout: requestTimeoutMs,
+    http: serverOptions,
     forceCloseConnections: false,
     // A malformed percent-escape in the path is refused by fastify's router before any route or
     // error handler runs; without this it answered in fastify's own JSON, not the provider's.
     frameworkErrors: (error, request, reply) => replyError(reply, providerOfPath(request.url), errors.badUrl(error.message)),
-    ...(deps.https ? { https: deps.https } : {}),
+    // fastify hands only `https` to https.createServer and drops `http`: the bounds go in both.
+    ...(deps.https ? { https: { ...serverOptions, ...deps.https } } : {}),
   });
   app.addHook('onRequest', async (_request, reply) => deps.inFlight.track(reply.raw));
   app.removeAllContentTypeParsers();
