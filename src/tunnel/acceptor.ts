@@ -73,18 +73,25 @@ export class TunnelAcceptor extends EventEmitter<TunnelAcceptorEvents> {
     if (retryAfterMs > 0) return reject(socket, 429, `Retry-After: ${Math.ceil(retryAfterMs / 1000)}`);
     if (this.#pending.size >= (this.#options.maxPendingHandshakes ?? 64)) return reject(socket, 503);
     if (!isTunnelUpgrade(request)) {
-      this.#failures.recordFailure(address, nowMs);
+      this.#recordFailure(address, nowMs);
       return reject(socket, 400);
     }
     const authorization = parseAuthorization(request.headers.authorization);
     const peer = authorization && verifyAuthorization(authorization, this.#options.peers(), nowMs);
     // Remembered only once verified: unauthenticated clients cannot fill the cache.
     if (authorization === undefined || peer === undefined || !this.#nonces.remember(authorization.nonce, nowMs)) {
-      this.#failures.recordFailure(address, nowMs);
       this.#logger.warn({ address, node: authorization?.node }, 'tunnel handshake refused');
+      this.#recordFailure(address, nowMs);
       return reject(socket, 401);
     }
     this.#complete(request, socket, head, peer.name, authorization.node);
+  }
+
+  /** The refusals that follow are silent (429 before any check), so the moment they start is logged. */
+  #recordFailure(address: string, nowMs: number): void {
+    if (this.#failures.recordFailure(address, nowMs)) {
+      this.#logger.warn({ address }, 'too many failed tunnel handshakes; refusing this address for a while');
+    }
   }
 
   readonly close: () => Promise<void> = onceClose(async () => {

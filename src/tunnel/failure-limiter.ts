@@ -36,14 +36,16 @@ export class FailureLimiter {
     return entry.failures >= this.#maxFailures ? entry.windowEndsAt - nowMs : 0;
   }
 
-  recordFailure(address: string, nowMs: number): void {
+  /** Counts one failure; true when this one used up the address's allowance (once per window). */
+  recordFailure(address: string, nowMs: number): boolean {
     const entry = this.#entries.get(address);
     if (entry !== undefined && entry.windowEndsAt > nowMs) {
       entry.failures += 1;
-      return;
+      return entry.failures === this.#maxFailures;
     }
     if (this.#entries.size >= this.#maxAddresses) this.#prune(nowMs);
     this.#entries.set(address, { failures: 1, windowEndsAt: nowMs + this.#windowMs });
+    return this.#maxFailures === 1;
   }
 
   #prune(nowMs: number): void {
