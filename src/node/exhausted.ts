@@ -21,11 +21,16 @@ export function exhaustedError(snapshots: CredentialSnapshot[], nowMs: number, t
     return errors.badGateway(errorMessage(transportError));
   }
   const reasons = snapshots.map((snapshot) => `${snapshot.tag}: ${describe(snapshot, nowSeconds)}`).join('; ');
-  return new QuotaMeshError('no_usable_credential', 503, 'api_error', `no usable credential (${reasons})`, { retryAfterSeconds: 30 });
+  // A credential that is only briefly out (a short error bench) says when to try again.
+  const soonest = Math.min(...snapshots.map((snapshot) => (snapshot.retryAt > nowSeconds ? snapshot.retryAt - nowSeconds : Infinity)));
+  return new QuotaMeshError('no_usable_credential', 503, 'api_error', `no usable credential (${reasons})`, {
+    retryAfterSeconds: Number.isFinite(soonest) ? Math.min(soonest, 30) : 30,
+  });
 }
 
 function describe(snapshot: CredentialSnapshot, nowSeconds: number): string {
-  if (snapshot.state === 'unavailable') return 'unavailable';
+  // Reasons stay in the logs and the admin's status rows: they may name local file paths.
+  if (snapshot.state === 'unavailable') return snapshot.retryAt > nowSeconds ? `unreachable for ${formatDuration(snapshot.retryAt - nowSeconds)}` : 'unavailable';
   if (snapshot.state === 'rate_limited') return `rate-limited for ${formatDuration(snapshot.retryAt - nowSeconds)}`;
   if (snapshot.weekly.utilization >= snapshot.capWeekly) return `weekly usage at its cap of ${snapshot.capWeekly}%`;
   if (snapshot.fiveHour.utilization >= snapshot.cap5h) return `5-hour usage at its cap of ${snapshot.cap5h}%`;

@@ -118,13 +118,16 @@ export abstract class DefaultCredential<Document> implements Credential {
   snapshot(nowMs: number): CredentialSnapshot {
     const isUnavailable = this.tokens.unavailableReason(nowMs) !== undefined;
     const isCooling = this.usage.isCoolingDown(nowMs);
+    // A bench after 5xx/529/transport errors says the upstream is unreachable for a moment, not
+    // that the account is spent: clients should hear 503, not a rate limit.
+    const isErrorCooldown = isCooling && this.usage.cooldown.cause === 'upstream_error';
     const cappedUntil = this.usage.cappedUntil(this.options, nowMs);
     // A window at its cap is a rate limit with a known end, as far as clients are concerned.
     const retryAt = isCooling ? Math.ceil(this.usage.cooldown.untilMs / 1000) : (cappedUntil ?? 0);
     return {
       tag: this.tag,
       type: 'default',
-      state: isUnavailable ? 'unavailable' : isCooling || cappedUntil !== undefined ? 'rate_limited' : 'usable',
+      state: isUnavailable || isErrorCooldown ? 'unavailable' : isCooling || cappedUntil !== undefined ? 'rate_limited' : 'usable',
       retryAt: isUnavailable ? 0 : retryAt,
       hasData: this.usage.hasData,
       fiveHour: { ...this.usage.fiveHour },

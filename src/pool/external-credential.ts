@@ -88,7 +88,11 @@ export class ExternalCredential implements Credential {
 
   #state(nowMs: number): { state: CredentialState; retryAt: number } {
     if (this.#options.link.route() === undefined) return { state: 'unavailable', retryAt: 0 };
-    if (isCoolingDown(this.#cooldown, nowMs)) return { state: 'rate_limited', retryAt: Math.ceil(this.#cooldown.untilMs / 1000) };
+    if (isCoolingDown(this.#cooldown, nowMs)) {
+      // After a transport error or 5xx the peer is unreachable for a moment; only its 429s are rate limits.
+      const state = this.#cooldown.cause === 'upstream_error' ? 'unavailable' : 'rate_limited';
+      return { state, retryAt: Math.ceil(this.#cooldown.untilMs / 1000) };
+    }
     if (this.#peerState !== 'usable') return { state: this.#peerState, retryAt: this.#peerRetryAt };
     return { state: 'usable', retryAt: 0 };
   }

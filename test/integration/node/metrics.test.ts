@@ -38,7 +38,7 @@ describe('/metrics', () => {
     expect(text).toContain('quotamesh_upstream_latency_seconds_bucket');
     expect(text).toMatch(/quotamesh_credential_utilization_percent\{provider="claude",credential="a",window="weekly"\}/);
     expect(text).toMatch(/quotamesh_credential_state\{provider="claude",credential="[ab]",state="usable"\} 1/);
-    expect(text).toMatch(/quotamesh_credential_state\{provider="claude",credential="[ab]",state="rate_limited"\} 1/);
+    expect(text).toMatch(/quotamesh_credential_state\{provider="claude",credential="[ab]",state="unavailable"\} 1/);
     expect(text).toMatch(/quotamesh_credential_plan_weight\{provider="claude",credential="b"\} 5/);
     expect(text).not.toContain(harness.userToken);
   });
