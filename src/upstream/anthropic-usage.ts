@@ -1,86 +1,32 @@
 /**
- * Token counts of one Messages response, read as the body streams past: for SSE the usage of
- * `message_start` (input and cache) and the last `message_delta` (output, cumulative); for JSON
- * the `usage` object at the end. Never throws: a body we cannot read just has no counts.
+ * Token counts of one Messages response: for SSE the usage of `message_start` (input and cache)
+ * and the last `message_delta` (output, cumulative); for JSON the `usage` object. Never throws: a
+ * body we cannot read just has no counts.
  */
-export interface TokenUsage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_input_tokens: number;
-  cache_read_input_tokens: number;
-}
+import { count, jsonUsageTap, sseUsageTap, type TokenUsage, type UsageTap } from './usage-tap.ts';
 
-export interface UsageTap {
-  push(chunk: Buffer): void;
-  finish(): TokenUsage | undefined;
-}
-
-/** JSON bodies bigger than this are not parsed for usage (the response still passes through). */
-const MAX_JSON_BYTES = 4 * 1024 * 1024;
+export type { TokenUsage, UsageTap } from './usage-tap.ts';
 
 export function claudeUsageTap(contentType: string | undefined): UsageTap {
-  return contentType?.includes('text/event-stream') ? sseTap() : jsonTap();
-}
-
-function sseTap(): UsageTap {
-  let pending = '';
+  if (!contentType?.includes('text/event-stream')) return jsonUsageTap((body) => merge(undefined, body.usage));
   let usage: TokenUsage | undefined;
-  const readLine = (line: string): void => {
-    if (!line.startsWith('data:') || !line.includes('"usage"')) return;
-    const event = parse(line.slice(5));
-    const fields = event?.type === 'message_start' ? (event.message as Record<string, unknown> | undefined)?.usage : event?.usage;
-    if (fields !== null && typeof fields === 'object') usage = merge(usage, fields as Record<string, unknown>);
-  };
-  return {
-    push(chunk) {
-      pending += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        readLine(pending.slice(0, newline));
-        pending = pending.slice(newline + 1);
-      }
+  return sseUsageTap(
+    (event) => {
+      const fields = event.type === 'message_start' ? (event.message as Record<string, unknown> | undefined)?.usage : event.usage;
+      usage = merge(usage, fields) ?? usage;
     },
-    finish() {
-      readLine(pending);
-      return usage;
-    },
-  };
+    () => usage,
+  );
 }
 
-function jsonTap(): UsageTap {
-  const chunks: Buffer[] = [];
-  let size = 0;
+/** Later events only say what changed: keep earlier counts for fields they leave out. */
+function merge(previous: TokenUsage | undefined, value: unknown): TokenUsage | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const fields = value as Record<string, unknown>;
   return {
-    push(chunk) {
-      size += chunk.length;
-      if (size <= MAX_JSON_BYTES) chunks.push(chunk);
-    },
-    finish() {
-      if (size > MAX_JSON_BYTES) return undefined;
-      const usage = parse(Buffer.concat(chunks).toString('utf8'))?.usage;
-      return usage !== null && typeof usage === 'object' ? merge(undefined, usage as Record<string, unknown>) : undefined;
-    },
+    input_tokens: count(fields.input_tokens, previous?.input_tokens ?? 0),
+    output_tokens: count(fields.output_tokens, previous?.output_tokens ?? 0),
+    cache_creation_input_tokens: count(fields.cache_creation_input_tokens, previous?.cache_creation_input_tokens ?? 0),
+    cache_read_input_tokens: count(fields.cache_read_input_tokens, previous?.cache_read_input_tokens ?? 0),
   };
-}
-
-function merge(previous: TokenUsage | undefined, fields: Record<string, unknown>): TokenUsage {
-  const pick = (key: keyof TokenUsage): number => {
-    const value = fields[key];
-    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : (previous?.[key] ?? 0);
-  };
-  return {
-    input_tokens: pick('input_tokens'),
-    output_tokens: pick('output_tokens'),
-    cache_creation_input_tokens: pick('cache_creation_input_tokens'),
-    cache_read_input_tokens: pick('cache_read_input_tokens'),
-  };
-}
-
-function parse(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

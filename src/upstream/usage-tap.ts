@@ -1,0 +1,73 @@
+/**
+ * Reading token counts from a response body as it streams past, whatever the provider: SSE
+ * bodies line by line (only `data:` lines that mention usage are parsed), JSON bodies whole at
+ * the end (up to a bound). The providers say which events carry usage and how to read it.
+ */
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+export interface UsageTap {
+  push(chunk: Buffer): void;
+  finish(): TokenUsage | undefined;
+}
+
+/** JSON bodies bigger than this are not parsed for usage (the response still passes through). */
+const MAX_JSON_BYTES = 4 * 1024 * 1024;
+
+/** `onEvent` sees each SSE data payload that mentions `"usage"`, parsed; `result` is read at the end. */
+export function sseUsageTap(onEvent: (event: Record<string, unknown>) => void, result: () => TokenUsage | undefined): UsageTap {
+  let pending = '';
+  const readLine = (line: string): void => {
+    if (!line.startsWith('data:') || !line.includes('"usage"')) return;
+    const event = parseObject(line.slice(5));
+    if (event !== undefined) onEvent(event);
+  };
+  return {
+    push(chunk) {
+      pending += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        readLine(pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+      }
+    },
+    finish() {
+      readLine(pending);
+      return result();
+    },
+  };
+}
+
+export function jsonUsageTap(read: (body: Record<string, unknown>) => TokenUsage | undefined): UsageTap {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return {
+    push(chunk) {
+      size += chunk.length;
+      if (size <= MAX_JSON_BYTES) chunks.push(chunk);
+    },
+    finish() {
+      if (size > MAX_JSON_BYTES) return undefined;
+      const body = parseObject(Buffer.concat(chunks).toString('utf8'));
+      return body === undefined ? undefined : read(body);
+    },
+  };
+}
+
+export function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A non-negative finite count, or `fallback`. */
+export function count(value: unknown, fallback = 0): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
