@@ -3,11 +3,12 @@
  * hub → tunnel → laptop → simulator), 100 concurrent, JSON and SSE. Targets: the mesh keeps
  * ≥ 25 % of direct throughput and adds ≤ 20 ms p99.
  */
-import { runLoad, type LoadResult } from './_load.ts';
+import { runLoad, runOpenLoad, type LoadResult } from './_load.ts';
 import { startMeshChildren } from './_harness.ts';
 
 const CONCURRENCY = 100;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 1000);
 
 export async function run(): Promise<void> {
   const servers = await startMeshChildren();
@@ -38,6 +39,12 @@ export async function run(): Promise<void> {
     const mesh = await single(`${servers.hub.url}/v1/messages`, userHeaders);
     row('JSON, 1 at a time', 'direct (client → sim)', direct, direct);
     row('JSON, 1 at a time', 'mesh (client → hub → tunnel → laptop → sim)', mesh, direct);
+    // A fixed offered load below saturation, up to 100 in flight.
+    const open = (url: string, headers: Record<string, string>) => runOpenLoad({ url, headers, body, ratePerSecond: OPEN_RATE, maxInFlight: CONCURRENCY, durationMs: DURATION_MS });
+    const directOpen = await open(`${servers.sim.url}/v1/messages`, { authorization: `Bearer ${servers.accessToken}`, 'anthropic-beta': 'oauth-2025-04-20', 'content-type': 'application/json' });
+    const meshOpen = await open(`${servers.hub.url}/v1/messages`, userHeaders);
+    row(`JSON, ${OPEN_RATE} req/s offered`, 'direct (client → sim)', directOpen, directOpen);
+    row(`JSON, ${OPEN_RATE} req/s offered`, 'mesh (client → hub → tunnel → laptop → sim)', meshOpen, directOpen);
   } finally {
     servers.stop();
   }

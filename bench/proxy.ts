@@ -3,11 +3,12 @@
  * non-streaming and SSE, 64 concurrent. Targets: node ≥ 45 % of direct throughput, ≤ 2 ms
  * added p50.
  */
-import { runLoad, type LoadResult } from './_load.ts';
+import { runLoad, runOpenLoad, type LoadResult } from './_load.ts';
 import { startSimAndNode } from './_harness.ts';
 
 const CONCURRENCY = 64;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 1000);
 
 export async function run(): Promise<void> {
   const servers = await startSimAndNode(1);
@@ -42,6 +43,13 @@ export async function run(): Promise<void> {
     const proxied = await single(`${servers.node.url}/v1/messages`, { authorization: `Bearer ${servers.userToken}`, 'content-type': 'application/json' });
     row('JSON, 1 at a time', 'direct (client → sim)', direct, direct);
     row('JSON, 1 at a time', 'node (client → node → sim)', proxied, direct);
+    // A fixed offered load well below saturation (up to 64 in flight): the latency a user sees
+    // on a busy but not overloaded node.
+    const open = (url: string, headers: Record<string, string>) => runOpenLoad({ url, headers, body, ratePerSecond: OPEN_RATE, maxInFlight: 64, durationMs: DURATION_MS });
+    const directOpen = await open(`${servers.sim.url}/v1/messages`, { authorization: `Bearer ${servers.accessToken}`, 'anthropic-beta': 'oauth-2025-04-20', 'content-type': 'application/json' });
+    const proxiedOpen = await open(`${servers.node.url}/v1/messages`, { authorization: `Bearer ${servers.userToken}`, 'content-type': 'application/json' });
+    row(`JSON, ${OPEN_RATE} req/s offered`, 'direct (client → sim)', directOpen, directOpen);
+    row(`JSON, ${OPEN_RATE} req/s offered`, 'node (client → node → sim)', proxiedOpen, directOpen);
   } finally {
     servers.stop();
   }
