@@ -11,7 +11,7 @@ import type { ProviderPool } from '../pool/index.ts';
 import { registerStatusRoutes, type Provider } from '../status/index.ts';
 import type { Caller, TokenTable } from './auth.ts';
 import type { Config } from './config-schema.ts';
-import { errors, sendError } from './error-reply.ts';
+import { errorBody, errors, sendError } from './error-reply.ts';
 import { registerProxyRoutes } from './proxy-routes.ts';
 import { statusView } from './status-view.ts';
 import type { Ledger } from './ledger.ts';
@@ -62,6 +62,19 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // A malformed percent-escape in the path is refused by fastify's router before any route or
     // error handler runs; without this it answered in fastify's own JSON, not the provider's.
     frameworkErrors: (error, request, reply) => replyError(reply, providerOfPath(request.url), errors.badUrl(error.message)),
+    // Requests Node's parser refuses (oversized head, garbage) never reach a route; they still
+    // get a body both clients can read rather than a bare status line.
+    clientErrorHandler: (connectionError, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const error = connectionError as unknown as { code?: string; rawPacket?: Buffer };
+      // No route ran, so the path is only in the raw bytes; it decides the error's shape.
+      const requestLine = error.rawPacket?.subarray(0, 256).toString('latin1').split('\r\n')[0] ?? '';
+      const provider = providerOfPath(requestLine.split(' ')[1] ?? '');
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const refusal = new QuotaMeshError(tooLarge ? 'headers_too_large' : 'bad_request', tooLarge ? 431 : 400, 'invalid_request_error', tooLarge ? 'request headers are larger than 64 KiB' : 'malformed HTTP request');
+      const body = JSON.stringify(errorBody(provider, refusal));
+      socket.end(`HTTP/1.1 ${refusal.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    },
     // fastify hands only `https` to https.createServer and drops `http`: the bounds go in both.
     ...(deps.https ? { https: { ...serverOptions, ...deps.https } } : {}),
   });

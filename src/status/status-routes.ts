@@ -3,6 +3,7 @@
  * stream with `?watch=true`: a frame at once, then one whenever the payload changes (bursts
  * coalesced), and an unchanged frame every heartbeat so idle proxies keep the stream open.
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../lib/index.ts';
 import { statusKey } from './status-payload.ts';
@@ -31,7 +32,11 @@ export function registerStatusRoutes(app: FastifyInstance, options: StatusRouteO
     const query = request.query as Record<string, string | undefined>;
     const requested = fixed ?? query.provider;
     if (requested !== undefined && !PROVIDERS.includes(requested as Provider)) {
-      return reply.code(400).send({ type: 'error', error: { type: 'invalid_request_error', message: 'provider must be claude or codex' } });
+      return reply.code(400).send({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'provider must be claude or codex' },
+        request_id: `req_qm_${randomBytes(12).toString('base64url')}`,
+      });
     }
     const compute = options.view(request, reply, requested as Provider | undefined);
     if (compute === undefined) return reply;
