@@ -98,6 +98,7 @@ describe('Claude proxy through a node', () => {
         'cf-connecting-ip': '203.0.113.9',
         'x-real-ip': '203.0.113.9',
         'anthropic-beta': 'claude-code-20250219',
+        'x-quotamesh-via': 'some-other-node',
       },
       body: JSON.stringify(MESSAGE),
     });
@@ -110,6 +111,7 @@ describe('Claude proxy through a node', () => {
       expect(request.headers['cf-connecting-ip']).toBeUndefined();
       expect(request.headers['x-real-ip']).toBeUndefined();
       expect(request.headers['x-api-key']).toBeUndefined();
+      expect(request.headers['x-quotamesh-via']).toBeUndefined();
       expect(request.headers.authorization).toBe(`Bearer ${harness.sim.account('a').accessToken}`);
     }
     expect(forwarded[0]?.headers['anthropic-beta']).toBe('oauth-2025-04-20,claude-code-20250219');
