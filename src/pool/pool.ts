@@ -107,16 +107,16 @@ export class ProviderPool {
     return reasons;
   }
 
-  /**
-   * The credential for one attempt of one request. Synchronous from reading a session's binding
-   * to writing it, so two requests of one new session cannot interleave and bind to two
-   * credentials; the compare-and-set below states that contract rather than relying on it.
-   */
   /** Refresh and poll counts of the credentials that keep them, for /metrics. */
   credentialStats(): Array<{ tag: string; stats: CredentialStats }> {
     return [...this.#credentials.values()].flatMap((credential) => (credential.stats ? [{ tag: credential.tag, stats: credential.stats() }] : []));
   }
 
+  /**
+   * The credential for one attempt of one request. Synchronous from reading a session's binding
+   * to writing it, so two requests of one new session cannot interleave and bind to two
+   * credentials; the compare-and-set below states that contract rather than relying on it.
+   */
   select(routeTag: string, selection: Selection, nowMs: number): Credential | undefined {
     const route = this.#routes.get(routeTag);
     if (route === undefined) return undefined;
