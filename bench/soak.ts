@@ -190,7 +190,9 @@ const failures = [
   !(leaked.hub === 0 && leaked.laptop === 0) && 'leaked tunnel streams',
   hubLog.leaks + laptopLog.leaks > 0 && 'tokens in the logs',
   drops.some((line) => line.includes('NOT relinked')) && 'a tunnel did not come back',
-  isLongEnough && memory.some((result) => result !== undefined && !result.isFlat) && 'memory grew',
+  // The verdict is about the nodes. The simulator is a test fixture whose request log (kept for
+  // assertions, capped at 10 000 entries) fills during a run; its memory is printed, not judged.
+  isLongEnough && memory.some((result) => result !== undefined && result.role !== 'sim' && !result.isFlat) && 'node memory grew',
 ].filter((failure): failure is string => typeof failure === 'string');
 console.log(failures.length === 0 ? 'verdict: every target met' : `verdict: FAILED: ${failures.join('; ')}`);
 if (process.env.SOAK_KEEP) console.log(`ledgers and logs kept in ${mesh.dir}`);
