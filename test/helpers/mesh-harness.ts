@@ -6,9 +6,9 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger, parseConfigValue, startNode, type RunningNode } from '../../src/node/index.ts';
+import { parseConfigValue, startNode, type RunningNode } from '../../src/node/index.ts';
 import { claudeCredentialFile, startSimulator, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
+import { capturingLogger } from './log-capture.ts';
 import { assertNoSecrets, simulatorTokens } from './secrets.ts';
 
 export const TOKENS = {
@@ -47,16 +47,7 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
     await writeFile(path, JSON.stringify(claudeCredentialFile(sim.account(id))), { mode: 0o600 });
     return path;
   };
-  const logs: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        logs.push(chunk.toString('utf8'));
-        callback();
-      },
-    }),
-  });
+  const { logger, lines: logs } = capturingLogger();
   const environment = { env: {}, homeDir: dir, baseDir: dir };
   const tunnel = { keepaliveIntervalMs: 200, keepaliveTimeoutMs: 1000 };
   const hubConfig = (port: number) =>

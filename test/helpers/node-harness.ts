@@ -5,9 +5,9 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger, parseConfigValue, startNode, type NodeOptions, type RunningNode } from '../../src/node/index.ts';
+import { parseConfigValue, startNode, type NodeOptions, type RunningNode } from '../../src/node/index.ts';
 import { claudeCredentialFile, codexAuthFile, startSimulator, type CodexAccountSpec, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
+import { capturingLogger } from './log-capture.ts';
 import { assertNoSecrets, simulatorTokens } from './secrets.ts';
 
 export interface Harness {
@@ -78,13 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           route: 'cx-pool',
           credentials: [...codexCredentials, { tag: 'cx-pool', type: 'balancer', credentials: codexCredentials.map((c) => c.tag) }],
         };
-  const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString('utf8'));
-      callback();
-    },
-  });
+  const { logger, lines: logs } = capturingLogger();
   const config = parseConfigValue(
     {
       name: 'test-node',
@@ -97,7 +91,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     { env: {}, homeDir: dir, baseDir: dir },
   );
-  const logger = createLogger({ level: 'debug', destination });
   const harness: Harness = {
     sim,
     node: await startNode(config, { drainMs: 1000, ...options.nodeOptions, logger }),

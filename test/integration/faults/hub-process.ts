@@ -7,10 +7,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger, parseConfigValue, startNode, type RunningNode } from '../../../src/node/index.ts';
+import { parseConfigValue, startNode, type RunningNode } from '../../../src/node/index.ts';
 import { claudeCredentialFile, startSimulator, type Simulator } from '../../../src/sim/index.ts';
 import { eventually } from '../../helpers/node-harness.ts';
+import { capturingLogger } from '../../helpers/log-capture.ts';
 import { assertNoSecrets, simulatorTokens } from '../../helpers/secrets.ts';
 import { forkNode, freePort, killAllNodeProcesses, type ForkedNode, type NodeProcess } from '../../helpers/node-process.ts';
 
@@ -56,13 +56,7 @@ export async function startHubAndLaptop(options: { chunkDelayMs?: number; hubDra
   await mkdir(join(dir, 'lap-a'));
   const credentialPath = join(dir, 'lap-a', '.credentials.json');
   await writeFile(credentialPath, JSON.stringify(claudeCredentialFile(sim.account('lap-a'))), { mode: 0o600 });
-  const laptopLogs: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      laptopLogs.push(chunk.toString('utf8'));
-      callback();
-    },
-  });
+  const { logger: laptopLogger, lines: laptopLogs } = capturingLogger();
   const laptopConfig = parseConfigValue(
     {
       name: 'laptop',
@@ -77,7 +71,7 @@ export async function startHubAndLaptop(options: { chunkDelayMs?: number; hubDra
   const setup: HubAndLaptop = {
     sim,
     hub: await hubReady,
-    laptop: await startNode(laptopConfig, { logger: createLogger({ level: 'debug', destination }), tunnel: TUNNEL, drainMs: 500 }),
+    laptop: await startNode(laptopConfig, { logger: laptopLogger, tunnel: TUNNEL, drainMs: 500 }),
     laptopLogs,
     startHub: async (forked) => {
       setup.hub = await startHub(forked);

@@ -7,9 +7,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger, parseConfigValue, startNode, type RunningNode } from '../../../src/node/index.ts';
+import { parseConfigValue, startNode, type RunningNode } from '../../../src/node/index.ts';
 import { claudeCredentialFile, startSimulator, type SimAccountSpec, type Simulator } from '../../../src/sim/index.ts';
+import { capturingLogger } from '../../helpers/log-capture.ts';
 
 export interface PoolHarness {
   sim: Simulator;
@@ -42,13 +42,7 @@ export async function startPoolHarness(options: PoolHarnessOptions): Promise<Poo
     await writeFile(path, JSON.stringify(claudeCredentialFile(account)), { mode: 0o600 });
     credentials.push({ tag: account.id, type: 'default', path, ...options.credentialExtras?.[account.id] });
   }
-  const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString('utf8'));
-      callback();
-    },
-  });
+  const { logger, lines: logs } = capturingLogger();
   const config = parseConfigValue(
     {
       name: 'pool-test',
@@ -67,7 +61,7 @@ export async function startPoolHarness(options: PoolHarnessOptions): Promise<Poo
     },
     { env: {}, homeDir: dir, baseDir: dir },
   );
-  const node = await startNode(config, { logger: createLogger({ level: 'info', destination }), drainMs: 1000 });
+  const node = await startNode(config, { logger, drainMs: 1000 });
 
   const send = async ({ session, as }: { session?: string; as?: string } = {}): Promise<number> => {
     const metadata = session === undefined ? {} : { metadata: { user_id: JSON.stringify({ device_id: 'd', session_id: session }) } };
