@@ -146,3 +146,14 @@ export function claudeCredentialFile(account: Readonly<SimAccount>): ClaudeCrede
 export function hasScope(account: Readonly<SimAccount>, scope: string): boolean {
   return (account.isSetupToken ? SETUP_TOKEN_SCOPES : CLAUDE_CODE_SCOPES).includes(scope);
 }
+
+/** A control-API usage update, applied the same way to Claude and Codex accounts. */
+export function applyUsageUpdate(
+  account: { fiveHourUtilization: number; fiveHourResetAtMs: number; weeklyUtilization: number; weeklyResetAtMs: number },
+  update: { fiveHourUtilization?: number; weeklyUtilization?: number; fiveHourResetAtMs?: number; weeklyResetAtMs?: number },
+): void {
+  if (update.fiveHourResetAtMs !== undefined) account.fiveHourResetAtMs = update.fiveHourResetAtMs;
+  if (update.weeklyResetAtMs !== undefined) account.weeklyResetAtMs = update.weeklyResetAtMs;
+  if (update.fiveHourUtilization !== undefined) account.fiveHourUtilization = clampPercent(update.fiveHourUtilization);
+  if (update.weeklyUtilization !== undefined) account.weeklyUtilization = clampPercent(update.weeklyUtilization);
+}

@@ -1,5 +1,5 @@
 import type { Clock } from '../lib/index.ts';
-import { clampPercent } from './accounts.ts';
+import { applyUsageUpdate } from './accounts.ts';
 import {
   createCodexAccount,
   newCodexAccessToken,
@@ -75,11 +75,7 @@ export class CodexState {
   }
 
   setUsage(id: string, update: SimUsageUpdate): void {
-    const account = this.account(id);
-    if (update.fiveHourResetAtMs !== undefined) account.fiveHourResetAtMs = update.fiveHourResetAtMs;
-    if (update.weeklyResetAtMs !== undefined) account.weeklyResetAtMs = update.weeklyResetAtMs;
-    if (update.fiveHourUtilization !== undefined) account.fiveHourUtilization = clampPercent(update.fiveHourUtilization);
-    if (update.weeklyUtilization !== undefined) account.weeklyUtilization = clampPercent(update.weeklyUtilization);
+    applyUsageUpdate(this.account(id), update);
   }
 
   /** The server stops accepting the token; its JWT `exp` stays as issued, as with a server-side expiry. */

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '../lib/index.ts';
 import {
-  clampPercent,
+  applyUsageUpdate,
   createAccount,
   newAccessToken,
   newRefreshToken,
@@ -133,11 +133,7 @@ export class SimulatorState {
   }
 
   setUsage(id: string, update: SimUsageUpdate): void {
-    const account = this.account(id);
-    if (update.fiveHourResetAtMs !== undefined) account.fiveHourResetAtMs = update.fiveHourResetAtMs;
-    if (update.weeklyResetAtMs !== undefined) account.weeklyResetAtMs = update.weeklyResetAtMs;
-    if (update.fiveHourUtilization !== undefined) account.fiveHourUtilization = clampPercent(update.fiveHourUtilization);
-    if (update.weeklyUtilization !== undefined) account.weeklyUtilization = clampPercent(update.weeklyUtilization);
+    applyUsageUpdate(this.account(id), update);
   }
 
   expireToken(id: string): void {

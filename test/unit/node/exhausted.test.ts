@@ -1,25 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { exhaustedError } from '../../../src/node/exhausted.ts';
 import type { CredentialSnapshot } from '../../../src/status/index.ts';
+import { credentialSnapshot } from '../../helpers/snapshot.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 21, 12, 0, 0);
 const NOW = NOW_MS / 1000;
 
 function snapshot(tag: string, fields: Partial<CredentialSnapshot>): CredentialSnapshot {
-  return {
+  return credentialSnapshot({
     tag,
-    type: 'default',
-    state: 'usable',
-    retryAt: 0,
-    hasData: true,
     fiveHour: { utilization: 10, resetAt: NOW + 3600 },
     weekly: { utilization: 10, resetAt: NOW + 86_400 },
     planWeight: 10,
     cap5h: 99,
     capWeekly: 99,
-    peer: null,
     ...fields,
-  };
+  });
 }
 
 describe('exhaustedError', () => {

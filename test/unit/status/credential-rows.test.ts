@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { credentialRows, effectiveWindow } from '../../../src/status/aggregate.ts';
-import type { CredentialSnapshot } from '../../../src/status/usage.ts';
+import { credentialSnapshot } from '../../helpers/snapshot.ts';
 
 const NOW = 1_795_300_000;
 const HOUR = 3600;
 
-function snapshot(overrides: Partial<CredentialSnapshot> = {}): CredentialSnapshot {
-  return {
-    tag: 'mine',
-    type: 'default',
-    state: 'usable',
-    retryAt: 0,
-    hasData: true,
-    fiveHour: { utilization: 0, resetAt: 0 },
-    weekly: { utilization: 0, resetAt: 0 },
-    planWeight: 1,
-    cap5h: 100,
-    capWeekly: 100,
-    peer: null,
-    ...overrides,
-  };
-}
+const snapshot = credentialSnapshot;
 
 const window = (utilization: number, resetAt = 0) => ({ utilization, resetAt });
 
