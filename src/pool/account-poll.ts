@@ -1,8 +1,9 @@
 /**
- * What every background look at an account shares (REFERENCE §5.7): an auth failure gets one
- * recovery (re-read the file, else refresh) and one retry; the usage endpoint's own 429 is its
- * limit, not the account's (§4.11.6); a plain 403 means this token may not read usage (setup
- * tokens), which is no error; failures are loud at first and quiet once backoff is at its cap.
+ * What every background look at an account shares: an auth failure gets one recovery (re-read the
+ * file, else refresh) and one retry; the usage endpoint's own 429 is its limit, not the account's
+ * (it is rate-limited separately from inference); a plain 403 means this token may not read usage
+ * (setup tokens), which is no error; failures are loud at first and quiet once backoff is at its
+ * cap.
  */
 import type { Logger } from 'pino';
 import { errorMessage } from '../lib/index.ts';

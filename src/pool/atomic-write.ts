@@ -1,5 +1,5 @@
 /**
- * Credential files are only ever replaced whole (SPEC §7): a temp file in the same directory,
+ * Credential files are only ever replaced whole (SECURITY.md › Tokens): a temp file in the same directory,
  * fsync, rename. A reader (Claude Code, our own watcher) sees the old or the new file, never half
  * of one. Symlinks are resolved first so a linked credential file stays linked (Claude Code
  * replaces the link instead, claude-code #76561).

@@ -1,7 +1,8 @@
 /**
  * Claude Code's `.credentials.json` as a token format: refresh 5 min before `expiresAt`, only
  * tokens with a refresh token and inference scope can be refreshed, a revoked-token 403 is
- * recoverable like a 401 (UPSTREAM-FACTS §4.1, §4.3), and the lock is Claude Code's own.
+ * recoverable like a 401 (Anthropic answers 403 "OAuth token has been revoked" when another
+ * client refreshed it), and the lock is Claude Code's own.
  */
 import {
   canRefresh,
@@ -30,7 +31,7 @@ export const claudeTokenFormat: TokenFormat<ClaudeCredentialDocument> = {
     if (result.kind !== 'ok') return result;
     const text = serializeClaudeCredentialFile(document, {
       accessToken: result.accessToken,
-      // Absent in the response = the old one stays valid (UPSTREAM-FACTS §4.11.5).
+      // The token endpoint may omit refresh_token; then the old one stays valid.
       refreshToken: result.refreshToken ?? document.oauth.refreshToken,
       expiresAt: result.expiresAt,
       ...(result.scopes === undefined ? {} : { scopes: result.scopes }),

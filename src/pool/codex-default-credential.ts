@@ -43,7 +43,10 @@ export class CodexDefaultCredential extends DefaultCredential<CodexAuthDocument>
     this.#usageUrl = options.usageUrl ?? DEFAULT_CODEX_USAGE_URL;
   }
 
-  /** SPEC §5 from `chatgpt_plan_type` of the id_token, else what usage or headers reported. */
+  /**
+   * Plan weight (pro 10, prolite 5, else 1) from `chatgpt_plan_type` of the id_token, else what
+   * usage or headers reported.
+   */
   get planWeight(): number {
     return codexPlanWeight(this.tokens.document?.tokens.planType ?? this.#reportedPlan);
   }

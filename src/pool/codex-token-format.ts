@@ -1,5 +1,6 @@
 /**
- * Codex's `auth.json` as a token format (UPSTREAM-FACTS §4.7): refresh when `last_refresh` is
+ * Codex's `auth.json` as a token format (the file as openai/codex writes it,
+ * codex-rs/login/src/auth/storage.rs): refresh when `last_refresh` is
  * 8 days old or the access token's `exp` passed, only a 401 is recoverable (no revoked-403 case),
  * the lock is `<file>.lock`, and a save sets `last_refresh` = now keeping every unknown key.
  */

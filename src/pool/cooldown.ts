@@ -1,9 +1,9 @@
 /**
- * Cooldowns as pure math. A 429 with a reset benches until that reset (clamped: a reset hint
- * weeks away is a bug, REFERENCE §8 and the peers' "18-day Retry-After" complaint); a 429 without
- * one backs off 1 s doubling to 30 min, so one odd 429 never benches an account for a whole
- * window (UPSTREAM-FACTS §4.11.1). 529/5xx/transport errors bench for a few seconds only: they say
- * the upstream is busy, not that the account is spent.
+ * Cooldowns as pure math. A 429 with a reset benches until that reset (clamped: a reset hint weeks
+ * away is a bug: router-for-me/CLIProxyAPI issue 5770 saw an "18-day Retry-After"); a 429 without
+ * one backs off 1 s doubling to 30 min, so one odd 429 never benches an account for a whole window
+ * (Anthropic sends some 429s with no rate-limit headers at all). 529/5xx/transport errors bench for
+ * a few seconds only: they say the upstream is busy, not that the account is spent.
  */
 export type CooldownCause = 'rate_limit' | 'upstream_error';
 

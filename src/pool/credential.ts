@@ -1,6 +1,7 @@
 /**
  * The narrow surface the pool and the proxy need from any credential, default or external.
- * Kept small on purpose (the reference's 33-method interface is what STYLE.md warns about).
+ * Kept small on purpose: sing-box's credential interface grew to 33 methods, and every new
+ * credential kind had to implement them all.
  */
 import type { Agent } from 'node:http';
 import type { CredentialSnapshot, Provider } from '../status/index.ts';
@@ -21,7 +22,7 @@ export interface UpstreamOutcome {
   headers: Record<string, string | string[] | undefined>;
   /**
    * The body of a refused response, when the proxy read it. Codex names a 429's reset only
-   * there (`resets_at`, UPSTREAM-FACTS §4.10); Claude's headers say it all.
+   * there (`error.resets_at` / `resets_in_seconds`); Claude's headers say it all.
    */
   body?: string;
 }
@@ -40,7 +41,8 @@ export interface Credential {
   observe(outcome: UpstreamOutcome, nowMs: number): void;
   /**
    * After a 401/403: re-read the file, else refresh. True when a different token is now in
-   * place and the request is worth one more try on this credential (SPEC §3, REFERENCE §5.1.14).
+   * place and the request is worth one more try on this credential (PROTOCOL.md › HTTP surface,
+   * failover; sing-box retries once after a refresh the same way).
    */
   recoverAuth?(status: number, body: string, signal?: AbortSignal): Promise<boolean>;
   /** Counts for /metrics; default credentials only. */

@@ -28,7 +28,7 @@ export interface DefaultCredentialOptions {
   apiUrl: string;
   /** The token endpoint; default the provider's own. */
   oauthUrl?: string;
-  /** Usable up to these percents (SPEC §2 caps). */
+  /** Usable up to these percents (CONFIG.md › Caps: reserve and limit). */
   cap5h: number;
   capWeekly: number;
   clock: Clock;

@@ -1,7 +1,8 @@
 /**
- * Capacity of another node (SPEC §4.2): requests go to the peer through its tunnel or over
- * HTTPS; what it has left comes from its status stream and from the aggregate headers on every
- * response. Its weight is the peer's plan_weight, its caps 100 (the peer applies its own).
+ * Capacity of another node (PROTOCOL.md › Node-to-node requests): requests go to the peer through
+ * its tunnel or over HTTPS; what it has left comes from its status stream and from the aggregate
+ * headers on every response. Its weight is the peer's plan_weight, its caps 100 (the peer applies
+ * its own).
  */
 import type { Logger } from 'pino';
 import { toUnixSeconds, type Clock } from '../lib/index.ts';

@@ -1,9 +1,9 @@
 /**
- * The cross-process lock Claude Code takes before refreshing (proper-lockfile semantics,
- * REFERENCE §3.1.7): `mkdir <realpath(target)>.lock`, 6 attempts 1–2 s apart, a lock directory
- * untouched for 10 s is stale and removed, and the holder touches it every 5 s. Staleness is
- * judged against the directory's mtime, i.e. wall time shared with other processes, so it uses
- * Date.now() and not the injected Clock.
+ * The cross-process lock Claude Code takes before refreshing (the npm package proper-lockfile, as
+ * Claude Code and sing-box service/ccm/credential_lock.go use it): `mkdir <realpath(target)>.lock`,
+ * 6 attempts 1–2 s apart, a lock directory untouched for 10 s is stale and removed, and the holder
+ * touches it every 5 s. Staleness is judged against the directory's mtime, i.e. wall time shared
+ * with other processes, so it uses Date.now() and not the injected Clock.
  */
 import { mkdir, realpath, rm, stat, utimes } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * How an external credential reaches its peer, as the node provides it: through the peer's live
  * tunnel when there is one, else over HTTPS with the peer token (normal peers), else not at all
- * (a receiver whose tunnel is down). The pool never sees sockets (STYLE.md).
+ * (a receiver whose tunnel is down). The pool never sees sockets (ARCHITECTURE.md › The one-way import rule).
  */
 import type { Agent } from 'node:http';
 

@@ -1,9 +1,9 @@
 /**
- * Follows a peer's `GET /v1/status?provider=X&watch=true` (SPEC §4.2): each NDJSON frame is the
- * peer's aggregate for what it shares with us. Reconnects with backoff (1 s doubling to 30 s,
- * reset after a stream that lived a minute) on transport errors and ends; a 4xx or a garbled
- * payload will not fix itself, so it stops and reports (REFERENCE §8, 99e19e70) until the link
- * changes (a tunnel coming up restarts it, 6b8838d3).
+ * Follows a peer's `GET /v1/status?provider=X&watch=true` (PROTOCOL.md › Node-to-node requests):
+ * each NDJSON frame is the peer's aggregate for what it shares with us. Reconnects with backoff (1
+ * s doubling to 30 s, reset after a stream that lived a minute) on transport errors and ends; a 4xx
+ * or a garbled payload will not fix itself, so it stops and reports (sing-box `99e19e70`) until the
+ * link changes (a tunnel coming up restarts it, sing-box `6b8838d3`).
  */
 import type { IncomingMessage } from 'node:http';
 import { errorMessage, exponentialDelayMs, sleep, type Clock } from '../lib/index.ts';

@@ -24,7 +24,7 @@ export interface RouteDefinition {
 
 export interface Selection {
   sessionId: string | undefined;
-  /** External credentials are reachable only for callers allowed multi-hop use (SPEC §2). */
+  /** External credentials only for callers allowed multi-hop use (CONFIG.md › allow_external_usage). */
   allowExternal: boolean;
   /** Credentials already tried for this request (failover). */
   exclude: ReadonlySet<Credential>;
@@ -122,7 +122,7 @@ export class ProviderPool {
     if (route === undefined) return undefined;
     const members = this.members(routeTag, selection.allowExternal);
     const views = members.map((credential) => candidateView(credential, selection.exclude, nowMs));
-    // fallback re-evaluates list order on every request (REFERENCE §5.4), so it never binds.
+    // fallback re-evaluates list order on every request (CONFIG.md › Strategies), so it never binds.
     if (selection.sessionId === undefined || route.strategy === 'fallback') return pickMember(members, this.#pick(route, views, nowMs));
 
     const key: StickyKey = { route: route.tag, scope: selection.allowExternal ? 'all' : 'non_external', sessionId: selection.sessionId };

@@ -1,5 +1,6 @@
 /**
- * When a sticky session should leave a hot credential (REFERENCE §5.5). Pure: the pool asks on
+ * When a sticky session should leave a hot credential (CONFIG.md › rebalance_threshold, as
+ * sing-box's least-used balancer does it). Pure: the pool asks on
  * every sticky hit of a least-used balancer with `rebalance_threshold` > 0.
  *
  * The threshold is in weekly percentage points and is divided by the current credential's plan

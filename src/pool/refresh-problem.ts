@@ -1,7 +1,7 @@
 /**
  * Why a token refresh did not happen, and until when no new attempt is made: the same rules for
- * every provider (REFERENCE §8: honour a token endpoint's 429, never retry a dead refresh token in
- * a loop, never refresh what cannot be saved).
+ * every provider (each a bug sing-box had to fix: honour a token endpoint's 429, never retry a
+ * dead refresh token in a loop, never refresh what cannot be saved).
  */
 export interface RefreshProblem {
   kind: 'rate_limited' | 'rejected' | 'unwritable' | 'lock_busy' | 'failed';

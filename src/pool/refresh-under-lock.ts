@@ -1,6 +1,6 @@
 /**
- * One refresh attempt, in the order that keeps a single-use refresh token alive (REFERENCE
- * §3.1.5 `tryRefreshCredentials`, SPEC §6): respect an earlier block, absorb a file another
+ * One refresh attempt, in the order that keeps a single-use refresh token alive (as sing-box's
+ * `tryRefreshCredentials` in service/ccm does): respect an earlier block, absorb a file another
  * process already refreshed, take the provider's lock, re-read, check the file can be saved,
  * refresh, save atomically keeping every unknown key. A result that could not be saved is never
  * requested. The same steps for every provider; the file and the request come from the format.

@@ -1,7 +1,8 @@
 /**
- * Session → credential bindings (SPEC §3, REFERENCE §5.5). A session stays on one credential so
- * its prompt cache stays warm. Bindings are scoped per route and per selection scope: a request
- * that may not use external credentials must not inherit a binding made by one that may.
+ * Session → credential bindings (PROTOCOL.md › HTTP surface, sticky sessions). A session stays on
+ * one credential so its prompt cache stays warm. Bindings are scoped per route and per selection
+ * scope: a request that may not use external credentials must not inherit a binding made by one
+ * that may.
  *
  * Memory is bounded twice: a binding idle for the TTL (24 h) is dropped, and past `maxEntries`
  * the least recently used one goes. Both are cheap because the Map is kept in last-use order

@@ -1,5 +1,5 @@
 /**
- * How a balancer chooses among its members (SPEC §2, REFERENCE §5.4), as pure functions over
+ * How a balancer chooses among its members (CONFIG.md › Strategies), as pure functions over
  * plain views: every input, including time, the random source and the round-robin counter, is
  * passed in, so a table of cases pins down the exact pick sequence.
  */
@@ -51,7 +51,7 @@ export function pickFallback(candidates: readonly CandidateView[]): number | und
   return index === -1 ? undefined : index;
 }
 
-/** Weekly utilisation with a past reset read as "window rolled over, fully free" (REFERENCE §13). */
+/** Weekly utilisation, a past reset read as "window rolled over, fully free" (PROTOCOL.md › Status JSON). */
 export function weeklyUtilization(candidate: CandidateView, nowMs: number): number {
   const utilization = effectiveWindow(candidate.weekly, Math.floor(nowMs / 1000)).utilization;
   return Number.isFinite(utilization) ? utilization : 100;

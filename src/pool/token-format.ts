@@ -3,7 +3,7 @@
  * provider's credential file: how to read it, which tokens it holds, when the provider's own
  * client would refresh, and the words its messages use. Single flight, the lock, the re-read,
  * the writability check, 401 recovery and problem tracking are the same for every provider
- * (SPEC §6), so they are written once and take a format.
+ * so they are written once and take a format.
  */
 
 /** A token endpoint answer; an `ok` already carries the new file text (unknown keys kept). */

@@ -1,6 +1,6 @@
 /**
  * The tokens of one credential file: loading and watching the file, and refreshing the access
- * token exactly as SPEC §6 says — single flight, under the provider's lock, re-reading the file
+ * token as SECURITY.md › Tokens promises — single flight, under the provider's lock, re-reading the file
  * first, refusing to refresh what could not be saved. The same for Claude and Codex; what
  * differs (file, refresh rule, recoverable refusals, messages) is the format's. State about the
  * account's capacity lives elsewhere (usage-state.ts); this file only answers "which token, and
@@ -29,7 +29,7 @@ export interface TokenSourceOptions<Document> {
 
 /** A token that changed this recently was most likely what a failing in-flight request lacked. */
 const RECENT_TOKEN_CHANGE_MS = 10_000;
-/** While the file is missing or broken, a request may re-read it at most this often (REFERENCE §5.8). */
+/** While the file is missing or broken, a request may re-read it this often (a watch can miss a new file). */
 const RELOAD_RETRY_MS = 2000;
 
 export class TokenSource<Document> {
@@ -142,7 +142,7 @@ export class TokenSource<Document> {
   /**
    * After a 401 (Claude also: a revoked-token 403): a token from the file — Claude Code or Codex
    * CLI may have refreshed it — else a forced refresh. True iff a different token is now in place
-   * (REFERENCE §5.1, fixes 084a6f13 and e7478ce9; UPSTREAM-FACTS §4.7).
+   * (sing-box fixes 084a6f13 and e7478ce9).
    */
   async recover(status: number, body = ''): Promise<boolean> {
     const format = this.#format;

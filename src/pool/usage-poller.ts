@@ -1,8 +1,8 @@
 /**
- * Background usage polling for one credential (SPEC §6, REFERENCE §5.7 with its "no background
- * timer" weakness fixed): poll whenever the data is older than the interval, once soon after
- * start, back off 1→2→4→5 min after failures, wait out the endpoint's own 429s. Polls run on
- * unref'd timers and never sit in a request's path.
+ * Background usage polling for one credential (sing-box polls only when a request comes in, so an
+ * idle credential's numbers went stale; this one has its own timer): poll whenever the data is
+ * older than the interval, once soon after start, back off 1→2→4→5 min after failures, wait out the
+ * endpoint's own 429s. Polls run on unref'd timers and never sit in a request's path.
  */
 import type { Clock } from '../lib/index.ts';
 

@@ -1,6 +1,7 @@
 /**
- * Pool capacity as one number per window (SPEC §5). Pure: every function takes `nowSeconds`, so
- * the same snapshots always give the same payload and `?watch=true` change detection is stable.
+ * Pool capacity as one number per window (PROTOCOL.md › Status JSON). Pure: every function takes
+ * `nowSeconds`, so the same snapshots always give the same payload and `?watch=true` change
+ * detection is stable.
  */
 import type {
   CredentialSnapshot,
@@ -13,10 +14,10 @@ import type {
 const NO_DATA_UTILIZATION = 100;
 
 /**
- * Reset-aware view of one window (REFERENCE §13): once its reset time has passed, the window is
+ * Reset-aware view of one window: once its reset time has passed, the window is
  * fully available until fresh data arrives. Anthropic starts the next window on first use, so the
  * new reset is unknown (0). The pool should use this too, so that a stale "capped" value does not
- * keep a credential out of rotation until the next poll (REFERENCE §8, known weaknesses).
+ * keep a credential out of rotation until the next poll (a known weakness of sing-box).
  */
 export function effectiveWindow(window: WindowUsage, nowSeconds: number): WindowUsage {
   if (window.resetAt > 0 && window.resetAt <= nowSeconds) return { utilization: 0, resetAt: 0 };
@@ -24,8 +25,9 @@ export function effectiveWindow(window: WindowUsage, nowSeconds: number): Window
 }
 
 /**
- * SPEC §5 aggregate over the snapshots of one route (the caller has already dropped credentials
- * the route may not use). `credentials` rows are left to the caller: only admins see them.
+ * The aggregate (PROTOCOL.md › Status JSON) over the snapshots of one route (the caller has already
+ * dropped credentials the route may not use). `credentials` rows are left to the caller: only
+ * admins see them.
  */
 export function aggregateProvider(
   snapshots: readonly CredentialSnapshot[],

@@ -1,7 +1,8 @@
 /**
- * Shaping and comparing status payloads (SPEC §5). `?watch=true` writes a frame only when the
- * payload changed; `time` changes every second, so it is left out of the comparison, and keys are
- * serialised in sorted order so that two equal payloads built in different orders compare equal.
+ * Shaping and comparing status payloads (PROTOCOL.md › Status JSON, Watch stream). `?watch=true`
+ * writes a frame only when the payload changed; `time` changes every second, so it is left out of
+ * the comparison, and keys are serialised in sorted order so that two equal payloads built in
+ * different orders compare equal.
  */
 import type { NodeStatus, ProviderStatus } from './usage.ts';
 

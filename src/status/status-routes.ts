@@ -1,7 +1,8 @@
 /**
- * `GET /v1/status`, `/ccm/v1/status`, `/ocm/v1/status` (SPEC §5), one-shot or as an NDJSON
- * stream with `?watch=true`: a frame at once, then one whenever the payload changes (bursts
- * coalesced), and an unchanged frame every heartbeat so idle proxies keep the stream open.
+ * `GET /v1/status`, `/ccm/v1/status`, `/ocm/v1/status` (PROTOCOL.md › Status JSON, Watch stream),
+ * one-shot or as an NDJSON stream with `?watch=true`: a frame at once, then one whenever the
+ * payload changes (bursts coalesced), and an unchanged frame every heartbeat so idle proxies keep
+ * the stream open.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

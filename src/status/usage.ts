@@ -1,6 +1,6 @@
 /**
  * The vocabulary every layer shares about capacity. Percentages are 0–100, resets are Unix
- * seconds with 0 meaning unknown (SPEC §5).
+ * seconds with 0 meaning unknown (PROTOCOL.md › Status JSON).
  */
 export type Provider = 'claude' | 'codex';
 
@@ -32,7 +32,7 @@ export interface CredentialSnapshot {
   peer: string | null;
 }
 
-/** SPEC §5 provider object; `credentials` only for the admin token. */
+/** A provider object of PROTOCOL.md › Status JSON; `credentials` only for the admin token. */
 export interface ProviderStatus {
   five_hour_utilization: number;
   five_hour_reset: number;

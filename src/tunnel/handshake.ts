@@ -1,6 +1,6 @@
 /**
- * The tunnel handshake of SPEC §4.1: the connector proves it holds the shared peer token without
- * sending it, by an HMAC over its name, a timestamp and a nonce:
+ * The tunnel handshake (PROTOCOL.md › Tunnel handshake): the connector proves it holds the shared
+ * peer token without sending it, by an HMAC over its name, a timestamp and a nonce:
  *
  *   Authorization: QuotaMesh node=<name>, ts=<unix s>, nonce=<16 bytes b64url>, sig=<b64url HMAC>
  *

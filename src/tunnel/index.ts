@@ -1,7 +1,8 @@
 /**
- * The tunnel layer (SPEC §4.1): yamux over a WebSocket, HTTP/1.1 over yamux streams in both
- * directions. The node wires `acceptor.handleUpgrade` to its server's 'upgrade' event for
- * /v1/tunnel, runs one dialer per connector peer, and registers every session in PeerSessions.
+ * The tunnel layer (PROTOCOL.md › Tunnel handshake, Yamux profile): yamux over a WebSocket,
+ * HTTP/1.1 over yamux streams in both directions. The node wires `acceptor.handleUpgrade` to its
+ * server's 'upgrade' event for /v1/tunnel, runs one dialer per connector peer, and registers every
+ * session in PeerSessions.
  */
 export { TunnelAcceptor, createTunnelAcceptor, type TunnelAcceptorOptions } from './acceptor.ts';
 export { TunnelDialer, createTunnelDialer, type TunnelDialerOptions, type DialerState } from './dialer.ts';

@@ -1,7 +1,8 @@
 /**
- * When the connector dials again (SPEC §4.1): 1 s doubling to 30 s plus up to 50 % jitter; the
- * failure count resets once a tunnel has lived 60 s (sing-box `4d89d732`: without the reset a
- * flapping link stayed at 30–45 s forever); a refused authorization waits the slowest rate.
+ * When the connector dials again (PROTOCOL.md › Tunnel handshake): 1 s doubling to 30 s plus up to
+ * 50 % jitter; the failure count resets once a tunnel has lived 60 s (sing-box `4d89d732`: without
+ * the reset a flapping link stayed at 30–45 s forever); a refused authorization waits the slowest
+ * rate.
  */
 import { exponentialDelayMs } from '../lib/index.ts';
 

@@ -1,4 +1,4 @@
-/** Session tunables with the defaults of SPEC §4.1 (ping 15 s, dead after 30 s without pong). */
+/** Session tunables and defaults (PROTOCOL.md › Yamux profile: ping 15 s, dead after 30 s without pong). */
 import { INITIAL_STREAM_WINDOW } from './frame.ts';
 import type { TunnelLogger } from '../logger.ts';
 
