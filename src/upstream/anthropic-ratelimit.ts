@@ -1,7 +1,8 @@
 /**
- * Anthropic `anthropic-ratelimit-unified-*` headers (UPSTREAM-FACTS §4.3): tolerant parsing of
+ * Anthropic `anthropic-ratelimit-unified-*` headers (as Claude Code and router-for-me/CLIProxyAPI
+ * internal/runtime/executor/helps/claude_ratelimit.go read them): tolerant parsing of
  * what one account's response says, and rendering of what the client sees instead — the pool
- * aggregate, never one account's details (SPEC §3, REFERENCE §4.5). Pure; time comes in as
+ * aggregate, never one account's details (PROTOCOL.md › Headers). Pure; time comes in as
  * `nowSeconds`.
  */
 import type { ProviderStatus, WindowUsage } from '../status/index.ts';
@@ -31,13 +32,12 @@ export type { HeaderSource } from './header-values.ts';
 /** Header utilisations are fractions; a value this far past 1 is a percent or junk, not usage. */
 const MAX_PLAUSIBLE_FRACTION = 1.5;
 const CLAIM = /^[a-z0-9_]{1,64}$/;
-/** Claude Code before the five_hour/seven_day names, and the reference's tests, use these. */
+/** Claude Code before the five_hour/seven_day names, and sing-box's tests, use these. */
 const LEGACY_CLAIMS: Readonly<Record<string, string>> = { '5h': 'five_hour', '7d': 'seven_day' };
 
 /**
  * Reads what a response says about its account. Absent or garbage values are skipped, never
- * thrown on: a 429 may carry no unified headers at all (UPSTREAM-FACTS §4.11.1), and the
- * reference crashed on exactly that. `undefined` when nothing usable was found.
+ * thrown on: a 429 may carry no unified headers at all, and sing-box crashed on exactly that. `undefined` when nothing usable was found.
  */
 export function parseUnifiedHeaders(
   headers: HeaderSource,
@@ -68,7 +68,8 @@ export function isUnifiedHeader(name: string): boolean {
 }
 
 /**
- * The unified headers a client sees for the pool aggregate (REFERENCE §4.5, with the real claim
+ * The unified headers a client sees for the pool aggregate (PROTOCOL.md › Headers; sing-box's
+ * rewriting, with the real claim
  * names). Claude Code reads these to warn the user and to decide when to stop.
  */
 export function renderUnifiedHeaders(

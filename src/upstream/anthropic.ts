@@ -1,4 +1,4 @@
-/** Anthropic request knowledge: the OAuth beta, the sticky-session key (UPSTREAM-FACTS §4.5). */
+/** Anthropic request knowledge: the OAuth beta, the sticky-session key (PROTOCOL.md › HTTP surface). */
 export const OAUTH_BETA = 'oauth-2025-04-20';
 
 export function withOauthBeta(existing: string | string[] | undefined): string {
@@ -17,7 +17,7 @@ export interface MessagesRequestInfo {
 /**
  * Claude Code ≥ 2.1.78 sends `metadata.user_id` as a JSON string with `session_id`; older
  * versions `user_<hex>_account_<uuid>_session_<uuid>`. Anything else simply has no session — the
- * reference answered 500 there, which breaks third-party clients.
+ * sing-box answered 500 there, which breaks third-party clients.
  */
 export function sessionIdFromUserId(userId: unknown): string | undefined {
   if (typeof userId !== 'string' || userId === '') return undefined;

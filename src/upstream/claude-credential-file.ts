@@ -1,6 +1,6 @@
 /**
- * `~/.claude/.credentials.json` (UPSTREAM-FACTS §4.2). Parsing is tolerant and keeps the whole
- * document, because a rewrite must preserve every key we do not know (reference fix 084a6f13).
+ * `~/.claude/.credentials.json` (CONFIG.md › Credential files). Parsing is tolerant and keeps the whole
+ * document, because a rewrite must preserve every key we do not know (sing-box fix `084a6f13`).
  */
 export interface ClaudeOauth {
   accessToken: string;
@@ -51,7 +51,10 @@ export function serializeClaudeCredentialFile(document: ClaudeCredentialDocument
   return `${JSON.stringify({ ...document.raw, claudeAiOauth: next }, null, 2)}\n`;
 }
 
-/** SPEC §5 weights: Max 20x 10, Max 5x 5, Pro/other 1 (REFERENCE §3.1.11 for the edge cases). */
+/**
+ * Plan weights (PROTOCOL.md › Status JSON): Max 20x 10, Max 5x 5, Pro/other 1; the edge cases
+ * (a team seat on a 5x tier, max with an unknown tier) as sing-box service/ccm decides them.
+ */
 export function claudePlanWeight(subscriptionType: string | undefined, rateLimitTier: string | undefined): number {
   const tier = rateLimitTier ?? '';
   if (tier.includes('max_20x')) return subscriptionType === 'max' || subscriptionType === undefined ? 10 : 1;

@@ -1,5 +1,6 @@
 /**
- * Claude OAuth token refresh (UPSTREAM-FACTS §4.1, REFERENCE §3.1.5): when to refresh, the exact
+ * Claude OAuth token refresh (as sing-box service/ccm/credential_oauth.go and
+ * router-for-me/CLIProxyAPI internal/auth/claude/anthropic_auth.go send it): when to refresh, the exact
  * request Claude Code sends, and a tolerant reading of the answer. The network call is here;
  * locking and saving the result are the pool's job.
  */
@@ -8,11 +9,11 @@ import type { ClaudeOauth } from './claude-credential-file.ts';
 import { parseJsonObject, postTokenRequest, type TokenRequestOptions } from './oauth-request.ts';
 
 export const CLAUDE_OAUTH_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';
-/** Omitting `scope` made newer tokens answer 429 forever (reference fix 084a6f13). */
+/** Omitting `scope` made newer tokens answer 429 forever (sing-box fix `084a6f13`). */
 export const CLAUDE_REFRESH_SCOPE = 'user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload';
 /** Claude Code refreshes through axios; a versioned Claude Code UA has been seen to get 429s. */
 export const CLAUDE_REFRESH_USER_AGENT = 'axios/1.13.6';
-/** Refresh this long before `expiresAt` (REFERENCE §3.1.5; was 60 s before 084a6f13). */
+/** Refresh this long before `expiresAt` (sing-box: 5 min; was 60 s before `084a6f13`). */
 export const TOKEN_EXPIRY_BUFFER_MS = 5 * 60 * 1000;
 const INFERENCE_SCOPE = 'user:inference';
 
@@ -33,7 +34,7 @@ export function canRefresh(oauth: ClaudeOauth): boolean {
   return oauth.refreshToken !== undefined && (oauth.scopes.length === 0 || oauth.scopes.includes(INFERENCE_SCOPE));
 }
 
-/** The 403 message that means "refresh me", unlike a scope 403 (UPSTREAM-FACTS §4.3). */
+/** The 403 message that means "refresh me" (another client rotated the token), unlike a scope 403. */
 export function isRevokedMessage(body: string): boolean {
   return body.includes('OAuth token has been revoked');
 }
@@ -44,7 +45,7 @@ export function refreshRequestBody(oauth: ClaudeOauth): Record<string, string> {
 }
 
 export type RefreshResult =
-  /** `refreshToken` undefined = the response omitted it: keep the old one (§4.11.5). */
+  /** `refreshToken` undefined = the response omitted it: keep the old one. */
   | { kind: 'ok'; accessToken: string; refreshToken: string | undefined; expiresAt: number; scopes: string[] | undefined }
   | { kind: 'rate_limited'; retryAfterMs: number | undefined }
   /** The refresh token is dead (consumed, revoked): only a new login helps. */

@@ -1,7 +1,8 @@
 /**
- * `GET {api_url}/api/oauth/usage` and `/api/oauth/profile` (UPSTREAM-FACTS §4.4, REFERENCE
- * §3.1.8–3.1.9). Every field is optional and windows may be null, so parsing keeps what it can
- * and never throws. Usage JSON is percent 0–100, unlike the 0–1 headers (§4.11.2).
+ * `GET {api_url}/api/oauth/usage` and `/api/oauth/profile` (as sing-box
+ * service/ccm/credential_default.go `pollUsage` reads them). Every field is optional and windows
+ * may be null, so parsing keeps what it can and never throws. Usage JSON is percent 0–100, unlike
+ * the 0–1 headers.
  */
 import { errorMessage } from '../lib/index.ts';
 import type { WindowUsage } from '../status/index.ts';
@@ -9,7 +10,7 @@ import { OAUTH_BETA } from './anthropic.ts';
 import { parseUnifiedHeaders } from './anthropic-ratelimit.ts';
 import { isRevokedMessage } from './claude-oauth.ts';
 
-/** Fallback Claude Code version the reference sends when it cannot detect one. */
+/** Fallback Claude Code version sing-box sends when it cannot detect one. */
 export const CLAUDE_CODE_USER_AGENT = 'claude-code/2.1.85';
 
 export interface ClaudeUsage {
@@ -25,11 +26,11 @@ export interface ClaudeProfile {
 
 export type AccountFetch<T> =
   | { kind: 'ok'; value: T }
-  /** The endpoint throttles itself: not an account limit (§4.11.6, reference aadd5017). */
+  /** The endpoint throttles itself: not an account limit (sing-box `aadd5017`). */
   | { kind: 'rate_limited'; retryAfterMs: number | undefined }
   /** 401, or 403 "OAuth token has been revoked": worth one auth recovery. */
   | { kind: 'auth'; status: number; body: string }
-  /** Any other 403: the token lacks `user:profile` (setup tokens, §4.11.7). */
+  /** Any other 403: the token lacks `user:profile` (setup tokens). */
   | { kind: 'forbidden' }
   | { kind: 'failed'; message: string };
 
@@ -57,7 +58,7 @@ function parseUsageWindow(value: unknown): WindowUsage | undefined {
   };
 }
 
-/** `organization_type` → `subscriptionType` as Claude Code stores it (REFERENCE §3.1.9). */
+/** `organization_type` → `subscriptionType` as Claude Code stores it (sing-box maps it the same way). */
 const ORGANIZATION_TYPES: Readonly<Record<string, string>> = {
   claude_pro: 'pro',
   claude_max: 'max',
@@ -80,7 +81,7 @@ export function parseClaudeProfile(body: unknown): ClaudeProfile | undefined {
 
 export interface AccountFetchOptions {
   nowMs: () => number;
-  /** Per attempt (REFERENCE §10: 5 s). */
+  /** Per attempt (5 s, as sing-box). */
   timeoutMs?: number;
 }
 

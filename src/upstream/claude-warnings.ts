@@ -1,5 +1,5 @@
 /**
- * When Claude Code would warn about a window (REFERENCE §4.5, §10). Claude Code warns from the
+ * When Claude Code would warn about a window (PROTOCOL.md › Headers). Claude Code warns from the
  * `-surpassed-threshold` header when present, else from utilisation against elapsed time in the
  * window; we send the header exactly when its own time-based rule would fire, so a client sees the
  * same warning whether it trusts the header or computes it.
@@ -9,7 +9,7 @@ import type { ProviderStatus } from '../status/index.ts';
 export interface ClaimWarning {
   /** Header infix: `anthropic-ratelimit-unified-<abbreviation>-…`. */
   abbreviation: '5h' | '7d';
-  /** Name used in `representative-claim` (UPSTREAM-FACTS §4.3: never `5h`/`7d`). */
+  /** Name used in `representative-claim` (Anthropic sends these, never `5h`/`7d`). */
   claim: 'five_hour' | 'seven_day';
   /** Percent 0–100. */
   utilization: number;

@@ -1,5 +1,5 @@
 /**
- * The Codex wire for the proxy (SPEC §3, REFERENCE §3.2.2, §3.2.8): request headers, which
+ * The Codex wire for the proxy (PROTOCOL.md › HTTP surface, Headers): request headers, which
  * response headers are one account's, the aggregate headers, and how a WebSocket event becomes
  * an outcome a credential can learn from (WebSocket turns carry no per-turn headers).
  */
@@ -12,18 +12,19 @@ export const codexAdapter: ProviderAdapter = {
   provider: 'codex',
   requestHeaders(client, credentialHeaders) {
     const headers: OutgoingHttpHeaders = outboundRequestHeaders(client);
-    // The upstream must answer uncompressed: usage and 429 bodies are read (REFERENCE §8, 1d388547).
+    // The upstream must answer uncompressed: usage and 429 bodies are read (sing-box `1d388547`).
     delete headers['accept-encoding'];
     // The client's own ChatGPT account means nothing to ours; a default credential sets its own,
     // and a peer's node sets the one of the account it picks.
     delete headers['chatgpt-account-id'];
     // session_id, originator, user-agent, OpenAI-Beta stay: they pin the backend's cache shard and
-    // identify the client as Codex (UPSTREAM-FACTS §4.10).
+    // identify the client as Codex (codex-rs/login/src/auth/default_client.rs).
     return Object.assign(headers, credentialHeaders);
   },
   isAccountHeader: isCodexAccountHeader,
   aggregateHeaders: renderCodexHeaders,
-  // The ChatGPT backend serves `{api_url}/responses`; OAuth mode strips our `/v1` (SPEC §3).
+  // The ChatGPT backend serves `{api_url}/responses`; OAuth mode strips our `/v1` (PROTOCOL.md ›
+  // HTTP surface).
   upstreamPath: (pathAndQuery, isDefault) => (isDefault && pathAndQuery.startsWith('/v1/') ? pathAndQuery.slice('/v1'.length) : pathAndQuery),
 };
 

@@ -1,8 +1,9 @@
 /**
- * `~/.codex/auth.json` (UPSTREAM-FACTS §4.6). Parsing is tolerant and keeps the whole document:
- * Codex adds keys over time (`auth_mode`, `agent_identity`, …) and the reference's rewrite, which
- * kept only three fields, silently dropped them (REFERENCE §3.2.1, §8). Tokens are JWTs that are
- * decoded, never verified: Codex itself only reads `exp` and the OpenAI auth claim.
+ * `~/.codex/auth.json` (openai/codex codex-rs/login/src/auth/storage.rs). Parsing is tolerant and
+ * keeps the whole document: Codex adds keys over time (`auth_mode`, `agent_identity`, …) and
+ * sing-box's rewrite, which kept only three fields, silently dropped them
+ * (service/ocm/credential_oauth.go). Tokens are JWTs that are decoded, never verified: Codex itself
+ * only reads `exp` and the OpenAI auth claim.
  */
 export interface CodexTokens {
   accessToken: string;
@@ -24,7 +25,7 @@ export interface CodexAuthDocument {
   raw: Record<string, unknown>;
 }
 
-/** The new values a refresh brings; an absent one keeps the old (UPSTREAM-FACTS §4.7, §4.11.5). */
+/** The new values a refresh brings; the token endpoint may omit any, and an absent one keeps the old. */
 export interface CodexTokenUpdate {
   accessToken?: string | undefined;
   refreshToken?: string | undefined;
@@ -32,7 +33,7 @@ export interface CodexTokenUpdate {
 }
 
 export const OPENAI_AUTH_CLAIM = 'https://api.openai.com/auth';
-/** Codex refreshes once `last_refresh` is this old, whatever `exp` says (UPSTREAM-FACTS §4.7). */
+/** Refresh once `last_refresh` is this old, whatever `exp` says (Codex CLI's 8-day rule). */
 export const CODEX_REFRESH_AGE_MS = 8 * 24 * 3600 * 1000;
 
 export function parseCodexAuthFile(text: string): CodexAuthDocument | { error: string } {
@@ -84,7 +85,7 @@ export function serializeCodexAuthFile(document: CodexAuthDocument, update: Code
 /** Codex's rule: the access token's `exp` has passed, or `last_refresh` is 8 days old or unknown. */
 export function codexNeedsRefresh(tokens: CodexTokens, lastRefreshMs: number | undefined, nowMs: number): boolean {
   if (isCodexTokenExpired(tokens, nowMs)) return true;
-  // A missing last_refresh is treated as old, as the reference does (REFERENCE §3.2.3).
+  // A missing last_refresh is treated as old, as sing-box does.
   return lastRefreshMs === undefined || nowMs - lastRefreshMs >= CODEX_REFRESH_AGE_MS;
 }
 
@@ -92,7 +93,7 @@ export function isCodexTokenExpired(tokens: CodexTokens, nowMs: number): boolean
   return tokens.expiresAtMs !== undefined && nowMs >= tokens.expiresAtMs;
 }
 
-/** SPEC §5: pro 10, prolite 5, plus and everything else 1 (REFERENCE §3.2.6). */
+/** PROTOCOL.md › Status JSON, plan weights: pro 10, prolite 5, plus and everything else 1 (as sing-box). */
 export function codexPlanWeight(planType: string | undefined): number {
   const plan = planType?.trim().toLowerCase();
   if (plan === 'pro') return 10;

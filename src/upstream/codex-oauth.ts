@@ -1,6 +1,7 @@
 /**
- * Codex OAuth token refresh (UPSTREAM-FACTS §4.7): the request Codex CLI sends and a tolerant
- * reading of the answer. The network call is here; locking and saving are the pool's job.
+ * Codex OAuth token refresh (openai/codex codex-rs/login/src/auth/manager.rs): the request Codex
+ * CLI sends and a tolerant reading of the answer. The network call is here; locking and saving are
+ * the pool's job.
  */
 import type { CodexTokenUpdate } from './codex-auth-file.ts';
 import { headerReader, parseRetryAfter, type HeaderSource } from './header-values.ts';
@@ -12,7 +13,7 @@ export const DEFAULT_CODEX_OAUTH_URL = 'https://auth.openai.com/oauth/token';
 const PERMANENT_CODES = new Set(['refresh_token_expired', 'refresh_token_reused', 'refresh_token_invalidated']);
 
 export type CodexRefreshResult =
-  /** Each token absent in the answer keeps its old value (§4.11.5). */
+  /** Each token absent in the answer keeps its old value. */
   | ({ kind: 'ok' } & CodexTokenUpdate)
   | { kind: 'rate_limited'; retryAfterMs: number | undefined }
   /** The refresh token is dead (expired, reused, invalidated, or any 401): only a new login helps. */
@@ -53,7 +54,7 @@ export function requestCodexTokenRefresh(oauthUrl: string, refreshToken: string,
   return postTokenRequest(oauthUrl, { body: codexRefreshRequestBody(refreshToken) }, parseCodexRefreshResponse, options);
 }
 
-/** `{"error":{"code":…}}`, `{"error":"…"}` or `{"code":…}`: all three are seen (§4.7). */
+/** `{"error":{"code":…}}`, `{"error":"…"}` or `{"code":…}`: all three are seen (Codex CLI parses each). */
 function errorCode(body: Record<string, unknown> | undefined): string | undefined {
   const error = body?.['error'];
   if (typeof error === 'string') return error;

@@ -1,8 +1,9 @@
 /**
- * Codex rate limits (UPSTREAM-FACTS §4.9): tolerant parsing of one account's `x-codex-*` headers
- * and of the WebSocket `codex.rate_limits` event into one shape, and rendering of the pool
- * aggregate the client sees instead (SPEC §3, REFERENCE §4.5). A window's meaning comes from its
- * length, never from its slot: a weekly-only plan reports its weekly window as "primary".
+ * Codex rate limits (openai/codex codex-rs/codex-api/src/rate_limits.rs): tolerant parsing of one
+ * account's `x-codex-*` headers and of the WebSocket `codex.rate_limits` event into one shape, and
+ * rendering of the pool aggregate the client sees instead (PROTOCOL.md › Headers). A window's
+ * meaning comes from its length, never from its slot: a weekly-only plan reports its weekly window
+ * as "primary".
  */
 import type { ProviderStatus, WindowUsage } from '../status/index.ts';
 import { PLAN_WEIGHT_HEADER } from './anthropic-ratelimit.ts';
@@ -23,7 +24,7 @@ export interface CodexRateLimit {
 /** One window as the wire reports it, before its length says which one it is. */
 export interface CodexRawWindow {
   slot: 'primary' | 'secondary';
-  /** Percent 0–100 (Codex percents are never fractions, §4.11.2). */
+  /** Percent 0–100 (Codex percents are never fractions). */
   usedPercent: number;
   /** 0 = not reported. */
   windowMinutes: number;
@@ -42,7 +43,7 @@ const SLOTS = ['primary', 'secondary'] as const;
 /**
  * Reads what a response says about its account; garbage is skipped, never thrown on. The
  * headline numbers come from the `codex` family, else from the family `x-codex-active-limit`
- * names (REFERENCE §3.2.5). `undefined` when nothing usable was found.
+ * names (as sing-box reads it). `undefined` when nothing usable was found.
  */
 export function parseCodexHeaders(headers: HeaderSource, nowSeconds: number): CodexRateLimit | undefined {
   const get = headerReader(headers);
@@ -106,7 +107,7 @@ export interface CodexRefusal {
 /**
  * The body's `resets_at` is the most precise end; else the latest reset among the spent windows.
  * Never blindly the primary's: when the weekly window is the spent one, the 5 h reset would
- * bring the account back days too early (REFERENCE §3.2.7, §8).
+ * bring the account back days too early (sing-box does, service/ocm).
  */
 export function codexRefusal(limits: CodexRateLimit | undefined, bodyText: string | undefined, nowSeconds: number): CodexRefusal {
   const spent = [limits?.fiveHour, limits?.weekly].filter((window): window is WindowUsage => window !== undefined && window.utilization >= 100);
@@ -165,7 +166,7 @@ export function renderCodexWindows(fiveHour: WindowUsage | undefined, weekly: Wi
 }
 
 /**
- * Every upstream header that describes one account, of any limit family (REFERENCE §4.5 plus the
+ * Every upstream header that describes one account, of any limit family (the windows plus the
  * plan, credits and promo headers): the proxy drops them all before adding the aggregate.
  * `x-codex-turn-state` is not among them: it routes the client's next turn and must pass.
  */
@@ -215,7 +216,7 @@ function rawWindow(slot: CodexRawWindow['slot'], value: unknown, nowSeconds: num
   return { slot, usedPercent: Math.min(100, used), windowMinutes: Math.round(minutes), resetAt };
 }
 
-/** `_` in a family id becomes `-` in header names (UPSTREAM-FACTS §4.9). */
+/** `_` in a family id becomes `-` in header names (as codex-rs/codex-api/src/rate_limits.rs reads them). */
 function normaliseFamily(value: string | undefined): string | undefined {
   const family = value?.trim().toLowerCase().replaceAll('_', '-');
   return family !== undefined && FAMILY.test(family) ? family : undefined;

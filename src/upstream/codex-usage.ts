@@ -1,7 +1,8 @@
 /**
- * `GET {usage_url}` = `https://chatgpt.com/backend-api/wham/usage` (UPSTREAM-FACTS §4.8). Every
- * field is optional and windows may be null; which window is which comes from
- * `limit_window_seconds`, not from primary/secondary (§4.11.4). Never throws.
+ * `GET {usage_url}` = `https://chatgpt.com/backend-api/wham/usage` (openai/codex
+ * codex-rs/backend-client/src/client.rs). Every field is optional and windows may be null; which
+ * window is which comes from `limit_window_seconds`, not from primary/secondary (a weekly-only plan
+ * reports its week as primary). Never throws.
  */
 import { errorMessage } from '../lib/index.ts';
 import type { WindowUsage } from '../status/index.ts';
@@ -10,7 +11,7 @@ import { classifyCodexWindows, type CodexRawWindow } from './codex-ratelimit.ts'
 import { headerReader, parseRetryAfter } from './header-values.ts';
 
 export const DEFAULT_CODEX_USAGE_URL = 'https://chatgpt.com/backend-api/wham/usage';
-/** Codex CLI's originator; the backend keys some behaviour on it (UPSTREAM-FACTS §4.10). */
+/** Codex CLI's originator (codex-rs/login/src/auth/default_client.rs); the backend keys on it. */
 export const CODEX_ORIGINATOR = 'codex_cli_rs';
 export const CODEX_USER_AGENT = 'codex_cli_rs/0.0.0 (quotamesh)';
 
@@ -44,13 +45,13 @@ function usageWindow(slot: CodexRawWindow['slot'], value: unknown, nowSeconds: n
   const reset =
     resetAt !== undefined && resetAt > 0 ? Math.round(resetAt) : resetAfter !== undefined && resetAfter > 0 ? nowSeconds + Math.ceil(resetAfter) : 0;
   if (used === 0 && seconds <= 0 && reset === 0) return undefined;
-  // Window minutes = ceil(seconds / 60), as the reference converts them (REFERENCE §3.2.4).
+  // Window minutes = ceil(seconds / 60), as sing-box converts them.
   return { slot, usedPercent: Math.min(100, used), windowMinutes: seconds > 0 ? Math.ceil(seconds / 60) : 0, resetAt: reset };
 }
 
 export interface CodexUsageFetchOptions {
   nowMs: () => number;
-  /** Per attempt (REFERENCE §10: 5 s). */
+  /** Per attempt (5 s, as sing-box). */
   timeoutMs?: number;
 }
 
@@ -74,7 +75,7 @@ export async function fetchCodexUsage(
     const text = await response.text();
     const nowSeconds = Math.floor(options.nowMs() / 1000);
     if (response.status === 429) {
-      // The endpoint throttling itself, not the account's limit (§4.11.6).
+      // The endpoint throttling itself, not the account's limit.
       const retryAfter = parseRetryAfter(headerReader(response.headers)('retry-after'), nowSeconds);
       return { kind: 'rate_limited', retryAfterMs: retryAfter === undefined ? undefined : retryAfter * 1000 };
     }

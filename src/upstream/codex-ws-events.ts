@@ -1,7 +1,7 @@
 /**
  * The `codex.rate_limits` event a client sees over a WebSocket session: the pool aggregate in
  * the event's own shape (primary = the 5-hour window, secondary = the week), never one
- * account's numbers or credits (REFERENCE §8, 63d4cdff).
+ * account's numbers or credits (sing-box `63d4cdff`).
  */
 import type { ProviderStatus } from '../status/index.ts';
 import { FIVE_HOUR_MINUTES, WEEKLY_MINUTES } from './codex-ratelimit.ts';

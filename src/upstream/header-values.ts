@@ -1,7 +1,7 @@
 /**
  * Tolerant readers for single header values, shared by the Anthropic and Codex parsers. Each
- * returns `undefined` on anything it does not recognise; none throws (STYLE.md "parse, don't
- * panic" — the reference crashed on exactly these headers).
+ * returns `undefined` on anything it does not recognise; none throws (ARCHITECTURE.md › Conventions,
+ * "parse, don't panic" — sing-box crashed on exactly these headers).
  */
 export type HeaderSource = Headers | Record<string, string | string[] | undefined>;
 export type HeaderGetter = (name: string) => string | undefined;

@@ -1,6 +1,7 @@
 /**
  * Headers that describe one hop or the client's own path must not cross ours, in either
- * direction (REFERENCE §8: cf-*, x-forwarded-*, x-real-ip, true-client-ip, cdn-loop).
+ * direction (cf-*, x-forwarded-*, x-real-ip, true-client-ip, cdn-loop: sing-box learned to strip
+ * them too; PROTOCOL.md › Headers).
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
@@ -24,7 +25,7 @@ const HOP_BY_HOP = new Set([
   'via',
 ]);
 
-/** Client credentials: never forwarded upstream or to another node (SPEC §3). */
+/** Client credentials: never forwarded upstream or to another node (PROTOCOL.md › HTTP surface). */
 const CLIENT_AUTH = new Set(['authorization', 'x-api-key', 'api-key']);
 
 export function isHopHeader(name: string): boolean {
