@@ -1,5 +1,5 @@
 /**
- * `quotamesh <command>` (SPEC §1). Errors are one readable line on stderr (the stack only with
+ * `quotamesh <command>` (README.md › Commands). Errors are one readable line on stderr (the stack only with
  * --debug); exit 0 ok, 1 runtime failure, 2 bad usage or bad config.
  */
 import { parseArgs } from 'node:util';

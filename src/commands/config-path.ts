@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../lib/index.ts';
 
-/** SPEC §1: --config, else $QUOTAMESH_CONFIG, else ./quotamesh.json. */
+/** CONFIG.md › Finding the file: --config, else $QUOTAMESH_CONFIG, else ./quotamesh.json. */
 export function resolveConfigPath(flag: string | undefined, env: Record<string, string | undefined> = process.env): string {
   const path = flag ?? env.QUOTAMESH_CONFIG ?? 'quotamesh.json';
   if (!existsSync(path)) {

@@ -1,8 +1,8 @@
 /**
- * The usage summary under `quotamesh status` (SPEC §7): requests and tokens per user and per
- * model, today and over the last 7 days, read from the node's `usage.jsonl`. The file only
- * grows, so it is streamed line by line; a line that does not parse (the one a crash cut short)
- * is counted and skipped, never fatal.
+ * The usage summary under `quotamesh status` (CONFIG.md › State directory): requests and tokens per
+ * user and per model, today and over the last 7 days, read from the node's `usage.jsonl`. The file
+ * only grows, so it is streamed line by line; a line that does not parse (the one a crash cut
+ * short) is counted and skipped, never fatal.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';

@@ -1,4 +1,4 @@
-/** Resolves on the first SIGINT or SIGTERM (SPEC §1: stop, drain, exit 0). */
+/** Resolves on the first SIGINT or SIGTERM (stop, drain, exit 0: ARCHITECTURE.md › Lifecycle). */
 export function untilSignal(signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {

@@ -1,5 +1,5 @@
 /**
- * `quotamesh status` as text (SPEC §1, §5): per provider the pool's 5-hour and weekly bars with
+ * `quotamesh status` as text (PROTOCOL.md › Status JSON): per provider the pool's 5-hour and weekly bars with
  * reset countdowns, state and plan weight, then (admin token) one two-line row per credential.
  * Pure: the caller passes `now`, the terminal width and whether to colour, so a recorded payload
  * renders the same on every machine.

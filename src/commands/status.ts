@@ -1,5 +1,5 @@
 /**
- * `quotamesh status` (SPEC §1): a node's `/v1/status` as a table (colour only on a TTY, and not
+ * `quotamesh status` (README.md › Commands): a node's `/v1/status` as a table (colour only on a TTY, and not
  * under NO_COLOR) or as JSON, once or redrawn on every `?watch=true` frame, with a usage summary
  * from a local ledger file when one is named.
  */
@@ -83,7 +83,7 @@ async function request(url: string, token: string, watch: boolean): Promise<Resp
   return response;
 }
 
-/** The provider-shaped error bodies (SPEC §3) carry a readable message; show that, not JSON. */
+/** The provider-shaped error bodies (PROTOCOL.md › Errors) carry a readable message; show that, not JSON. */
 function errorText(body: string): string {
   try {
     const parsed = JSON.parse(body) as { error?: { message?: unknown } };

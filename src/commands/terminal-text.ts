@@ -55,7 +55,7 @@ export function percentText(percent: number): string {
 
 /**
  * Time until `resetAt` (Unix seconds) as the two largest units: `5d12h`, `2h13m`, `13m`,
- * `<1m`; `-` when unknown (0, SPEC §5) and `now` once it has passed.
+ * `<1m`; `-` when unknown (0, as in PROTOCOL.md › Status JSON) and `now` once it has passed.
  */
 export function countdown(resetAt: number, nowSeconds: number): string {
   if (!Number.isFinite(resetAt) || resetAt <= 0) return '-';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-/** SPEC §1: 32 random bytes, base64url. */
+/** 32 random bytes, base64url (README.md › Commands). */
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }

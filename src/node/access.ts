@@ -1,5 +1,5 @@
 /**
- * Which route a caller may draw on for a provider (SPEC §2): users by their own route or the
+ * Which route a caller may draw on for a provider (CONFIG.md › users, peers): users by their own route or the
  * provider's, peers by `share`, with external credentials only when the caller is allowed
  * multi-hop use. A peer without a share entry gets nothing (403).
  */

@@ -82,7 +82,7 @@ export async function buildPool(provider: Provider, section: ProviderConfig, kit
   return new ProviderPool(provider, credentials, routes, { logger: deps.logger.child({ component: 'pool', provider }), clock: deps.clock });
 }
 
-/** SPEC §2: cap = limit if set, else 100 − reserve, where reserve 0 means 1 (default cap 99). */
+/** CONFIG.md › Caps: cap = limit if set, else 100 − reserve, where reserve 0 means 1 (default cap 99). */
 export function capOf(limit: number | undefined, reserve: number | undefined): number {
   if (limit !== undefined) return limit;
   return 100 - Math.max(1, reserve ?? 1);

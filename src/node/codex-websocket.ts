@@ -1,8 +1,8 @@
 /**
- * Codex over WebSocket (`GET /v1/responses` + upgrade, SPEC §3): pick a credential and open the
- * upstream socket first, failing over on a refused handshake (a 429 there moves to the next
- * credential); only then complete the client's upgrade and relay frames both ways.
- * `codex.rate_limits` events teach the credential and reach the client as the pool aggregate;
+ * Codex over WebSocket (`GET /v1/responses` + upgrade, PROTOCOL.md › HTTP surface): pick a
+ * credential and open the upstream socket first, failing over on a refused handshake (a 429 there
+ * moves to the next credential); only then complete the client's upgrade and relay frames both
+ * ways. `codex.rate_limits` events teach the credential and reach the client as the pool aggregate;
  * a session whose credential becomes unusable is closed cleanly so the client reconnects.
  */
 import type { IncomingMessage } from 'node:http';
@@ -69,7 +69,7 @@ export class CodexWebSocketProxy {
       const headers = codexAdapter.requestHeaders(stripHandshake(request.headers), target.headers, credential.type === 'default');
       delete headers[VIA_HEADER];
       if (credential.type === 'external') headers[VIA_HEADER] = [...via, this.#deps.config.name].join(',');
-      // Codex sends this itself; a client that does not still needs it upstream (REFERENCE §8, 016e5e1b).
+      // Codex sends this itself; a client that does not still needs it upstream (sing-box `016e5e1b`).
       headers['openai-beta'] ??= DEFAULT_OPENAI_BETA;
       const path = codexAdapter.upstreamPath(request.url ?? '/v1/responses', credential.type === 'default');
       const url = `${target.baseUrl.replace(/^http/, 'ws').replace(/\/$/, '')}${path}`;

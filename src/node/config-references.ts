@@ -1,7 +1,7 @@
 /**
- * The rules of SPEC §2 that a schema cannot express: tags unique per provider, balancers listing
- * default/external tags of their own provider, routes and shares naming real tags, peers
- * referenced by external credentials existing, reserve and limit not both set.
+ * The config rules (CONFIG.md › Cross-field rules) that a schema cannot express: tags unique per
+ * provider, balancers listing default/external tags of their own provider, routes and shares naming
+ * real tags, peers referenced by external credentials existing, reserve and limit not both set.
  */
 import type { Config, ProviderConfig } from './config-schema.ts';
 

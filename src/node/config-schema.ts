@@ -1,5 +1,5 @@
 /**
- * SPEC §2 as a zod schema. Strict everywhere: an unknown key is a typo the user wants to hear
+ * The config (CONFIG.md) as a zod schema. Strict everywhere: an unknown key is a typo the user wants to hear
  * about, not something to ignore. Cross-references (tags, peers, routes) are checked in
  * config-references.ts, after the shape is known to be right.
  */

@@ -1,9 +1,9 @@
 /**
- * `GET /` (SPEC §3): the status dashboard, one self-contained page (inline CSS and script, no
- * CDN, no build step). Loading it needs no token: the page holds no data; it asks the person
- * for a token and reads `/v1/status?watch=true` with it, so the status route's own auth decides
- * what it shows. A fresh nonce per response lets the CSP refuse every script and style but the
- * page's own.
+ * `GET /` (PROTOCOL.md › HTTP surface): the status dashboard, one self-contained page (inline CSS
+ * and script, no CDN, no build step). Loading it needs no token: the page holds no data; it asks
+ * the person for a token and reads `/v1/status?watch=true` with it, so the status route's own auth
+ * decides what it shows. A fresh nonce per response lets the CSP refuse every script and style but
+ * the page's own.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The one place errors become HTTP bodies, in the provider's own shape (SPEC §3) so Claude Code
+ * The one place errors become HTTP bodies, in the provider's own shape (PROTOCOL.md › Errors) so Claude Code
  * and Codex show the message instead of a parse failure.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
  * The answer when no credential is left to try. If every credential is only rate-limited the
  * client may retry later (429 + retry-after); otherwise say plainly what is wrong with each
- * (SPEC §3), never a bare 500.
+ * (PROTOCOL.md › Errors), never a bare 500.
  */
 import { errorMessage, QuotaMeshError, toUnixSeconds } from '../lib/index.ts';
 import type { CredentialSnapshot } from '../status/index.ts';

@@ -1,8 +1,8 @@
 /**
- * `state_dir/usage.jsonl`: one line per completed request (SPEC §7). Each line is written with
- * one synchronous append on an O_APPEND descriptor, so a crash loses at most the line being
- * written and lines never interleave. A full disk costs the ledger, never the request: the
- * error is logged once and writing resumes when it works again.
+ * `state_dir/usage.jsonl`: one line per completed request (CONFIG.md › State directory). Each line
+ * is written with one synchronous append on an O_APPEND descriptor, so a crash loses at most the
+ * line being written and lines never interleave. A full disk costs the ledger, never the request:
+ * the error is logged once and writing resumes when it works again.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,8 +1,9 @@
 /**
- * The node's side of the tunnel layer (SPEC §4): accepts tunnels from configured peers on
- * `/v1/tunnel`, dials out to connector peers, and gives each external credential a PeerLink
- * that prefers the live tunnel and falls back to HTTPS with the peer token where the peer has a
- * url. Requests arriving over a tunnel are served by the node's own HTTP server.
+ * The node's side of the tunnel layer (PROTOCOL.md › Tunnel handshake, Node-to-node requests):
+ * accepts tunnels from configured peers on `/v1/tunnel`, dials out to connector peers, and gives
+ * each external credential a PeerLink that prefers the live tunnel and falls back to HTTPS with the
+ * peer token where the peer has a url. Requests arriving over a tunnel are served by the node's own
+ * HTTP server.
  */
 import { Agent as HttpAgent, type IncomingMessage, type Server } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';

@@ -26,7 +26,7 @@ export interface NodeOptions {
   logger?: Logger;
   /** Used when no logger is given; `pretty` for people at a terminal. */
   logFormat?: LogFormat;
-  /** How long close() waits for in-flight requests before cutting them (SPEC §1: 10 s). */
+  /** How long close() waits for in-flight requests before cutting them (ARCHITECTURE.md › Lifecycle). */
   drainMs?: number;
   /** Extra CA for peers with a private certificate (wss/https). */
   peerCa?: string | Buffer;

@@ -1,5 +1,5 @@
 /**
- * The proxied API paths (SPEC §3): Claude under `/v1/*`, Codex under `/v1/responses` (the
+ * The proxied API paths (PROTOCOL.md › HTTP surface): Claude under `/v1/*`, Codex under `/v1/responses` (the
  * adapter strips `/v1` towards the ChatGPT backend's `{api_url}`). One handler serves both:
  * authenticate, refuse loops, check the caller's share, validate JSON, proxy, record.
  */

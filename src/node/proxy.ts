@@ -1,7 +1,7 @@
 /**
  * One proxied request: choose a credential, send, and fail over transparently while nothing has
- * reached the client yet (SPEC §3). Once the response head is written the body streams through
- * chunk by chunk; a client that goes away aborts the upstream request.
+ * reached the client yet (PROTOCOL.md › HTTP surface). Once the response head is written the body
+ * streams through chunk by chunk; a client that goes away aborts the upstream request.
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -46,7 +46,7 @@ export interface ProxyOutcome {
   upstream: IncomingMessage | undefined;
 }
 
-/** Statuses that say "this credential, not this request": try the next one (SPEC §3). */
+/** Statuses that say "this credential, not this request": try the next one (PROTOCOL.md › HTTP surface). */
 function isFailoverStatus(status: number): boolean {
   return status === 401 || status === 403 || status === 429 || status === 529 || status >= 500;
 }
@@ -140,7 +140,7 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
   }
 }
 
-/** Peers learn the path so far (loop protection, SPEC §4.4); vendors never see it. */
+/** Peers learn the path so far (loop protection, PROTOCOL.md › Headers); vendors never see it. */
 function withVia(headers: OutgoingHttpHeaders, credential: Credential, via: string[], nodeName: string): OutgoingHttpHeaders {
   delete headers[VIA_HEADER];
   if (credential.type === 'external') headers[VIA_HEADER] = [...via, nodeName].join(',');

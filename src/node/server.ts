@@ -1,6 +1,6 @@
 /**
- * The HTTP surface of a node (SPEC §3): one fastify instance, bodies kept as raw bytes (they are
- * forwarded as sent), every error in the provider's shape.
+ * The HTTP surface of a node (PROTOCOL.md › HTTP surface): one fastify instance, bodies kept as raw
+ * bytes (they are forwarded as sent), every error in the provider's shape.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -28,7 +28,7 @@ export interface ServerDeps {
   clock: Clock;
   logger: Logger;
   shutdown: AbortSignal;
-  /** Requests that arrive over a peer's tunnel belong to that peer (SPEC §4.1). */
+  /** Requests that arrive over a peer's tunnel belong to that peer (PROTOCOL.md › HTTP over streams). */
   peerOfSocket?: (socket: Socket) => string | undefined;
   https?: { cert: Buffer; key: Buffer };
   ledger: Ledger;
@@ -128,7 +128,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   return app;
 }
 
-/** A request over a peer's tunnel is that peer's; anything else shows a token (SPEC §3, §4.1). */
+/** A request over a peer's tunnel is that peer's; anything else shows a token (PROTOCOL.md › HTTP over streams). */
 export function callerOfRequest(deps: Pick<ServerDeps, 'peerOfSocket' | 'tokens'>, request: IncomingMessage): Caller | undefined {
   const peer = deps.peerOfSocket?.(request.socket);
   return peer !== undefined ? deps.tokens.peerCaller(peer) : deps.tokens.authenticate(request.headers);

@@ -1,7 +1,7 @@
 /**
- * `state_dir/state.json`: what each credential knows about its cooldowns and windows, so a
- * restart does not hammer an exhausted account (SPEC §7). Saved a moment after every change
- * (bursts coalesced) and on close, always by atomic replace; a missing or corrupt file is an
+ * `state_dir/state.json`: what each credential knows about its cooldowns and windows, so a restart
+ * does not hammer an exhausted account (CONFIG.md › State directory). Saved a moment after every
+ * change (bursts coalesced) and on close, always by atomic replace; a missing or corrupt file is an
  * empty state, never a failed start.
  */
 import { mkdir, readFile } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * What `/v1/status` shows a caller (SPEC §5, §4.3): each provider aggregated over the caller's
+ * What `/v1/status` shows a caller (PROTOCOL.md › Status JSON): each provider aggregated over the caller's
  * own route (a peer: its share, without our external credentials unless allowed), with
  * per-credential rows for the admin only.
  */

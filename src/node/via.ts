@@ -1,4 +1,4 @@
-/** `x-quotamesh-via` (SPEC §4.4): the nodes a request passed through, comma-separated. */
+/** `x-quotamesh-via` (PROTOCOL.md › Headers): the nodes a request passed through, comma-separated. */
 export const VIA_HEADER = 'x-quotamesh-via';
 export const MAX_HOPS = 4;
 

@@ -48,7 +48,7 @@ async function syncDirectory(directory: string): Promise<void> {
  * Whether a refresh result could be saved: the file and its directory (for the temp file and the
  * rename) must be writable. A file with no write bit at all counts as read-only even for root,
  * who bypasses permission checks: the owner marked it "do not touch", and a refresh we cannot
- * persist would kill the token on the next restart (reference fix 29c8794f).
+ * persist would kill the token on the next restart (sing-box fix `29c8794f`).
  */
 export async function whyNotWritable(path: string): Promise<string | undefined> {
   const target = await realpath(path).catch(() => path);

@@ -59,8 +59,8 @@ export class StickySessions {
 
   /**
    * Binds the session to `nextTag` only if its binding is still `expectedTag` (undefined = not
-   * bound). False means another request re-bound it first and the caller should re-read: the
-   * reference bound one new session to two credentials without this (fix f3c30220).
+   * bound). False means another request re-bound it first and the caller should re-read:
+   * sing-box bound one new session to two credentials without this (fix `f3c30220`).
    */
   compareAndSet(key: StickyKey, expectedTag: string | undefined, nextTag: string, nowMs: number): boolean {
     this.#sweep(nowMs);

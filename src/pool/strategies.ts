@@ -59,7 +59,7 @@ export function weeklyUtilization(candidate: CandidateView, nowMs: number): numb
 
 /**
  * Remaining weekly capacity × plan weight × urgency. Urgency is 168 h / hours until the weekly
- * reset ("use it or lose it"), saturating at 1 h. Unlike the reference, a reset already in the
+ * reset ("use it or lose it"), saturating at 1 h. Unlike sing-box, a reset already in the
  * past does not boost ×168: that window is over, and its capacity is already counted as free.
  */
 export function leastUsedScore(candidate: CandidateView, nowMs: number): number {

@@ -61,7 +61,7 @@ export class UsageState {
 
   /**
    * Header data. A lower utilisation only replaces a higher one when its reset moved later (a
-   * new window): responses finishing out of order must not undo a poll (reference f0022f59).
+   * new window): responses finishing out of order must not undo a poll (sing-box `f0022f59`).
    */
   applyHeaders(limits: WindowReading | UnifiedRateLimit | undefined, nowMs: number): void {
     if (limits?.fiveHour === undefined && limits?.weekly === undefined) return;

@@ -25,7 +25,7 @@ export interface SimAccountSpec {
   weeklyResetAtMs?: number;
   /** Access-token expiry in epoch ms (same unit as the credential file); past = start expired. */
   expiresAt?: number;
-  /** A `claude setup-token` credential: inference only, no refresh token (UPSTREAM-FACTS §4.11.7). */
+  /** A `claude setup-token` credential: inference only, no refresh token. */
   isSetupToken?: boolean;
 }
 
@@ -67,7 +67,7 @@ export interface SimAccount {
   counters: SimAccountCounters;
 }
 
-/** Token shapes from UPSTREAM-FACTS §4.1: `sk-ant-oat01-…` / `sk-ant-ort01-…`. */
+/** Token shapes as Anthropic issues them: `sk-ant-oat01-…` / `sk-ant-ort01-…`. */
 export function newAccessToken(): string {
   return `sk-ant-oat01-${randomBytes(72).toString('base64url')}AA`;
 }
@@ -128,7 +128,7 @@ export interface ClaudeCredentialFile {
   };
 }
 
-/** The exact `~/.claude/.credentials.json` object for an account (UPSTREAM-FACTS §4.2). */
+/** The exact `~/.claude/.credentials.json` object for an account (CONFIG.md › Credential files). */
 export function claudeCredentialFile(account: Readonly<SimAccount>): ClaudeCredentialFile {
   const facts = PLAN_FACTS[account.plan];
   return {

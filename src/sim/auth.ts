@@ -8,7 +8,7 @@ export type AuthResult = { account: SimAccount } | { failure: AuthFailure };
 /**
  * The checks api.anthropic.com makes for a subscription token, in its order: a Bearer token
  * needs the oauth beta flag before it is even looked up; unknown, revoked and expired tokens
- * each get their own 401 message (UPSTREAM-FACTS §4.3, §4.5).
+ * each get their own 401 message, worded as the real API words it.
  */
 export function authenticate(req: IncomingMessage, state: SimulatorState): AuthResult {
   const token = bearerToken(req);

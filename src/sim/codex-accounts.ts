@@ -21,7 +21,7 @@ export interface CodexAccountSpec {
   accountId?: string;
   /**
    * A plan that reports only a weekly limit: primary window = 10080 minutes, secondary all zero
-   * (the real Pro capture in UPSTREAM-FACTS §4.9). The 5-hour numbers are then ignored.
+   * (as a real Pro account's headers were captured). The 5-hour numbers are then ignored.
    */
   isWeeklyOnly?: boolean;
   /** Percent 0–100. */
@@ -107,7 +107,7 @@ export function newCodexAccessToken(account: TokenIdentity, nowMs: number, expir
   });
 }
 
-/** The id_token claims Codex reads (UPSTREAM-FACTS §4.6). */
+/** The id_token claims Codex reads (codex-rs/login/src/token_data.rs). */
 export function newCodexIdToken(account: TokenIdentity, nowMs: number): string {
   return encodeJwt({
     aud: [CODEX_CLIENT_ID],
@@ -175,7 +175,7 @@ export interface CodexAuthFile {
   last_refresh: string;
 }
 
-/** The exact `~/.codex/auth.json` object for an account (UPSTREAM-FACTS §4.6). */
+/** The exact `~/.codex/auth.json` object for an account (codex-rs/login/src/auth/storage.rs). */
 export function codexAuthFile(account: Readonly<SimCodexAccount>): CodexAuthFile {
   return {
     auth_mode: 'chatgpt',

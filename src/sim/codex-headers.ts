@@ -11,14 +11,14 @@ function secondsUntil(epochMs: number, nowMs: number): number {
   return Math.max(0, Math.ceil((epochMs - nowMs) / 1000));
 }
 
-/** Python-style booleans, as the real headers spell them (UPSTREAM-FACTS §4.9). */
+/** Python-style booleans, as the real headers spell them (`True`/`False`). */
 function pythonBool(value: boolean): string {
   return value ? 'True' : 'False';
 }
 
 /**
- * The `x-codex-*` set of UPSTREAM-FACTS §4.9 for the default `codex` limit family. An absent
- * window is sent all zero, as the real weekly-only Pro capture shows.
+ * The `x-codex-*` set (codex-rs/codex-api/src/rate_limits.rs reads it) for the default `codex`
+ * limit family. An absent window is sent all zero, as the real weekly-only Pro capture shows.
  */
 export function codexHeaders(
   account: Readonly<SimCodexAccount>,
@@ -56,7 +56,7 @@ function credits(account: Readonly<SimCodexAccount>): Record<string, unknown> {
   return { has_credits: account.credits.hasCredits, unlimited: account.credits.unlimited, balance: account.credits.balance };
 }
 
-/** What a WebSocket session gets instead of per-turn headers (UPSTREAM-FACTS §4.9). */
+/** What a WebSocket session gets instead of per-turn headers (`codex.rate_limits`). */
 export function rateLimitsEvent(account: Readonly<SimCodexAccount>, windows: CodexWindows): Record<string, unknown> {
   return {
     type: 'codex.rate_limits',
@@ -67,7 +67,7 @@ export function rateLimitsEvent(account: Readonly<SimCodexAccount>, windows: Cod
   };
 }
 
-/** The 429 body of UPSTREAM-FACTS §4.10, over HTTP and inside a WebSocket `error` event. */
+/** The `usage_limit_reached` 429 body, over HTTP and inside a WebSocket `error` event. */
 export function usageLimitError(account: Readonly<SimCodexAccount>, windows: CodexWindows, nowMs: number): Record<string, unknown> {
   const resetAtMs = codexResetAtMs(windows);
   return {
@@ -94,7 +94,7 @@ function usageWindow(window: CodexWindowView | undefined, nowMs: number): Record
   };
 }
 
-/** `GET /backend-api/wham/usage` (UPSTREAM-FACTS §4.8). */
+/** `GET /backend-api/wham/usage` (codex-rs/backend-client/src/client.rs). */
 export function codexUsageBody(account: Readonly<SimCodexAccount>, windows: CodexWindows, nowMs: number): Record<string, unknown> {
   const isLimitReached = isCodexRejected(windows);
   return {

@@ -59,7 +59,7 @@ export function authenticateCodex(
 
 /**
  * The account's own 429 `usage_limit_reached`: body error plus the `x-codex-*` headers
- * (UPSTREAM-FACTS §4.9, §4.10). Counted as a rate-limited answer.
+ * (PROTOCOL.md › Headers lists the family). Counted as a rate-limited answer.
  */
 export function usageLimitReply(
   account: SimCodexAccount,
@@ -77,7 +77,7 @@ export function sendUsageLimit(res: ServerResponse, account: SimCodexAccount, no
 }
 
 /**
- * Faults every Codex endpoint shares: its own throttling 429 (not an account limit, §4.11.6),
+ * Faults every Codex endpoint shares: its own throttling 429 (not an account limit),
  * a 5xx, a delay. Returns true when the fault was the whole answer.
  */
 export async function answerCodexEndpointFault(exchange: SimExchange, fault: SimFault): Promise<boolean> {

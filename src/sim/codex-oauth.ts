@@ -3,7 +3,7 @@ import { CODEX_CLIENT_ID } from './codex-plans.ts';
 import { sendJson, type SimExchange } from './http.ts';
 import type { SimulatorState } from './state.ts';
 
-/** Codex sends JSON, CLIProxyAPI the same fields form-encoded (UPSTREAM-FACTS §4.7): accept both. */
+/** Codex sends JSON, CLIProxyAPI the same fields form-encoded: accept both. */
 function parseTokenRequest(exchange: SimExchange): Record<string, unknown> | undefined {
   const contentType = String(exchange.req.headers['content-type'] ?? '');
   if (contentType.includes('application/x-www-form-urlencoded')) {
@@ -25,7 +25,7 @@ function tokenError(exchange: SimExchange, status: number, code: string, message
  * `POST /oauth/token` of auth.openai.com. Refresh tokens are single use: a success retires the
  * old refresh token and access token at once; presenting a retired one is 401
  * `refresh_token_reused`, an unknown or revoked one 401 `refresh_token_invalidated` — codes
- * Codex classifies as permanent (UPSTREAM-FACTS §4.7).
+ * Codex classifies as permanent (codex-rs/login/src/auth/manager.rs).
  */
 export async function handleCodexToken(exchange: SimExchange, state: SimulatorState): Promise<void> {
   const body = parseTokenRequest(exchange);
@@ -56,7 +56,7 @@ export async function handleCodexToken(exchange: SimExchange, state: SimulatorSt
   sendJson(exchange.res, 200, {
     id_token: account.idToken,
     access_token: account.accessToken,
-    // Absent on purpose when scripted: clients must keep the old one (UPSTREAM-FACTS §4.11.5).
+    // Absent on purpose when scripted: clients must keep the old one.
     ...(keepRefreshToken ? {} : { refresh_token: account.refreshToken }),
   });
 }

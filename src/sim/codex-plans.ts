@@ -1,7 +1,7 @@
 /**
- * ChatGPT plans as Codex sees them (`chatgpt_plan_type`, `plan_type`; UPSTREAM-FACTS §4.6, §4.8).
+ * ChatGPT plans as Codex sees them (`chatgpt_plan_type` in the id token, `plan_type` from wham/usage).
  * Budgets are invented like the Claude ones: bigger plans fill their windows more slowly, in the
- * same order as OCM's plan weights (pro 10, prolite 5, plus 1; REFERENCE-singbox §3.2.6).
+ * same order as OCM's plan weights (pro 10, prolite 5, plus 1; PROTOCOL.md › Status JSON).
  */
 export type CodexPlan = 'free' | 'go' | 'plus' | 'prolite' | 'pro' | 'team' | 'business' | 'enterprise' | 'edu';
 
@@ -31,16 +31,16 @@ export function codexWeeklyBudget(plan: CodexPlan): number {
   return codexFiveHourBudget(plan) * 10;
 }
 
-/** Codex CLI's public OAuth client id (UPSTREAM-FACTS §4.7). */
+/** Codex CLI's public OAuth client id (openai/codex codex-rs/login). */
 export const CODEX_CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
 
-/** Window lengths as `x-codex-*-window-minutes` reports them (UPSTREAM-FACTS §4.9). */
+/** Window lengths as `x-codex-*-window-minutes` reports them. */
 export const FIVE_HOUR_WINDOW_MINUTES = 300;
 export const WEEKLY_WINDOW_MINUTES = 10_080;
 
 /**
  * Invented: the facts give no lifetime, only that Codex refreshes once `last_refresh` is 8 days
- * old (UPSTREAM-FACTS §4.7), so a token outliving that rule by two days keeps both paths testable.
+ * old, so a token outliving that rule by two days keeps both paths testable.
  */
 export const DEFAULT_CODEX_TOKEN_LIFETIME_MS = 10 * 24 * 60 * 60 * 1000;
 

@@ -12,7 +12,7 @@ export interface ResponsesRequest {
   /** Raw `instructions` + `input`, for token estimates. */
   promptText: string;
   lastUserText: string;
-  /** `generate: false` is Codex's WebSocket warm-up: answered, not charged (REFERENCE-singbox §3.2.8). */
+  /** `generate: false` is Codex's WebSocket warm-up: answered, not charged (sing-box service/ocm). */
   isWarmup: boolean;
 }
 
@@ -173,7 +173,7 @@ export function responseEvents(response: Record<string, unknown>): SseEvent[] {
   return events.map((data, index) => ({ event: String(data['type']), data: { ...data, sequence_number: index } }));
 }
 
-/** The first `afterEvents` events, then the in-stream overload Codex maps to ServerOverloaded (§4.10). */
+/** The first `afterEvents` events, then the in-stream overload Codex maps to ServerOverloaded. */
 export function overloadedEvents(events: SseEvent[], afterEvents: number, response: Record<string, unknown>): SseEvent[] {
   const kept = events.slice(0, Math.min(afterEvents, events.length - 1));
   const failed = {

@@ -58,7 +58,7 @@ export class CodexState {
   }
 
   /**
-   * Single use: every old token dies at once (UPSTREAM-FACTS §4.7, §4.11.5). With
+   * Single use: every old token dies at once. With
    * `keepRefreshToken` the answer omits refresh_token and the old one keeps working.
    */
   rotate(account: SimCodexAccount, options: { keepRefreshToken?: boolean } = {}): void {

@@ -5,9 +5,9 @@ import { sendJson, type SimExchange } from './http.ts';
 import type { SimulatorState } from './state.ts';
 
 /**
- * `GET /backend-api/wham/usage` (UPSTREAM-FACTS §4.8): same Bearer + ChatGPT-Account-Id checks
+ * `GET /backend-api/wham/usage`: same Bearer + ChatGPT-Account-Id checks
  * as the responses endpoint, then any scripted fault of the endpoint itself — whose 429 is its
- * own throttling, not the account's limit (§4.11.6).
+ * own throttling, not the account's limit.
  */
 export async function handleCodexUsage(exchange: SimExchange, state: SimulatorState): Promise<void> {
   const auth = authenticateCodex(exchange.req, state.codex);

@@ -14,7 +14,7 @@ import type { SimulatorState } from './state.ts';
  * turn, answered with `codex.rate_limits` and then the same events as the SSE stream, one JSON
  * text frame each with the chunk delay between. Turns run one after another, like the real
  * endpoint's single in-flight response per connection. Failures arrive in-band as
- * `{"type":"error","status":…,"error":{…}}` and the session stays open (UPSTREAM-FACTS §4.10).
+ * `{"type":"error","status":…,"error":{…}}` and the session stays open.
  */
 export function runCodexSession(socket: WebSocket, account: SimCodexAccount, state: SimulatorState): void {
   const closed = new AbortController();

@@ -14,7 +14,7 @@ export const CODEX_RESPONSES_PATH = '/backend-api/codex/responses';
 /**
  * `GET /backend-api/codex/responses` with `Upgrade: websocket`. Everything is decided at the
  * handshake, before any frame: Bearer + ChatGPT-Account-Id, the `OpenAI-Beta:
- * responses_websockets=…` header the endpoint requires (REFERENCE-singbox §3.2.8), a scripted
+ * responses_websockets=…` header the endpoint requires (sing-box `016e5e1b`), a scripted
  * `codex_handshake` fault, and an account already out of quota — all answered as plain HTTP
  * (a 429 there is what a proxy rotates on). The 101 carries the `x-codex-*` headers.
  */

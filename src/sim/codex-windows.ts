@@ -11,7 +11,7 @@ import { nextResetMs, type WindowClaim } from './windows.ts';
 
 /** One rate-limit window as Codex reports it; which slot it sits in says nothing of its length. */
 export interface CodexWindowView {
-  /** Percent 0–100 (Codex percents are never fractions, UPSTREAM-FACTS §4.11.2). */
+  /** Percent 0–100 (Codex percents are never fractions). */
   usedPercent: number;
   windowMinutes: number;
   resetAtMs: number;
@@ -41,9 +41,9 @@ export function consumeCodexTokens(account: SimCodexAccount, tokens: number): vo
 }
 
 /**
- * Primary 5 h + secondary weekly, or for a weekly-only plan a weekly primary and no secondary
- * (UPSTREAM-FACTS §4.9). `forcedRejection` reports that window full, for scripted 429s; on a
- * weekly-only plan any forced rejection lands on its one window.
+ * Primary 5 h + secondary weekly, or for a weekly-only plan a weekly primary and no secondary (as a
+ * real weekly-only Pro account reports). `forcedRejection` reports that window full, for scripted
+ * 429s; on a weekly-only plan any forced rejection lands on its one window.
  */
 export function codexWindows(account: Readonly<SimCodexAccount>, forcedRejection?: WindowClaim): CodexWindows {
   const weekly: CodexWindowView = {

@@ -14,7 +14,7 @@ export interface SimCommandOptions {
 }
 
 /**
- * `quotamesh sim [--port N] [--accounts N] [--codex-accounts N]` (SPEC §1): the simulated
+ * `quotamesh sim [--port N] [--accounts N] [--codex-accounts N]` (README.md › Commands): the simulated
  * upstream alone. Writes one credential directory per account so a node (or Claude Code via
  * CLAUDE_CONFIG_DIR, Codex CLI via CODEX_HOME) can use it, then runs until SIGINT/SIGTERM and
  * removes the directory again.
@@ -37,7 +37,7 @@ export async function runSimCommand(
       const accountDirectory = join(directory, account.id);
       await mkdir(accountDirectory, { mode: 0o700 });
       const file = join(accountDirectory, '.credentials.json');
-      // Mode 0600 like Claude Code's own file (UPSTREAM-FACTS §4.2).
+      // Mode 0600 like Claude Code's own file.
       await writeFile(file, `${JSON.stringify(claudeCredentialFile(account), null, 2)}\n`, { mode: 0o600 });
       print(`  ${account.id} (${account.plan}): ${file}`);
     }
@@ -48,7 +48,7 @@ export async function runSimCommand(
       const codexHome = join(directory, account.id);
       await mkdir(codexHome, { mode: 0o700 });
       const file = join(codexHome, 'auth.json');
-      // Pretty-printed, mode 0600, as Codex writes it (UPSTREAM-FACTS §4.6).
+      // Pretty-printed, mode 0600, as Codex writes it (codex-rs/login/src/auth/storage.rs).
       await writeFile(file, `${JSON.stringify(codexAuthFile(account), null, 2)}\n`, { mode: 0o600 });
       print(`  ${account.id} (${account.plan}): ${file}`);
     }

@@ -5,7 +5,7 @@ import { ERROR_MESSAGES, newRequestId, sendAnthropicError, type SimExchange } fr
 import type { SimulatorState } from './state.ts';
 import { retryAfterSeconds, unifiedHeaders } from './windows.ts';
 
-/** Headers every authenticated `/v1/messages` answer carries (UPSTREAM-FACTS §4.3 last row). */
+/** Headers every authenticated `/v1/messages` answer carries. */
 export function accountHeaders(account: Readonly<SimAccount>): Record<string, string> {
   return { 'request-id': newRequestId(), 'anthropic-organization-id': account.organizationUuid };
 }
@@ -56,7 +56,7 @@ export async function answerEndpointFault(exchange: SimExchange, fault: SimFault
   const { res, signal } = exchange;
   switch (fault.type) {
     case 'rate_limit':
-      // The usage and token endpoints throttle callers on their own (UPSTREAM-FACTS §4.1, §4.4).
+      // The usage and token endpoints throttle callers on their own.
       sendAnthropicError(res, 429, 'rate_limit_error', 'Rate limited. Please try again later.', {
         'retry-after': String(fault.retryAfterSeconds ?? 60),
       });

@@ -18,8 +18,8 @@ export type SimEndpoint =
 
 /**
  * One scripted misbehaviour. On `messages` every Claude kind applies; on `usage`/`profile`/`token`
- * only `rate_limit` (a plain 429 + Retry-After: those endpoints limit themselves, UPSTREAM-FACTS
- * §4.11.6), `server_error`, `slow` and, for `token`, `omit_refresh_token` (§4.11.5). The Codex
+ * only `rate_limit` (a plain 429 + Retry-After: those endpoints limit themselves), `server_error`,
+ * `slow` and, for `token`, `omit_refresh_token` (a refresh answer without a new refresh token). The Codex
  * endpoints take the kinds FAULTS_BY_ENDPOINT lists; there `rate_limit` on `codex_responses` and
  * `codex_handshake` is the account's own `usage_limit_reached` 429 (over WebSocket an `error`
  * event), and `stream_overloaded` ends a 200 stream with `response.failed` `server_is_overloaded`.
@@ -42,7 +42,7 @@ export type SimFault =
   | { type: 'cut'; afterEvents?: number }
   /** Token endpoint answers without `refresh_token`; the old one stays valid. */
   | { type: 'omit_refresh_token' }
-  /** Codex: `afterEvents` events of a 200 stream, then `response.failed` with `server_is_overloaded` (§4.10). */
+  /** Codex: `afterEvents` events of a 200 stream, then `response.failed` with `server_is_overloaded`. */
   | { type: 'stream_overloaded'; afterEvents?: number };
 
 export interface SimScriptEntry {

@@ -20,7 +20,7 @@ export function newMessageId(): string {
   return `msg_01${base62(22)}`;
 }
 
-/** Error messages as the real API words them (UPSTREAM-FACTS §4.3). */
+/** Error messages as the real API words them. */
 export const ERROR_MESSAGES = Object.freeze({
   expired: 'OAuth access token has expired. Please obtain a new token or refresh your existing token.',
   revoked: 'OAuth token has been revoked. Please obtain a new token.',

@@ -8,10 +8,10 @@ function oauthError(exchange: SimExchange, error: string, description: string, s
 }
 
 /**
- * `POST /v1/oauth/token` with the JSON body of UPSTREAM-FACTS §4.1. Refresh tokens are single
- * use: a successful refresh kills the old refresh *and* access token at once, and presenting a
- * consumed refresh token again is `invalid_grant` — the race that logs out a second holder of
- * the same credential (peers' complaint #4).
+ * `POST /v1/oauth/token` with the JSON body Claude Code sends (grant_type, refresh_token,
+ * client_id, scope). Refresh tokens are single use: a successful refresh kills the old refresh
+ * *and* access token at once, and presenting a consumed refresh token again is `invalid_grant` —
+ * the race that logs out a second holder of the same credential (peers' complaint #4).
  */
 export async function handleToken(exchange: SimExchange, state: SimulatorState): Promise<void> {
   let body: Record<string, unknown>;
@@ -48,7 +48,7 @@ export async function handleToken(exchange: SimExchange, state: SimulatorState):
     token_type: 'Bearer',
     access_token: account.accessToken,
     expires_in: Math.round(state.tokenLifetimeMs / 1000),
-    // Absent on purpose when scripted: clients must keep the old one (UPSTREAM-FACTS §4.11.5).
+    // Absent on purpose when scripted: clients must keep the old one.
     ...(keepRefreshToken ? {} : { refresh_token: account.refreshToken }),
     scope: CLAUDE_CODE_SCOPES.join(' '),
     account: { uuid: account.uuid, email_address: account.email },

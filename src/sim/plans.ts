@@ -1,8 +1,9 @@
 /**
  * What each subscription plan looks like from the outside. Credential-file and profile values
- * follow UPSTREAM-FACTS §4.2 (`subscriptionType`, `rateLimitTier`) and §4.4/profile
- * (`organization_type`). Token budgets are invented: they only need bigger plans to fill their
- * windows more slowly, and small enough that a handful of test requests moves the numbers.
+ * follow what Claude Code stores (`subscriptionType`, `rateLimitTier`) and what
+ * `/api/oauth/profile` returns (`organization_type`). Token budgets are invented: they only need
+ * bigger plans to fill their windows more slowly, and small enough that a handful of test requests
+ * moves the numbers.
  */
 export type SimPlan = 'max20x' | 'max5x' | 'pro';
 
@@ -43,7 +44,7 @@ export const PLAN_FACTS: Readonly<Record<SimPlan, Readonly<SimPlanFacts>>> = Obj
   }),
 });
 
-/** Scopes a full Claude Code login carries (UPSTREAM-FACTS §4.1, CLIProxyAPI's scope string). */
+/** Scopes a full Claude Code login carries (router-for-me/CLIProxyAPI internal/auth/claude's scope string). */
 export const CLAUDE_CODE_SCOPES: readonly string[] = Object.freeze([
   'user:inference',
   'user:profile',
@@ -52,10 +53,10 @@ export const CLAUDE_CODE_SCOPES: readonly string[] = Object.freeze([
   'user:file_upload',
 ]);
 
-/** `claude setup-token` tokens carry inference only (UPSTREAM-FACTS §4.11 item 7). */
+/** `claude setup-token` tokens carry inference only. */
 export const SETUP_TOKEN_SCOPES: readonly string[] = Object.freeze(['user:inference']);
 
-/** The public Claude Code OAuth client id the token endpoint insists on (UPSTREAM-FACTS §4.1). */
+/** The public Claude Code OAuth client id the token endpoint insists on. */
 export const CLAUDE_CODE_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';
 
 export const FIVE_HOUR_WINDOW_MS = 5 * 60 * 60 * 1000;

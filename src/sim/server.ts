@@ -28,7 +28,7 @@ export interface SimulatorOptions {
   accounts?: number | SimAccountSpec[];
   /** Drives token expiry and window resets; delays between SSE events use real timers. */
   clock?: Clock;
-  /** Default 8 h, the observed `expires_in` of 28800 (UPSTREAM-FACTS §4.1). */
+  /** Default 8 h, the observed `expires_in` of 28800. */
   tokenLifetimeMs?: number;
   /** Pause between SSE events, so buffering proxies are observable. Default 20 ms. */
   chunkDelayMs?: number;
@@ -188,7 +188,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: Simulato
 
 function receivedRequest(req: IncomingMessage, body: string, atMs: number): SimReceivedRequest {
   const entry: SimReceivedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers }, body, atMs };
-  // Codex's conversation id (UPSTREAM-FACTS §4.10); proxies may rewrite `_` as `-`.
+  // Codex's conversation id; proxies may rewrite `_` as `-`.
   const sessionId = req.headers['session_id'] ?? req.headers['session-id'];
   if (typeof sessionId === 'string') entry.sessionId = sessionId;
   return entry;

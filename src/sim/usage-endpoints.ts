@@ -7,7 +7,7 @@ import { PLAN_FACTS } from './plans.ts';
 import type { SimulatorState } from './state.ts';
 import { WARNING_THRESHOLD_PERCENT } from './windows.ts';
 
-/** The real endpoint prints Python-style ISO timestamps with an explicit offset (§4.4). */
+/** The real endpoint prints Python-style ISO timestamps with an explicit offset. */
 export function isoWithOffset(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('Z', '+00:00');
 }
@@ -17,7 +17,7 @@ function percent(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-/** `GET /api/oauth/usage` body: utilization 0–100 (headers use 0–1, §4.11.2). */
+/** `GET /api/oauth/usage` body: utilization 0–100 (headers use 0–1). */
 export function usageBody(account: Readonly<SimAccount>): Record<string, unknown> {
   const fiveHour = { utilization: percent(account.fiveHourUtilization), resets_at: isoWithOffset(account.fiveHourResetAtMs) };
   const sevenDay = { utilization: percent(account.weeklyUtilization), resets_at: isoWithOffset(account.weeklyResetAtMs) };
@@ -71,7 +71,7 @@ export function profileBody(account: Readonly<SimAccount>): Record<string, unkno
 
 /**
  * Shared by both endpoints: Bearer + oauth beta, then the `user:profile` scope that setup-tokens
- * lack (→ 403, UPSTREAM-FACTS §4.11.7), then any scripted fault of the endpoint itself.
+ * lack (→ 403), then any scripted fault of the endpoint itself.
  */
 async function serveAccountJson(
   exchange: SimExchange,

@@ -2,7 +2,7 @@ import { toUnixSeconds } from '../lib/index.ts';
 import { clampPercent, type SimAccount } from './accounts.ts';
 import { FIVE_HOUR_WINDOW_MS, PLAN_FACTS, WEEKLY_WINDOW_MS } from './plans.ts';
 
-/** Claim names as the real header spells them — not `5h`/`7d` (UPSTREAM-FACTS §4.11.1). */
+/** Claim names as the real header spells them — not `5h`/`7d`. */
 export type WindowClaim = 'five_hour' | 'seven_day';
 export type UnifiedStatus = 'allowed' | 'allowed_warning' | 'rejected';
 
@@ -107,13 +107,13 @@ export function retryAfterSeconds(
   return Math.max(0, Math.ceil((binding.resetAtMs - nowMs) / 1000));
 }
 
-/** Percent 0–100 → header fraction 0–1 (UPSTREAM-FACTS §4.11.2), 0.01 % resolution. */
+/** Percent 0–100 → header fraction 0–1, 0.01 % resolution. */
 export function formatFraction(percent: number): string {
   return String(Math.round(percent * 100) / 10_000);
 }
 
 /**
- * `anthropic-ratelimit-unified-*` headers exactly as UPSTREAM-FACTS §4.3 lists them: statuses,
+ * `anthropic-ratelimit-unified-*` headers exactly as Anthropic sends them: statuses,
  * fractions 0–1, resets in epoch seconds, claim names `five_hour`/`seven_day`. The overage
  * headers mirror a subscription without extra usage, the common real case.
  */

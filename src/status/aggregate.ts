@@ -48,7 +48,7 @@ export function aggregateProvider(
 
   const availability = aggregateAvailability(snapshots, nowSeconds);
   if (totalWeight === 0) {
-    // Zero-weight credentials carry no capacity, so they read like "no data" (the reference
+    // Zero-weight credentials carry no capacity, so they read like "no data" (sing-box
     // reported 0%, i.e. fully free, which would attract traffic to a pool that cannot serve it).
     return {
       five_hour_utilization: NO_DATA_UTILIZATION,
@@ -98,7 +98,7 @@ export function credentialRows(
 }
 
 /**
- * The reference's rule: a snapshot counts once data was seen, or when it carries any non-zero
+ * sing-box's rule: a snapshot counts once data was seen, or when it carries any non-zero
  * number, so a producer that forgets the flag cannot silently drop real capacity.
  */
 function hasSnapshotData(snapshot: CredentialSnapshot): boolean {
@@ -142,7 +142,7 @@ class WindowSum {
     const remaining = Math.max(0, clamp(finiteOr(cap, 100), 0, 100) - used);
     this.#remainingWeighted += remaining * weight;
     // Past or unknown resets are skipped, not clamped to now: clamping made the output jitter
-    // with every request (reference fix f57eff33).
+    // with every request (sing-box fix `f57eff33`).
     if (Number.isFinite(window.resetAt) && window.resetAt > nowSeconds) {
       this.#resetSecondsWeighted += (window.resetAt - nowSeconds) * weight;
       this.#resetWeight += weight;
