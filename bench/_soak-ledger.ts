@@ -1,7 +1,7 @@
 /**
  * Follows every soak request to its ledger lines (the request id rides in the model name):
  * a request the hub answered has one hub line, unless the hub was SIGKILLed while serving it
- * (a line is written when a request is over, SPEC §7); a hub line naming the laptop's capacity
+ * (a line is written when a request is over); a hub line naming the laptop's capacity
  * has one laptop line, since the laptop is never killed.
  */
 import { existsSync, readFileSync } from 'node:fs';

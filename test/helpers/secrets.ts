@@ -1,5 +1,5 @@
 /**
- * Tokens never reach a log line (SPEC §3, issue 8): the harnesses scan everything they captured
+ * Tokens never reach a log line (SECURITY.md › Tokens): the harnesses scan everything they captured
  * for every token they know of when they close, so each test that uses them also checks this.
  */
 import type { Simulator } from '../../src/sim/index.ts';

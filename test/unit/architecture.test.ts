@@ -1,5 +1,5 @@
 /**
- * The import rules of STYLE.md, checked: layers import only downwards, across folders only
+ * The import rules of ARCHITECTURE.md, checked: layers import only downwards, across folders only
  * through index.ts, and fastify stays in node/ (plus status-routes.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -37,7 +37,7 @@ const imports = sourceFiles(SRC).flatMap((file) =>
 );
 
 describe('architecture', () => {
-  it('layers import only what STYLE.md allows, through index.ts', () => {
+  it('layers import only what ARCHITECTURE.md allows, through index.ts', () => {
     const violations: string[] = [];
     for (const { file, target } of imports) {
       if (!target.startsWith('.')) continue;

@@ -1,5 +1,5 @@
 /**
- * SIGTERM on a hub with requests in flight through the tunnel (SPEC §1): they finish, the
+ * SIGTERM on a hub with requests in flight through the tunnel (ARCHITECTURE.md › Lifecycle): they finish, the
  * laptop sees the tunnel end with a GoAway (a clean down, no error) and starts dialing again,
  * and the hub's process exits 0 by itself.
  */

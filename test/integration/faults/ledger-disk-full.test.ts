@@ -1,5 +1,5 @@
 /**
- * A full disk under the usage ledger (SPEC §7): `state_dir/usage.jsonl` is a symlink to
+ * A full disk under the usage ledger (CONFIG.md › State directory): `state_dir/usage.jsonl` is a symlink to
  * /dev/full, where every write fails with ENOSPC. Requests are still served, and the failure is
  * logged once, not once per request.
  */

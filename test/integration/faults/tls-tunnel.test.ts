@@ -1,8 +1,9 @@
 /**
- * A hub with a TLS listener and a laptop dialing it over wss (SPEC §4.1). The certificate is the
- * committed test-only fixture under test/integration/tunnel/fixtures/ (self-signed, CA:TRUE, for
- * 127.0.0.1 and localhost): given as `peerCa` the tunnel comes up and carries requests; without
- * it the laptop refuses to link, says why, and never falls back to an insecure connection.
+ * A hub with a TLS listener and a laptop dialing it over wss (PROTOCOL.md › Tunnel handshake). The
+ * certificate is the committed test-only fixture under test/integration/tunnel/fixtures/
+ * (self-signed, CA:TRUE, for 127.0.0.1 and localhost): given as `peerCa` the tunnel comes up and
+ * carries requests; without it the laptop refuses to link, says why, and never falls back to an
+ * insecure connection.
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';

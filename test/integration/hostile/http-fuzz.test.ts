@@ -25,7 +25,7 @@ function isRelayed(path: string): boolean {
   return (path.startsWith('/v1/') && !path.startsWith('/v1/oauth/')) || path.startsWith('/backend-api/codex/');
 }
 
-/** Loop protection answers 508 by design (SPEC §4.4): a 5xx from us that is not a failure. */
+/** Loop protection answers 508 by design (PROTOCOL.md › Errors): a 5xx from us that is not a failure. */
 function isLoop(sent: RawRequest): boolean {
   const names = sent.headers
     .filter(([name]) => name === 'x-quotamesh-via')

@@ -1,7 +1,8 @@
 /**
- * Oversized input is bounded (SPEC §3): a body over 32 MiB is refused with 413 (or the socket is
- * cut) and never reaches the vendor; a stranger's body is not read at all; headers over 64 KiB get
- * 431; a Codex WebSocket message over the relay's limit ends that session and no other.
+ * Oversized input is bounded (PROTOCOL.md › HTTP surface): a body over 32 MiB is refused with 413
+ * (or the socket is cut) and never reaches the vendor; a stranger's body is not read at all;
+ * headers over 64 KiB get 431; a Codex WebSocket message over the relay's limit ends that session
+ * and no other.
  */
 import http from 'node:http';
 import WebSocket from 'ws';

@@ -90,7 +90,7 @@ export function isCodexError(body: string): boolean {
   return isObject(error) && typeof error.type === 'string' && typeof error.message === 'string' && typeof error.code === 'string';
 }
 
-/** Which provider's shape the node owes a path (mirrors SPEC §3's path table). */
+/** Which provider's shape the node owes a path (mirrors PROTOCOL.md › Errors). */
 export function providerOfPath(path: string): 'claude' | 'codex' {
   return path.startsWith('/v1/responses') || path.startsWith('/ocm/') ? 'codex' : 'claude';
 }

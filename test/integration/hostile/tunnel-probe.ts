@@ -1,7 +1,8 @@
 /**
- * A hand-made tunnel connector for hostile tests: it signs a real handshake (SPEC §4.1), answers
- * the acceptor's yamux pings so the tunnel is handed over, and then sends whatever bytes a test
- * wants. It reads the node's frames just enough to notice a GoAway and its code.
+ * A hand-made tunnel connector for hostile tests: it signs a real handshake (PROTOCOL.md › Tunnel
+ * handshake), answers the acceptor's yamux pings so the tunnel is handed over, and then sends
+ * whatever bytes a test wants. It reads the node's frames just enough to notice a GoAway and its
+ * code.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';

@@ -1,7 +1,8 @@
 /**
- * What a peer may draw on here (SPEC §2 `share`, §4.3): nothing without a share entry, and never
- * our external credentials unless its entry allows external usage, neither in requests nor in
- * the status it reads. Peers here call with their token over plain HTTP, as a normal peer does.
+ * What a peer may draw on here (CONFIG.md › peers, `share`; PROTOCOL.md › Status JSON): nothing
+ * without a share entry, and never our external credentials unless its entry allows external usage,
+ * neither in requests nor in the status it reads. Peers here call with their token over plain HTTP,
+ * as a normal peer does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/node-harness.ts';

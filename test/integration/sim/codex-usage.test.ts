@@ -14,7 +14,7 @@ function getUsage(headers: Record<string, string>): Promise<Response> {
 }
 
 describe('GET /backend-api/wham/usage', () => {
-  it('answers the §4.8 payload with a 5-hour primary and weekly secondary', async () => {
+  it('answers the wham/usage payload with a 5-hour primary and weekly secondary', async () => {
     const clock = new ManualClock();
     sim = await startSimulator({
       clock,

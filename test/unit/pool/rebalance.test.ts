@@ -12,7 +12,7 @@ function view(tag: string, planWeight: number, utilization: number, resetAt = 0)
 
 describe('rebalanceTarget', () => {
   it.each<[string, CandidateView[], number, string | undefined]>([
-    // threshold 20 ⇒ 2 points for Max 20x (w = 10), 4 for Max 5x, 20 for Pro (REFERENCE §5.5).
+    // threshold 20 ⇒ 2 points for Max 20x (w = 10), 4 for Max 5x, 20 for Pro (the weight divides it).
     ['max20x: 3 points ahead moves', [view('cur', 10, 13), view('other', 10, 10)], 20, 'other'],
     ['max20x: exactly 2 points ahead stays', [view('cur', 10, 12), view('other', 10, 10)], 20, undefined],
     ['max5x: 3 points ahead stays', [view('cur', 5, 13), view('other', 5, 10)], 20, undefined],

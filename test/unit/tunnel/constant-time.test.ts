@@ -1,7 +1,8 @@
 /**
- * Constant time by construction (SPEC §3, §4.1): every presented token or signature is compared
- * against every configured one with crypto.timingSafeEqual, whether or where it matches, so the
- * count of comparisons (and their inputs' lengths) says nothing about which peer or user exists.
+ * Constant time by construction (PROTOCOL.md › HTTP surface, Tunnel handshake): every presented
+ * token or signature is compared against every configured one with crypto.timingSafeEqual, whether
+ * or where it matches, so the count of comparisons (and their inputs' lengths) says nothing about
+ * which peer or user exists.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 

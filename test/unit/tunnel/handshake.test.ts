@@ -12,7 +12,7 @@ const peers = [
 const nonce = Buffer.alloc(16, 1).toString('base64url');
 
 describe('tunnel authorization', () => {
-  it('signs the SPEC §4.1 string with HMAC-SHA256', () => {
+  it('signs the documented string with HMAC-SHA256', () => {
     const header = signAuthorization({ node: 'laptop', token: 'bob-token-0123456789ab', nowMs, nonce });
     const signature = createHmac('sha256', 'bob-token-0123456789ab').update(`quotamesh-tunnel\nlaptop\n1795262400\n${nonce}`).digest('base64url');
     expect(header).toBe(`QuotaMesh node=laptop, ts=1795262400, nonce=${nonce}, sig=${signature}`);

@@ -28,7 +28,7 @@ function aggregate(overrides: Partial<ProviderStatus> = {}): ProviderStatus {
 }
 
 describe('renderUnifiedHeaders', () => {
-  it('renders the SPEC §5 example as fractions with six decimals', () => {
+  it('renders the status example as fractions with six decimals', () => {
     const headers = renderUnifiedHeaders(
       aggregate({
         five_hour_utilization: 23.5,

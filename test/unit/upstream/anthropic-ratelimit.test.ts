@@ -12,7 +12,7 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 const U = 'anthropic-ratelimit-unified-';
 
-/** Shapes of real responses (UPSTREAM-FACTS §4.3), times moved next to NOW. */
+/** Shapes of real responses, times moved next to NOW. */
 const realAllowed = {
   [`${U}status`]: 'allowed',
   [`${U}5h-status`]: 'allowed',

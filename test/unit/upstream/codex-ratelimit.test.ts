@@ -14,7 +14,7 @@ const NOW = 1_795_300_000;
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
-/** Headers shaped like real captures (UPSTREAM-FACTS §4.9), times moved next to NOW. */
+/** Headers shaped like real captures, times moved next to NOW. */
 function windowHeaders(slot: string, used: string, minutes: string, resetAt: string, family = 'codex'): Record<string, string> {
   return {
     [`x-${family}-${slot}-used-percent`]: used,
@@ -138,7 +138,7 @@ describe('429 reset', () => {
     expect(parseCodexErrorReset(undefined, NOW)).toBeUndefined();
   });
 
-  it('uses the spent weekly window, not the primary 5 h reset (REFERENCE §8)', () => {
+  it('uses the spent weekly window, not the primary 5 h reset (sing-box used the primary)', () => {
     const limits = { fiveHour: { utilization: 30, resetAt: NOW + HOUR }, weekly: { utilization: 100, resetAt: NOW + 3 * DAY } };
     expect(codexRefusal(limits, undefined, NOW)).toEqual({ isRejected: true, resetAt: NOW + 3 * DAY });
   });
