@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The package ships TypeScript sources; tsx loads them so no build step is needed (SPEC §1).
+// The package ships TypeScript sources; tsx loads them so no build step is needed.
 import { register } from 'tsx/esm/api';
 
 register();
