@@ -2,7 +2,8 @@ import { chmod, mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/lib/index.ts';
 import { acquireFileLock, CredentialUnavailableError } from '../../../src/pool/index.ts';
-import { bearer, cleanup, credentialText, readJson, startHarness, waitFor } from './fixture.ts';
+import { bearer, cleanup, credentialText, readJson, startHarness } from './fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 afterEach(cleanup);
 
@@ -74,7 +75,7 @@ describe('OAuth refresh', () => {
     const { sim, path, lockDir, credential } = await startHarness({ ...expired(clock), credential: { lockOptions } });
     const other = await acquireFileLock(lockDir.replace(/\.lock$/, ''));
     const pending = credential.target();
-    await waitFor(() => busyWaits > 0);
+    await waitFor(() => busyWaits > 0, 'the credential to wait on the busy lock');
     // The other process refreshes and writes the file, then lets go of the lock.
     const response = await fetch(sim.tokenUrl, {
       method: 'POST',

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const MESSAGE = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user' as const, content: 'hello' }] };
 
@@ -64,7 +65,7 @@ describe('Claude proxy through a node', () => {
     const reader = response.body!.getReader();
     await reader.read();
     abort.abort();
-    await eventually(() => harness!.sim.state().openStreams === 0);
+    await waitFor(() => harness!.sim.state().openStreams === 0, 'the simulator to see the stream end');
   });
 
   it('rejects an unknown token with 401 in Anthropic shape and forwards nothing', async () => {
@@ -153,7 +154,7 @@ describe('Claude proxy through a node', () => {
     expect(JSON.stringify(await before.json())).toContain('unavailable');
     await harness.writeCredential('a');
     const h = harness;
-    const message = await eventually(() => client(h).messages.create(MESSAGE).catch(() => undefined));
+    const message = await waitFor(() => client(h).messages.create(MESSAGE).catch(() => undefined), 'a message once the credential file exists');
     expect(message?.content[0]?.type).toBe('text');
   });
 

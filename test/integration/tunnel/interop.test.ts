@@ -11,7 +11,8 @@ import { Server as YamuxJsServer } from 'yamux-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TUNNEL_SUBPROTOCOL, createTunnelAcceptor, signAuthorization, type TunnelAcceptor, type YamuxSession, type YamuxStream } from '../../../src/tunnel/index.ts';
 import { WebSocketDuplex } from '../../../src/tunnel/ws-duplex.ts';
-import { LINK_TOKEN, waitFor } from './mesh.ts';
+import { LINK_TOKEN } from './mesh.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let cleanup: Array<() => unknown> = [];
 afterEach(async () => {

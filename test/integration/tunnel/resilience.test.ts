@@ -2,7 +2,8 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { peerNameOfSocket } from '../../../src/tunnel/index.ts';
 import { seededRandom } from '../../unit/tunnel/helpers.ts';
-import { echoHandler, send, startMesh, waitFor, type Handler, type Mesh } from './mesh.ts';
+import { echoHandler, send, startMesh, type Handler, type Mesh } from './mesh.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let mesh: Mesh | undefined;
 afterEach(async () => {
@@ -82,14 +83,10 @@ describe('tunnel resilience', () => {
       await waitFor(() => mesh!.laptop.dialer.session !== undefined, 'laptop session');
       const startedAt = performance.now();
       await mesh.restartHub();
-      let reply: string | undefined;
-      while (reply === undefined) {
-        await waitFor(() => mesh!.hub.peers.isUp('laptop'), 'tunnel back up');
-        reply = await send(mesh.hub.peers.agentFor('laptop'), { method: 'POST', body: 'after' }).then(
-          (answer) => answer.body.toString(),
-          () => undefined,
-        );
-      }
+      const reply = await waitFor(
+        async () => mesh!.hub.peers.isUp('laptop') && (await send(mesh!.hub.peers.agentFor('laptop'), { method: 'POST', body: 'after' })).body.toString(),
+        'a reply through the restored tunnel',
+      );
       recoveryMs.push(performance.now() - startedAt);
       expect(reply).toBe('after');
     }

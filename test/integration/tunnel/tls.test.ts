@@ -7,7 +7,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTunnelAcceptor, createTunnelDialer, type TunnelAcceptor, type TunnelDialer, type YamuxSession } from '../../../src/tunnel/index.ts';
-import { LINK_TOKEN, waitFor } from './mesh.ts';
+import { LINK_TOKEN } from './mesh.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const cert = readFileSync(new URL('./fixtures/localhost-cert.pem', import.meta.url));
 const key = readFileSync(new URL('./fixtures/localhost-key.pem', import.meta.url));
