@@ -126,6 +126,12 @@ describe('Codex through a node', () => {
       socket.once('open', resolve);
       socket.once('error', reject);
     });
+    // One handshake per account, one of them refused: the session is on the other account, not
+    // a retry of the refused one (the scripted 429 fires once, so a retry would also open).
+    const counters = ['cx-a', 'cx-b'].map((id) => harness!.sim.codexAccount(id).counters);
+    expect(counters.map((counter) => counter.websocketConnections)).toEqual([1, 1]);
+    expect(counters.map((counter) => counter.rateLimited).sort()).toEqual([0, 1]);
+    expect(harness.sim.state().openWebSockets).toBe(1);
     socket.close();
   });
 

@@ -74,8 +74,9 @@ describe('OAuth refresh', () => {
     const lockOptions = { attempts: 1000, retryDelayMs: () => (busyWaits += 1) && 10 };
     const { sim, path, lockDir, credential } = await startHarness({ ...expired(clock), credential: { lockOptions } });
     const other = await acquireFileLock(lockDir.replace(/\.lock$/, ''));
-    const pending = credential.target();
-    await waitFor(() => busyWaits > 0, 'the credential to wait on the busy lock');
+    let isSettled = false;
+    const pending = credential.target().finally(() => (isSettled = true));
+    await waitFor(() => busyWaits > 1, 'the credential to retry the busy lock');
     // The other process refreshes and writes the file, then lets go of the lock.
     const response = await fetch(sim.tokenUrl, {
       method: 'POST',
@@ -84,10 +85,11 @@ describe('OAuth refresh', () => {
     });
     expect(response.status).toBe(200);
     await writeFile(path, credentialText(sim.account('alice')));
+    // Still waiting: it neither refreshed past the lock nor gave up while the lock was held.
+    expect(isSettled).toBe(false);
     await other.release();
 
     const target = await pending;
-    expect(busyWaits).toBeGreaterThan(0);
     expect(bearer(target.headers)).toBe(sim.account('alice').accessToken);
     expect(sim.account('alice').counters.refreshAttempts).toBe(1);
   });

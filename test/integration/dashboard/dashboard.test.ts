@@ -80,7 +80,13 @@ describe('dashboard in headless Chromium', () => {
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
-    expect(nonce).toBeDefined();
+    // At least 128 bits, and fresh per response: a nonce that repeats is no protection.
+    expect(nonce).toMatch(/^[A-Za-z0-9+/]{22,}={0,2}$/);
+    const second = await fetch(`${harness.node.url}/`);
+    await second.arrayBuffer();
+    const again = second.headers.get('content-security-policy') ?? '';
+    expect(again).toContain("script-src 'nonce-");
+    expect(again).not.toContain(nonce);
     const html = await response.text();
     expect(html).toContain(`<script nonce="${nonce}">`);
     expect(html).toContain('name="viewport"');

@@ -47,6 +47,7 @@ describe('tunnel resilience', () => {
       ...Array.from({ length: 5 }, () => openRequest(mesh!.laptop.peers.agentFor('hub'))),
       ...Array.from({ length: 5 }, () => openRequest(mesh!.hub.peers.agentFor('laptop'))),
     ]);
+    expect([heldByHub.length, heldByLaptop.length]).toEqual([5, 5]);
     const laptopSession = mesh.laptop.peers.get('hub')!;
     const laptopClosed = new Promise<Error | undefined>((resolve) => laptopSession.once('close', resolve));
     // The hub's process dies: its sockets close without a GoAway.
@@ -54,7 +55,8 @@ describe('tunnel resilience', () => {
     // Detected from the transport at once, not by the 45 s keepalive.
     expect(await laptopClosed).toMatchObject({ code: 'tunnel_closed' });
     expect(await Promise.all(requests.map((request) => request.outcome))).toEqual(Array(10).fill('aborted'));
-    await waitFor(() => heldByLaptop.every((response) => response.destroyed), 'laptop responses to close');
+    // Neither side keeps serving a stream of the dead tunnel.
+    await waitFor(() => [...heldByHub, ...heldByLaptop].every((response) => response.destroyed), 'held responses on both sides to close');
   });
 
   it('detects a frozen peer (socket open, nothing forwarded) by keepalive', async () => {
