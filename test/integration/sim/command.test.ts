@@ -10,7 +10,7 @@ describe('runSimCommand', () => {
   it('prints the URL and credential files, serves until stopped, then cleans up', async () => {
     const lines: string[] = [];
     const running = runSimCommand({ accounts: 2 }, { print: (line) => lines.push(line), signal: stop.signal });
-    await waitFor(() => (lines.some((line) => line.startsWith('Press Ctrl-C')) ? true : undefined), "the sim command's 'Press Ctrl-C' line");
+    await waitFor(() => lines.some((line) => line.startsWith('Press Ctrl-C')), "the sim command's 'Press Ctrl-C' line");
 
     const url = /listening on (\S+)/.exec(lines[0] ?? '')?.[1];
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
