@@ -10,6 +10,7 @@ import { parseConfigValue, startNode, type RunningNode } from '../../src/node/in
 import { claudeCredentialFile, startSimulator, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
 import { capturingLogger } from './log-capture.ts';
 import { assertNoSecrets, simulatorTokens } from './secrets.ts';
+import { waitFor } from './wait-for.ts';
 
 export const TOKENS = {
   alice: 'alice-token-0123456789-abcdefgh',
@@ -128,14 +129,6 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
 }
 
 /** Resolves when `node` reports the peer's tunnel up (or at once if it already is). */
-export function tunnelUp(node: RunningNode, peer: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (node.isTunnelUp(peer)) return resolve();
-    const stop = node.onTunnel((name, isUp) => {
-      if (name === peer && isUp) {
-        stop();
-        resolve();
-      }
-    });
-  });
+export async function tunnelUp(node: RunningNode, peer: string): Promise<void> {
+  await waitFor(() => node.isTunnelUp(peer), `the tunnel to ${peer} to come up`);
 }

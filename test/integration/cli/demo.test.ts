@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../../src/commands/index.ts';
-import { eventually } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 describe('quotamesh demo (npm start)', () => {
   it('prints the hub URL and token, reports the laptop linking, and answers through the hub', async () => {
@@ -9,7 +9,7 @@ describe('quotamesh demo (npm start)', () => {
     const stop = new AbortController();
     const running = runDemo({ port: 0, print: (line) => lines.push(line), signal: stop.signal });
     try {
-      const linked = await eventually(() => lines.find((line) => line.includes('laptop linked to the hub')));
+      const linked = await waitFor(() => lines.find((line) => line.includes('laptop linked to the hub')), 'the demo to link the laptop to the hub');
       expect(linked).toContain('●');
       const baseURL = lines.find((line) => line.includes('ANTHROPIC_BASE_URL='))?.split('=')[1];
       const authToken = lines.find((line) => line.includes('ANTHROPIC_AUTH_TOKEN='))?.split('=')[1];

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runStatus, type StatusOutput } from '../../../src/commands/status.ts';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 
@@ -20,7 +21,7 @@ describe('quotamesh status --watch (in process)', () => {
     harness = await startHarness();
     const output = capture(true);
     const running = runStatus({ url: harness.node.url, token: harness.adminToken, watch: true, json: false }, { stdout: output, env: {} });
-    await eventually(() => output.text().startsWith(CLEAR_SCREEN));
+    await waitFor(() => output.text().startsWith(CLEAR_SCREEN), 'the first full-screen frame');
     expect(output.text()).toContain('\x1b[32musable');
     await harness.close();
     harness = undefined;
@@ -36,7 +37,7 @@ describe('quotamesh status --watch (in process)', () => {
       [capture(true), { NO_COLOR: '1' }],
     ] as const) {
       const running = runStatus({ url: h.node.url, token: h.userToken, watch: true, json: false }, { stdout: output, env });
-      await eventually(() => output.text().includes('5 hour'));
+      await waitFor(() => output.text().includes('5 hour'), 'the 5 hour window in the output');
       expect(output.text()).not.toContain('\x1b[3');
       if (env.NO_COLOR === undefined) expect(output.text()).not.toContain(CLEAR_SCREEN);
       watchers.push(running);

@@ -2,7 +2,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statusKey, type NodeStatus } from '../../../src/status/index.ts';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const BIN = join(import.meta.dirname, '../../../bin/quotamesh.js');
 const MESSAGE = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hello' }] };
@@ -44,11 +45,11 @@ describe('quotamesh status against a running node', () => {
     await sendMessage(harness);
     // The node polls the usage of a credential it has no data for; wait for that, so the status
     // stays put unless a test changes it.
-    await eventually(async () => {
+    await waitFor(async () => {
       const response = await fetch(`${harness.node.url}/v1/status`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
       const status = (await response.json()) as NodeStatus;
       return status.providers.claude?.credentials?.every((row) => row.five_hour_reset > 0);
-    });
+    }, 'every credential to report a 5 hour reset');
   });
   afterEach(async () => {
     const child = watcher;
@@ -110,14 +111,14 @@ describe('quotamesh status against a running node', () => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     const frames = (): NodeStatus[] => output.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as NodeStatus);
-    await eventually(() => frames().length >= 1);
+    await waitFor(() => frames().length >= 1, 'the first --json frame');
     // 35% keeps 'big' the least used, so the next request goes there and the node learns it from
     // the response headers.
     harness.sim.setUsage('big', { fiveHourUtilization: 35 });
-    await eventually(async () => {
+    await waitFor(async () => {
       await sendMessage(harness);
       return frames().some((frame) => (frame.providers.claude?.credentials?.find((row) => row.tag === 'big')?.five_hour_utilization ?? 0) >= 35);
-    });
+    }, "a frame showing 'big' at 35 % or more");
   });
 
   it('a wrong token is one readable line on stderr and exit 1', async () => {

@@ -71,15 +71,6 @@ export async function readAuth(path: string): Promise<Record<string, unknown> & 
   return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown> & { tokens: Record<string, unknown> };
 }
 
-/** Polls a condition; tests wait for outcomes, never for fixed times. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** One real request on the credential's target, as the proxy would send it. */
 export async function postResponse(credential: CodexDefaultCredential): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   const target = await credential.target();

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CodexDefaultCredential } from '../../../src/pool/index.ts';
-import { authText, cleanup, silentLogger, START_MS, startCodexHarness, waitFor } from './fixture.ts';
+import { authText, cleanup, silentLogger, START_MS, startCodexHarness } from './fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 afterEach(cleanup);
 
@@ -17,7 +18,7 @@ describe('Codex credential lifecycle', () => {
     const account = sim.codexAccounts[0];
     if (account === undefined) throw new Error('no account');
     await writeFile(path, authText(account), { mode: 0o600 });
-    await waitFor(() => credential.isUsable(clock.now()));
+    await waitFor(() => credential.isUsable(clock.now()), 'the credential to become usable from the new file');
     expect(changes).toBeGreaterThan(0);
     const target = await credential.target();
     expect(target.headers['authorization']).toBe(`Bearer ${account.accessToken}`);
@@ -26,7 +27,7 @@ describe('Codex credential lifecycle', () => {
   it('becomes unavailable when auth.json turns into garbage', async () => {
     const { clock, path, credential } = await startCodexHarness();
     await writeFile(path, '{ not json');
-    await waitFor(() => credential.snapshot(clock.now()).state === 'unavailable');
+    await waitFor(() => credential.snapshot(clock.now()).state === 'unavailable', 'the broken file to make the credential unavailable');
     expect(credential.reason(clock.now())).toContain('invalid');
   });
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { toUnixSeconds } from '../../../src/lib/index.ts';
-import { cleanup, postResponse, START_MS, startCodexHarness, waitFor } from './fixture.ts';
+import { cleanup, postResponse, START_MS, startCodexHarness } from './fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 afterEach(cleanup);
 
@@ -24,7 +25,7 @@ describe('Codex usage', () => {
       accounts: [{ id: 'alice', fiveHourUtilization: 12 }],
       credential: { pollUsage: true, pollTimings: { initialDelayMs: 0 } },
     });
-    await waitFor(() => sim.codexAccount('alice').counters.usage > 0 && credential.snapshot(START_MS).fiveHour.utilization === 12);
+    await waitFor(() => sim.codexAccount('alice').counters.usage > 0 && credential.snapshot(START_MS).fiveHour.utilization === 12, 'the background poll to bring 12 % five-hour usage');
   });
 
   it('learns both windows from the x-codex-* headers of a response', async () => {

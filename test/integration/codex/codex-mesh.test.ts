@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDemoMesh, type DemoMesh } from '../../../src/commands/index.ts';
 import { createLogger } from '../../../src/node/index.ts';
-import { eventually } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 describe('Codex across the mesh', () => {
   let mesh: DemoMesh | undefined;
@@ -21,11 +21,11 @@ describe('Codex across the mesh', () => {
     directory = await mkdtemp(join(tmpdir(), 'qm-codex-mesh-'));
     mesh = await startDemoMesh({ directory, hubPort: 0, logger: createLogger({ level: 'silent' }) });
     const m = mesh;
-    await eventually(async () => {
+    await waitFor(async () => {
       const response = await fetch(`${m.hub.url}/v1/status`, { headers: { authorization: `Bearer ${m.adminToken}` } });
       const status = (await response.json()) as { providers: { codex: { credentials: Array<{ tag: string; plan_weight: number }> } } };
       return status.providers.codex.credentials.find((row) => row.tag === 'laptop-codex')?.plan_weight === 1;
-    });
+    }, "the hub to list 'laptop-codex' with plan weight 1");
     return m;
   }
 
@@ -53,7 +53,7 @@ describe('Codex across the mesh', () => {
     const events: Array<{ type: string }> = [];
     socket.on('message', (data) => events.push(JSON.parse(data.toString()) as { type: string }));
     socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'hi' }] }));
-    await eventually(() => events.some((event) => event.type === 'response.completed'));
+    await waitFor(() => events.some((event) => event.type === 'response.completed'), 'response.completed');
     expect(m.sim.codexAccount('laptop-codex-plus').counters.responses).toBe(1);
     socket.close();
   });

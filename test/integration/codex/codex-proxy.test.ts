@@ -1,7 +1,8 @@
 import OpenAI from 'openai';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 function client(harness: Harness): OpenAI {
   return new OpenAI({ baseURL: `${harness.node.url}/v1`, apiKey: harness.userToken, maxRetries: 0 });
@@ -55,10 +56,10 @@ describe('Codex through a node', () => {
   it('fails over transparently when the first account answers 429', async () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }, { id: 'cx-b', plan: 'pro' }] });
     const h = harness;
-    await eventually(async () => {
+    await waitFor(async () => {
       const status = await fetch(`${h.node.url}/v1/status?provider=codex`, { headers: { authorization: `Bearer ${h.userToken}` } });
       return ((await status.json()) as { plan_weight: number }).plan_weight === 20;
-    });
+    }, 'the Codex pool to reach plan weight 20');
     harness.sim.script({ endpoint: 'codex_responses', fault: { type: 'rate_limit' } });
     const response = await client(harness).responses.create({ model: 'gpt-5-codex', input: 'hello' });
     expect(response.status).toBe('completed');
@@ -89,13 +90,13 @@ describe('Codex through a node', () => {
     const events: Array<Record<string, any>> = [];
     socket.on('message', (data) => events.push(JSON.parse(data.toString()) as Record<string, any>));
     socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'hi' }] }));
-    await eventually(() => events.some((event) => event.type === 'response.completed'));
+    await waitFor(() => events.some((event) => event.type === 'response.completed'), 'response.completed');
     const limits = events.find((event) => event.type === 'codex.rate_limits');
     expect(limits?.rate_limits.primary.window_minutes).toBe(300);
     expect(limits?.credits).toBeUndefined();
     expect(limits?.plan_type).toBeUndefined();
     socket.close();
-    await eventually(() => harness!.sim.state().openWebSockets === 0);
+    await waitFor(() => harness!.sim.state().openWebSockets === 0, 'the simulator to close its WebSocket');
   });
 
   it('closes a WebSocket session cleanly when its credential becomes unusable', async () => {
@@ -125,6 +126,12 @@ describe('Codex through a node', () => {
       socket.once('open', resolve);
       socket.once('error', reject);
     });
+    // One handshake per account, one of them refused: the session is on the other account, not
+    // a retry of the refused one (the scripted 429 fires once, so a retry would also open).
+    const counters = ['cx-a', 'cx-b'].map((id) => harness!.sim.codexAccount(id).counters);
+    expect(counters.map((counter) => counter.websocketConnections)).toEqual([1, 1]);
+    expect(counters.map((counter) => counter.rateLimited).sort()).toEqual([0, 1]);
+    expect(harness.sim.state().openWebSockets).toBe(1);
     socket.close();
   });
 

@@ -81,15 +81,6 @@ export async function readJson(path: string): Promise<Record<string, Record<stri
   return JSON.parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
 }
 
-/** Polls a condition; tests wait for outcomes, never for fixed times. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 export function bearer(headers: Record<string, string>): string {
   return (headers['authorization'] ?? '').replace(/^Bearer /, '');
 }

@@ -2,7 +2,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../../src/lib/index.ts';
 import { ClaudeDefaultCredential } from '../../../src/pool/index.ts';
-import { bearer, cleanup, credentialText, silentLogger, startHarness, waitFor } from './fixture.ts';
+import { bearer, cleanup, credentialText, silentLogger, startHarness } from './fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 afterEach(cleanup);
 
@@ -11,12 +12,12 @@ describe('credential file lifecycle', () => {
     const { sim, path, credential } = await startHarness({ clock: systemClock });
     expect(credential.isUsable(systemClock.now())).toBe(true);
     await rm(path);
-    await waitFor(() => credential.snapshot(systemClock.now()).state === 'unavailable');
+    await waitFor(() => credential.snapshot(systemClock.now()).state === 'unavailable', 'the removed file to make the credential unavailable');
     expect(credential.reason(systemClock.now())).toMatch(/does not exist/);
     await expect(credential.target()).rejects.toThrow(/does not exist/);
 
     await writeFile(path, credentialText(sim.account('alice')), { mode: 0o600 });
-    await waitFor(() => credential.isUsable(systemClock.now()));
+    await waitFor(() => credential.isUsable(systemClock.now()), 'the credential to become usable from the new file');
     expect(bearer((await credential.target()).headers)).toBe(sim.account('alice').accessToken);
   });
 
@@ -24,13 +25,13 @@ describe('credential file lifecycle', () => {
     const { sim, path, credential } = await startHarness({ clock: systemClock, writeFile: false });
     expect(credential.snapshot(systemClock.now()).state).toBe('unavailable');
     await writeFile(path, credentialText(sim.account('alice')), { mode: 0o600 });
-    await waitFor(() => credential.isUsable(systemClock.now()));
+    await waitFor(() => credential.isUsable(systemClock.now()), 'the credential to become usable from the new file');
   });
 
   it('reports a broken file as unavailable with the reason', async () => {
     const { path, credential } = await startHarness({ clock: systemClock });
     await writeFile(path, '{"claudeAiOauth": ');
-    await waitFor(() => !credential.isUsable(systemClock.now()));
+    await waitFor(() => !credential.isUsable(systemClock.now()), 'the broken file to make the credential unusable');
     expect(credential.reason(systemClock.now())).toMatch(/invalid: not valid JSON/);
   });
 });

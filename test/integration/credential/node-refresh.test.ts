@@ -5,8 +5,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { credentialText } from './fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -28,12 +29,12 @@ describe('refresh through the node', () => {
     const current = harness;
     await mkdir(dirname(current.credentialPath('a')), { recursive: true });
     await writeFile(current.credentialPath('a'), credentialText(current.sim.account('a')), { mode: 0o600 });
-    await eventually(async () => {
+    await waitFor(async () => {
       const status = (await (await fetch(`${current.node.url}/v1/status`, { headers: { authorization: `Bearer ${current.userToken}` } })).json()) as {
         providers: { claude?: { state: string } };
       };
       return status.providers.claude?.state === 'usable';
-    });
+    }, 'the node to pick up the written credential');
 
     const responses = await Promise.all(Array.from({ length: 50 }, () => postThroughNode(current)));
     expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 50 }, () => 200));

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../../src/lib/index.ts';
-import { cleanup, startHarness, waitFor } from './fixture.ts';
+import { cleanup, startHarness } from './fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 afterEach(cleanup);
 
@@ -92,7 +93,7 @@ describe('usage polling', () => {
       accounts: [{ id: 'alice', weeklyUtilization: 33 }],
       credential: { pollUsage: true, pollTimings: { initialDelayMs: 0 } },
     });
-    await waitFor(() => credential.snapshot(systemClock.now()).hasData);
+    await waitFor(() => credential.snapshot(systemClock.now()).hasData, 'the background usage poll');
     expect(credential.snapshot(systemClock.now()).weekly.utilization).toBe(33);
     expect(sim.account('alice').counters.usage).toBe(1);
   });
@@ -104,7 +105,7 @@ describe('usage polling', () => {
       credential: { pollUsage: true, pollTimings: { initialDelayMs: 0, backoffBaseMs: 5, backoffMaxMs: 20 } },
     });
     sim.script({ endpoint: 'usage', times: 3, fault: { type: 'server_error' } });
-    await waitFor(() => credential.snapshot(systemClock.now()).hasData);
+    await waitFor(() => credential.snapshot(systemClock.now()).hasData, 'a usage poll to succeed after the failures');
     expect(sim.account('alice').counters.usage).toBe(4);
     expect(credential.isUsable(systemClock.now())).toBe(true);
   });

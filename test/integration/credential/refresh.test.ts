@@ -2,7 +2,8 @@ import { chmod, mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/lib/index.ts';
 import { acquireFileLock, CredentialUnavailableError } from '../../../src/pool/index.ts';
-import { bearer, cleanup, credentialText, readJson, startHarness, waitFor } from './fixture.ts';
+import { bearer, cleanup, credentialText, readJson, startHarness } from './fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 afterEach(cleanup);
 
@@ -73,8 +74,9 @@ describe('OAuth refresh', () => {
     const lockOptions = { attempts: 1000, retryDelayMs: () => (busyWaits += 1) && 10 };
     const { sim, path, lockDir, credential } = await startHarness({ ...expired(clock), credential: { lockOptions } });
     const other = await acquireFileLock(lockDir.replace(/\.lock$/, ''));
-    const pending = credential.target();
-    await waitFor(() => busyWaits > 0);
+    let isSettled = false;
+    const pending = credential.target().finally(() => (isSettled = true));
+    await waitFor(() => busyWaits > 1, 'the credential to retry the busy lock');
     // The other process refreshes and writes the file, then lets go of the lock.
     const response = await fetch(sim.tokenUrl, {
       method: 'POST',
@@ -83,10 +85,11 @@ describe('OAuth refresh', () => {
     });
     expect(response.status).toBe(200);
     await writeFile(path, credentialText(sim.account('alice')));
+    // Still waiting: it neither refreshed past the lock nor gave up while the lock was held.
+    expect(isSettled).toBe(false);
     await other.release();
 
     const target = await pending;
-    expect(busyWaits).toBeGreaterThan(0);
     expect(bearer(target.headers)).toBe(sim.account('alice').accessToken);
     expect(sim.account('alice').counters.refreshAttempts).toBe(1);
   });

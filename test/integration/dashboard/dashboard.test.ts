@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeStatus } from '../../../src/status/index.ts';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { launchBrowser, type Browser } from './browser.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '../../../test-artifacts');
 const MESSAGE = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hello' }] };
@@ -39,11 +40,11 @@ describe('dashboard in headless Chromium', () => {
     await sendMessage(harness);
     // The node polls the usage of a credential it has no data for; wait for that, so the status
     // stays put unless a test changes it.
-    await eventually(async () => {
+    await waitFor(async () => {
       const response = await fetch(`${harness.node.url}/v1/status`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
       const status = (await response.json()) as NodeStatus;
       return status.providers.claude?.credentials?.every((row) => row.five_hour_reset > 0);
-    });
+    }, 'every credential to report a 5 hour reset');
     await mkdir(ARTIFACTS, { recursive: true });
   });
   afterEach(async () => {
@@ -79,7 +80,13 @@ describe('dashboard in headless Chromium', () => {
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
-    expect(nonce).toBeDefined();
+    // At least 128 bits, and fresh per response: a nonce that repeats is no protection.
+    expect(nonce).toMatch(/^[A-Za-z0-9+/]{22,}={0,2}$/);
+    const second = await fetch(`${harness.node.url}/`);
+    await second.arrayBuffer();
+    const again = second.headers.get('content-security-policy') ?? '';
+    expect(again).toContain("script-src 'nonce-");
+    expect(again).not.toContain(nonce);
     const html = await response.text();
     expect(html).toContain(`<script nonce="${nonce}">`);
     expect(html).toContain('name="viewport"');
@@ -100,12 +107,12 @@ describe('dashboard in headless Chromium', () => {
     // 62% keeps 'big' the least used, so the next request goes there and the node learns it
     // from the response headers; the page must redraw from the stream without a reload.
     harness.sim.setUsage('big', { fiveHourUtilization: 62, weeklyUtilization: 48 });
-    await eventually(async () => {
+    await waitFor(async () => {
       await sendMessage(harness);
       return (await utilizationOf(page, BIG_5H)) >= 62;
-    });
+    }, "the page to show 'big' at 62 % or more");
     expect(await utilizationOf(page, POOL_5H)).toBeGreaterThan(poolBefore);
-    await expect.poll(() => page.locator(`${BIG_5H} .reset`).textContent()).toMatch(/^resets in \d+h\d\dm$/);
+    await waitFor(async () => /^resets in \d+h\d\dm$/.test((await page.locator(`${BIG_5H} .reset`).textContent()) ?? ''), "'big' to show when its window resets");
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
@@ -124,7 +131,7 @@ describe('dashboard in headless Chromium', () => {
   it('asks again when the token is refused', async () => {
     const page = await openPage();
     await signIn(page, 'nobody-0123456789abcdefghij');
-    await expect.poll(() => page.locator('#login-message').textContent()).toContain('not accepted');
+    await waitFor(async () => (await page.locator('#login-message').textContent())?.includes('not accepted'), 'the login form to say the token was not accepted');
     expect(await page.locator('#login').isVisible()).toBe(true);
     expect(await page.evaluate("localStorage.getItem('quotamesh.token')")).toBeNull();
   });

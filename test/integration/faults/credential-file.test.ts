@@ -9,8 +9,9 @@ import { chmod, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLAUDE_CODE_CLIENT_ID, claudeCredentialFile } from '../../../src/sim/index.ts';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { logLines } from '../../helpers/node-process.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const MESSAGE = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
 
@@ -36,10 +37,10 @@ async function adminRow(harness: Harness, tag: string): Promise<AdminRow | undef
 }
 
 async function rowWhen(harness: Harness, tag: string, state: string): Promise<AdminRow> {
-  return eventually(async () => {
+  return waitFor(async () => {
     const row = await adminRow(harness, tag);
     return row?.state === state ? row : undefined;
-  });
+  }, `${tag} to be ${state}`);
 }
 
 describe('credential file faults on a running node', () => {
@@ -91,10 +92,10 @@ describe('credential file faults on a running node', () => {
     await chmod(path, 0o400);
     await chmod(dirname(path), 0o500);
 
-    const refused = await eventually(async () => {
+    const refused = await waitFor(async () => {
       const reply = await send(harness!);
       return reply.status === 503 ? reply : undefined;
-    });
+    }, 'a 503 once the credential directory is read-only');
     expect(refused.body.error.message).toMatch(/no usable credential/);
     const row = await rowWhen(harness, 'a', 'unavailable');
     expect(row.reason).toMatch(/read-only|not writable/);

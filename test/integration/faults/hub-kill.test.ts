@@ -4,10 +4,10 @@
  * to a new hub on the same port by itself, without a restart.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../../helpers/node-harness.ts';
 import { forkNode } from '../../helpers/node-process.ts';
 import { tunnelUp } from '../../helpers/mesh-harness.ts';
 import { hubServesThroughLaptop, metric, postMessage, startHubAndLaptop, TUNNEL, type HubAndLaptop } from './hub-process.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const STREAMS = 100;
 
@@ -56,11 +56,11 @@ describe('hub killed with SIGKILL mid-stream', () => {
     expect((await setup.hub.exited).signal).toBe('SIGKILL');
     // Transport loss is seen at once; the keepalive timeout is the bound for a silent peer.
     const boundMs = TUNNEL.keepaliveTimeoutMs * 5;
-    await eventually(() => streams.every((stream) => stream.outcome() !== 'pending'), boundMs);
+    await waitFor(() => streams.every((stream) => stream.outcome() !== 'pending'), { message: 'every client stream to end', timeoutMs: boundMs });
     expect(streams.map((stream) => stream.outcome()).filter((outcome) => outcome === 'pending')).toEqual([]);
-    await eventually(() => !laptop.isTunnelUp('hub'), boundMs);
+    await waitFor(() => !laptop.isTunnelUp('hub'), { message: 'the laptop to see the tunnel down', timeoutMs: boundMs });
     // The laptop finished (and recorded) every request it was serving for the hub: none leaked.
-    await eventually(async () => (await setup!.laptopLedger()).filter((line) => line.peer === 'hub').length === STREAMS, boundMs);
+    await waitFor(async () => (await setup!.laptopLedger()).filter((line) => line.peer === 'hub').length === STREAMS, { message: `the laptop ledger to record ${STREAMS} hub requests`, timeoutMs: boundMs });
     const ledger = (await setup.laptopLedger()).filter((line) => line.peer === 'hub');
     expect(new Set(ledger.map((line) => line.status))).toEqual(new Set([499]));
     expect(await metric(laptop, 'quotamesh_tunnel_open_streams{peer="hub"}')).toBe(0);
@@ -79,7 +79,7 @@ describe('hub killed with SIGKILL mid-stream', () => {
         const open = await metric(laptop, 'quotamesh_tunnel_open_streams{peer="hub"}');
         return open !== undefined && open <= (baselineStreams ?? 0) + 5 ? open : undefined;
       };
-      return eventually(settled, boundMs);
+      return waitFor(settled, { message: 'the laptop open-stream gauge to settle', timeoutMs: boundMs });
     };
     const first = await openAfterBatch();
     expect(await openAfterBatch()).toBe(first);

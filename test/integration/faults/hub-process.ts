@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigValue, startNode, type RunningNode } from '../../../src/node/index.ts';
 import { claudeCredentialFile, startSimulator, type Simulator } from '../../../src/sim/index.ts';
-import { eventually } from '../../helpers/node-harness.ts';
 import { capturingLogger } from '../../helpers/log-capture.ts';
 import { assertNoSecrets, simulatorTokens } from '../../helpers/secrets.ts';
 import { forkNode, freePort, killAllNodeProcesses, type ForkedNode, type NodeProcess } from '../../helpers/node-process.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 export const TUNNEL = { keepaliveIntervalMs: 200, keepaliveTimeoutMs: 1000 };
 export const USER = 'alice-token-0123456789-abcdefgh';
@@ -95,12 +95,12 @@ export async function startHubAndLaptop(options: { chunkDelayMs?: number; hubDra
 
 /** Waits until the hub can serve on the laptop's account (tunnel up and the laptop's status read). */
 export async function hubServesThroughLaptop(hub: NodeProcess, timeoutMs = 15_000): Promise<void> {
-  await eventually(async () => {
+  await waitFor(async () => {
     const response = await fetch(`${hub.url}/v1/status?provider=claude`, { headers: { authorization: `Bearer ${USER}` } });
     const status = (await response.json()) as { state: string; weekly_utilization: number };
     // Until the laptop has read its account's usage it reports no data, which reads as full.
     return status.state === 'usable' && status.weekly_utilization < 100;
-  }, timeoutMs);
+  }, { message: 'the hub to see the laptop usable with capacity', timeoutMs });
 }
 
 export function postMessage(url: string, body = STREAM, signal?: AbortSignal): Promise<Response> {

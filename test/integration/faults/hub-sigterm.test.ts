@@ -4,9 +4,9 @@
  * and the hub's process exits 0 by itself.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../../helpers/node-harness.ts';
 import { logLines } from '../../helpers/node-process.ts';
 import { hubServesThroughLaptop, postMessage, startHubAndLaptop, type HubAndLaptop } from './hub-process.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 /** Starts one stream; resolves once its first bytes arrived, with the whole body to come. */
 async function openStream(url: string): Promise<{ body: Promise<string> }> {
@@ -55,7 +55,7 @@ describe('hub stopped with SIGTERM', () => {
     expect(downs).toHaveLength(1);
     expect(downs[0]?.err).toBeUndefined();
     // And it dials again (the hub is gone, so the dial fails and is retried on the schedule).
-    await eventually(() => logLines(laptopLogs, 'tunnel dial failed').some((line) => line.peer === 'hub'));
+    await waitFor(() => logLines(laptopLogs, 'tunnel dial failed').some((line) => line.peer === 'hub'), 'the laptop to dial the hub again');
     expect(logLines(setup.hub.logs, 'node stopped')).toHaveLength(1);
     expect(logLines(setup.hub.logs, 'drain timed out; cutting remaining requests')).toEqual([]);
   });

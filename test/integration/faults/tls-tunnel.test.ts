@@ -14,10 +14,10 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, parseConfigValue, startNode, type NodeOptions, type RunningNode } from '../../../src/node/index.ts';
 import { claudeCredentialFile, startSimulator, type Simulator } from '../../../src/sim/index.ts';
-import { eventually } from '../../helpers/node-harness.ts';
 import { tunnelUp } from '../../helpers/mesh-harness.ts';
 import { logLines } from '../../helpers/node-process.ts';
 import { assertNoSecrets, simulatorTokens } from '../../helpers/secrets.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const CERT_PATH = new URL('../tunnel/fixtures/localhost-cert.pem', import.meta.url).pathname;
 const KEY_PATH = new URL('../tunnel/fixtures/localhost-key.pem', import.meta.url).pathname;
@@ -119,10 +119,10 @@ describe('tunnel over TLS with a private CA', () => {
     const { hub, laptop } = await startTlsMesh({ peerCa: CA });
     await tunnelUp(laptop, 'hub');
     await tunnelUp(hub, 'laptop');
-    await eventually(async () => {
+    await waitFor(async () => {
       const status = JSON.parse((await request(hub, 'GET', '/v1/status?provider=claude')).text) as { state: string; weekly_utilization: number };
       return status.state === 'usable' && status.weekly_utilization < 100;
-    });
+    }, 'the hub to see the laptop usable with capacity');
     const before = sim!.account('lap-a').counters.messages;
     const response = await request(hub, 'POST', '/v1/messages', BODY);
     expect(response.status).toBe(200);
@@ -132,7 +132,7 @@ describe('tunnel over TLS with a private CA', () => {
 
   it('refuses to link without the CA and logs why', async () => {
     const { hub, laptop, laptopLogs } = await startTlsMesh({});
-    const failure = await eventually(() => logLines(laptopLogs, 'tunnel dial failed').find((line) => line.peer === 'hub'));
+    const failure = await waitFor(() => logLines(laptopLogs, 'tunnel dial failed').find((line) => line.peer === 'hub'), "a 'tunnel dial failed' log line");
     expect(String(failure.reason)).toMatch(/self[- ]signed certificate/i);
     expect(String(failure.url)).toMatch(/^wss:/);
     expect(laptop.isTunnelUp('hub')).toBe(false);

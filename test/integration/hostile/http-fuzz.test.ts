@@ -11,6 +11,12 @@ import { healthz, isClaudeError, isCodexError, providerOfPath, rawRequest, type 
 
 /** HOSTILE_RUNS=5000 for a longer hunt; CI keeps the suite fast. */
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 150);
+/**
+ * A new seed each run, so every run explores new inputs; FUZZ_SEED replays one exactly (the
+ * same seed and run count give the same requests), and a failure says how.
+ */
+const SEED = process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 0x7fff_ffff) : Number(process.env.FUZZ_SEED);
+if (!Number.isSafeInteger(SEED)) throw new Error(`FUZZ_SEED must be an integer, not ${process.env.FUZZ_SEED}`);
 
 let harness: Harness;
 beforeAll(async () => {
@@ -67,16 +73,24 @@ async function check(sent: RawRequest): Promise<void> {
   }
 }
 
+async function fuzz(requests: fc.Arbitrary<RawRequest>): Promise<void> {
+  const details = await fc.check(fc.asyncProperty(requests, check), { seed: SEED, numRuns: RUNS });
+  if (!details.failed) return;
+  const replay = `FUZZ_SEED=${SEED} HOSTILE_RUNS=${RUNS} npx vitest run test/integration/hostile/http-fuzz.test.ts`;
+  // The report names the shrunk counterexample; the cause is the assertion it broke.
+  throw new Error(`HTTP fuzz failed with seed ${SEED}; replay it with\n  ${replay}\n${fc.defaultReportMessage(details) ?? ''}`, { cause: details.errorInstance });
+}
+
 describe('HTTP fuzz against a node', () => {
   const tokens = (): { user: string; admin: string } => ({ user: USER_TOKEN, admin: ADMIN_TOKEN });
 
   it('Claude paths: no 5xx of our own, every error of ours in Anthropic shape', async () => {
-    await fc.assert(fc.asyncProperty(request('claude', tokens()), check), { numRuns: RUNS });
+    await fuzz(request('claude', tokens()));
     expect(await healthz(harness.node.url)).toBe(true);
   });
 
   it('Codex paths: no 5xx of our own, every error of ours in OpenAI shape', async () => {
-    await fc.assert(fc.asyncProperty(request('codex', tokens()), check), { numRuns: RUNS });
+    await fuzz(request('codex', tokens()));
     expect(await healthz(harness.node.url)).toBe(true);
   });
 

@@ -7,8 +7,9 @@
 import http from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { healthz, isClaudeError, rawRequest } from './raw-http.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const MiB = 1024 * 1024;
 const CODEX_WS_LIMIT_BYTES = 64 * MiB;
@@ -120,7 +121,7 @@ describe('oversized input', () => {
     const events: string[] = [];
     bystander.on('message', (data: Buffer) => events.push(data.toString()));
     bystander.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'hi' }] }));
-    await eventually(() => events.some((event) => event.includes('"response.completed"')));
+    await waitFor(() => events.some((event) => event.includes('"response.completed"')), "the bystander's response.completed");
     expect(bystander.readyState).toBe(WebSocket.OPEN);
     bystander.close();
     expect(await healthz(harness.node.url)).toBe(true);

@@ -4,8 +4,9 @@
  * keep being served. Durations are only checked against the node's own timeouts, 10× over.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { healthz, RawClient, rawRequest } from './raw-http.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const HEADERS_TIMEOUT_MS = 400;
 const REQUEST_TIMEOUT_MS = 800;
@@ -48,7 +49,7 @@ describe('slow-loris clients', () => {
     // A head that never ends: header lines forever, never the blank line.
     loris.trickle(`POST /v1/messages HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${harness.userToken}\r\nx-pad: aaaaaaaa\r\n`, TRICKLE_MS);
     await servesNormally();
-    await eventually(() => loris.isClosed, 10 * HEADERS_TIMEOUT_MS + 5_000);
+    await waitFor(() => loris.isClosed, { message: 'the node to cut the slow head', timeoutMs: 10 * HEADERS_TIMEOUT_MS + 5_000 });
     expect(await healthz(harness.node.url)).toBe(true);
   });
 
@@ -57,7 +58,7 @@ describe('slow-loris clients', () => {
     loris.socket.write(`POST /v1/messages HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${harness.userToken}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n`);
     loris.trickle('{"model":"claude-sonnet-4-5","messages":[', TRICKLE_MS);
     await servesNormally();
-    await eventually(() => loris.isClosed, 10 * REQUEST_TIMEOUT_MS + 5_000);
+    await waitFor(() => loris.isClosed, { message: 'the node to cut the slow body', timeoutMs: 10 * REQUEST_TIMEOUT_MS + 5_000 });
     expect(harness.sim.received.filter((received) => received.body.length >= 100_000)).toEqual([]);
     expect(await healthz(harness.node.url)).toBe(true);
   });
@@ -66,7 +67,7 @@ describe('slow-loris clients', () => {
     const lorises = Array.from({ length: 50 }, () => client());
     for (const loris of lorises) loris.trickle('GET /v1/status HTTP/1.1\r\nhost: x\r\nx-pad: a\r\n', TRICKLE_MS);
     for (let round = 0; round < 3; round += 1) await servesNormally();
-    await eventually(() => lorises.every((loris) => loris.isClosed), 10 * HEADERS_TIMEOUT_MS + 5_000);
+    await waitFor(() => lorises.every((loris) => loris.isClosed), { message: 'the node to cut every slow client', timeoutMs: 10 * HEADERS_TIMEOUT_MS + 5_000 });
   });
 
   it('logged no internal error while cutting them', () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, parseConfigValue, startNode, type RunningNode } from '../../../src/node/index.ts';
-import { eventually } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const CERT_PATH = new URL('../tunnel/fixtures/localhost-cert.pem', import.meta.url).pathname;
 const KEY_PATH = new URL('../tunnel/fixtures/localhost-key.pem', import.meta.url).pathname;
@@ -62,7 +62,7 @@ describe('head bounds on a TLS listener', () => {
     let index = 0;
     const timer = setInterval(() => socket.writable && socket.write(head[index++ % head.length] ?? 'x'), 100);
     try {
-      await eventually(() => isClosed, 10 * HEADERS_TIMEOUT_MS + 5_000);
+      await waitFor(() => isClosed, { message: 'the node to cut the slow TLS head', timeoutMs: 10 * HEADERS_TIMEOUT_MS + 5_000 });
     } finally {
       clearInterval(timer);
       socket.destroy();

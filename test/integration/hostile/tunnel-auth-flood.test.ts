@@ -8,10 +8,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTunnelAcceptor, signAuthorization, type TunnelAcceptor } from '../../../src/tunnel/index.ts';
-import { eventually } from '../../helpers/node-harness.ts';
 import { startMesh, tunnelUp, type Mesh } from '../../helpers/mesh-harness.ts';
 import { healthz } from './raw-http.ts';
 import { openProbe, tunnelAttempt, type TunnelProbe } from './tunnel-probe.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const PROBE_TOKEN = 'probe-peer-token-0123456789-abcd';
 const WRONG_TOKEN = 'wrong-peer-token-0123456789-abcd';
@@ -63,7 +63,7 @@ describe('a wrong-token flood against a node', () => {
     expect(await healthz(mesh.hub.url)).toBe(true);
     expect(mesh.hub.isTunnelUp('laptop')).toBe(true);
     probes.push(await openProbe(mesh.hub.url, { token: PROBE_TOKEN, localAddress: HONEST }));
-    await eventually(() => mesh.hub.isTunnelUp('probe'));
+    await waitFor(() => mesh.hub.isTunnelUp('probe'), 'the honest probe tunnel to come up');
   });
 });
 

@@ -7,10 +7,10 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GoAwayCode, FrameType, Flag } from '../../../src/tunnel/yamux/frame.ts';
 import { encodeFrame } from '../../../src/tunnel/yamux/encode.ts';
-import { eventually } from '../../helpers/node-harness.ts';
 import { startMesh, tunnelUp, TOKENS, type Mesh } from '../../helpers/mesh-harness.ts';
 import { healthz, rawRequest } from './raw-http.ts';
 import { openProbe, type TunnelProbe } from './tunnel-probe.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const PROBE_TOKEN = 'probe-peer-token-0123456789-abcd';
 /** The mesh harness's tunnel keepalive timeout; waits allow ten times it. */
@@ -32,7 +32,7 @@ afterAll(async () => {
 async function linkedProbe(): Promise<TunnelProbe> {
   const probe = await openProbe(mesh.hub.url, { token: PROBE_TOKEN });
   probes.push(probe);
-  await eventually(() => mesh.hub.isTunnelUp('probe'));
+  await waitFor(() => mesh.hub.isTunnelUp('probe'), 'the probe tunnel to come up');
   return probe;
 }
 
@@ -52,9 +52,9 @@ async function expectHubUnaffected(): Promise<void> {
 }
 
 async function expectProtocolErrorClose(probe: TunnelProbe): Promise<void> {
-  await eventually(() => probe.isClosed, 10 * KEEPALIVE_TIMEOUT_MS);
+  await waitFor(() => probe.isClosed, { message: 'the hub to close the probe', timeoutMs: 10 * KEEPALIVE_TIMEOUT_MS });
   expect(probe.goAways).toContain(GoAwayCode.ProtocolError);
-  await eventually(() => !mesh.hub.isTunnelUp('probe'));
+  await waitFor(() => !mesh.hub.isTunnelUp('probe'), 'the hub to drop the probe tunnel');
 }
 
 describe('garbage on an authenticated tunnel', () => {
@@ -80,7 +80,7 @@ describe('garbage on an authenticated tunnel', () => {
         probe.send(encodeFrame({ type: FrameType.Ping, flags: Flag.SYN, streamId: 0, length: 7 }));
         expect(await healthz(mesh.hub.url)).toBe(true);
         probe.close();
-        await eventually(() => !mesh.hub.isTunnelUp('probe'), 10 * KEEPALIVE_TIMEOUT_MS);
+        await waitFor(() => !mesh.hub.isTunnelUp('probe'), { message: 'the hub to drop the probe tunnel', timeoutMs: 10 * KEEPALIVE_TIMEOUT_MS });
       }),
       { numRuns: 30 },
     );
@@ -103,25 +103,25 @@ describe('garbage on an authenticated tunnel', () => {
     const probe = await linkedProbe();
     probe.answersPings = false;
     probe.send(encodeFrame({ type: FrameType.WindowUpdate, flags: 0, streamId: 1, length: 10 }).subarray(0, 5));
-    await eventually(() => probe.isClosed, 10 * KEEPALIVE_TIMEOUT_MS);
-    await eventually(() => !mesh.hub.isTunnelUp('probe'));
+    await waitFor(() => probe.isClosed, { message: 'the hub to close the probe', timeoutMs: 10 * KEEPALIVE_TIMEOUT_MS });
+    await waitFor(() => !mesh.hub.isTunnelUp('probe'), 'the hub to drop the probe tunnel');
     await expectHubUnaffected();
   });
 
   it('a text message instead of binary: closed, hub unaffected', async () => {
     const probe = await linkedProbe();
     probe.ws.send('GET / HTTP/1.1\r\n\r\n');
-    await eventually(() => probe.isClosed, 10 * KEEPALIVE_TIMEOUT_MS);
-    await eventually(() => !mesh.hub.isTunnelUp('probe'));
+    await waitFor(() => probe.isClosed, { message: 'the hub to close the probe', timeoutMs: 10 * KEEPALIVE_TIMEOUT_MS });
+    await waitFor(() => !mesh.hub.isTunnelUp('probe'), 'the hub to drop the probe tunnel');
     await expectHubUnaffected();
   });
 
   it('a WebSocket message over the tunnel limit: closed with 1009, hub unaffected', async () => {
     const probe = await linkedProbe();
     probe.send(Buffer.alloc(4 * 1024 * 1024 + 1));
-    await eventually(() => probe.isClosed, 10 * KEEPALIVE_TIMEOUT_MS);
+    await waitFor(() => probe.isClosed, { message: 'the hub to close the probe', timeoutMs: 10 * KEEPALIVE_TIMEOUT_MS });
     expect(probe.closeCode).toBe(1009);
-    await eventually(() => !mesh.hub.isTunnelUp('probe'));
+    await waitFor(() => !mesh.hub.isTunnelUp('probe'), 'the hub to drop the probe tunnel');
     await expectHubUnaffected();
   });
 });

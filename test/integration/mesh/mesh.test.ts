@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../../helpers/node-harness.ts';
 import { startMesh, TOKENS, tunnelUp, type Mesh } from '../../helpers/mesh-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const BODY = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hello mesh' }] });
 
@@ -32,14 +32,14 @@ describe('mesh: hub + laptop over a reverse tunnel', () => {
     await tunnelUp(mesh.hub, 'laptop');
     // The hub knows the laptop's capacity once a status frame arrived over the tunnel.
     const m = mesh;
-    await eventually(async () => (await claudeStatus(m.hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'laptop')?.plan_weight === 10);
+    await waitFor(async () => (await claudeStatus(m.hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'laptop')?.plan_weight === 10, "the hub to see the laptop's plan weight 10");
     return mesh;
   }
 
   it('serves a user allowed external usage from the laptop account when it is the least used', async () => {
     const m = await linkedMesh({ hubAccount: { weeklyUtilization: 80 }, laptopAccount: { weeklyUtilization: 10 } });
     // Let the hub learn its own account's usage (a poll or a request) before choosing.
-    await eventually(async () => (await claudeStatus(m.hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'hub-a')?.weekly_utilization >= 80);
+    await waitFor(async () => (await claudeStatus(m.hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'hub-a')?.weekly_utilization >= 80, "the hub to learn 'hub-a' is 80 % used");
     const response = await send(m.hub.url, TOKENS.alice);
     expect(response.status).toBe(200);
     expect(((await response.json()) as { type: string }).type).toBe('message');
@@ -61,7 +61,7 @@ describe('mesh: hub + laptop over a reverse tunnel', () => {
   it("sums both sides' plan weight on the hub, and the laptop's view for the hub excludes the hub", async () => {
     const m = await linkedMesh();
     await send(m.hub.url, TOKENS.bob).then((response) => response.arrayBuffer());
-    await eventually(async () => (await claudeStatus(m.hub.url, TOKENS.alice)).plan_weight === 20);
+    await waitFor(async () => (await claudeStatus(m.hub.url, TOKENS.alice)).plan_weight === 20, "alice's pool to reach plan weight 20");
     expect((await claudeStatus(m.hub.url, TOKENS.bob)).plan_weight).toBe(10);
     // What the hub reads from the laptop (its share, without the laptop's external credential
     // pointing back at the hub): only the laptop's own account.
@@ -73,8 +73,8 @@ describe('mesh: hub + laptop over a reverse tunnel', () => {
     const m = await linkedMesh({ hubAccount: { weeklyUtilization: 90 }, laptopAccount: { weeklyUtilization: 5 } });
     const hub = await m.restartHub();
     await tunnelUp(hub, 'laptop');
-    await eventually(async () => (await claudeStatus(hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'laptop')?.state === 'usable');
-    await eventually(async () => (await claudeStatus(hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'hub-a')?.weekly_utilization >= 90);
+    await waitFor(async () => (await claudeStatus(hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'laptop')?.state === 'usable', 'the restarted hub to see the laptop usable');
+    await waitFor(async () => (await claudeStatus(hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'hub-a')?.weekly_utilization >= 90, "the restarted hub to learn 'hub-a' is 90 % used");
     const response = await send(hub.url, TOKENS.alice);
     expect(response.status).toBe(200);
     await response.arrayBuffer();

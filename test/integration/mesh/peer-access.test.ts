@@ -5,8 +5,8 @@
  * as a normal peer does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../../helpers/node-harness.ts';
 import { startMesh, TOKENS, tunnelUp, type Mesh } from '../../helpers/mesh-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const STRANGER = 'stranger-link-token-0123456789ab';
 const NARROW = 'narrow-link-token-0123456789abcd';
@@ -43,7 +43,7 @@ describe('peer access', () => {
     });
     const m = mesh;
     await tunnelUp(m.hub, 'laptop');
-    await eventually(async () => (await claudeStatus(m, TOKENS.alice)).plan_weight === 20);
+    await waitFor(async () => (await claudeStatus(m, TOKENS.alice)).plan_weight === 20, "alice's pool to reach plan weight 20");
     return m;
   }
 
@@ -63,11 +63,11 @@ describe('peer access', () => {
 
   it('serves a peer shared a balancer only from our own accounts, never from an external one', async () => {
     const m = await linkedMesh();
-    await eventually(async () => {
+    await waitFor(async () => {
       const response = await fetch(`${m.hub.url}/v1/status`, { headers: { authorization: `Bearer ${TOKENS.admin}` } });
       const rows = ((await response.json()) as { providers: { claude: { credentials: Array<{ tag: string; weekly_utilization: number }> } } }).providers.claude.credentials;
       return (rows.find((row) => row.tag === 'hub-a')?.weekly_utilization ?? 0) >= 80;
-    });
+    }, "the hub to learn 'hub-a' is 80 % used");
     for (let i = 0; i < 6; i += 1) {
       const response = await send(m, NARROW);
       expect(response.status).toBe(200);

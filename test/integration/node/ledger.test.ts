@@ -1,7 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const MESSAGE = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user' as const, content: 'hello there' }] };
 
@@ -35,10 +36,10 @@ describe('usage ledger', () => {
     expect(invalid.status).toBe(400);
     await fetch(`${harness.node.url}/v1/messages`, { method: 'POST', headers: { authorization: 'Bearer nobody-0123456789abcdef' }, body: '{}' });
     const h = harness;
-    const lines = await eventually(() => {
+    const lines = await waitFor(() => {
       const current = ledgerLines(h);
       return current.length === 3 ? current : undefined;
-    });
+    }, 'three ledger lines');
     const keys = ['time', 'user', 'peer', 'provider', 'credential', 'model', 'input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'status', 'duration_ms'];
     for (const line of lines) {
       expect(Object.keys(line)).toEqual(keys);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { startMesh, TOKENS, tunnelUp, type Mesh } from '../../helpers/mesh-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const BODY = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
 
@@ -53,10 +54,10 @@ describe('/metrics', () => {
     });
     expect(response.status).toBe(200);
     const h = harness;
-    const text = await eventually(async () => {
+    const text = await waitFor(async () => {
       const body = await (await fetch(`${h.node.url}/metrics`, { headers: { authorization: `Bearer ${h.adminToken}` } })).text();
       return /quotamesh_usage_poll_failures_total\{provider="claude",credential="a"\} [1-9]/.test(body) ? body : undefined;
-    });
+    }, 'a counted usage poll failure');
     expect(text).toContain('quotamesh_token_refreshes_total{provider="claude",credential="a",result="ok"} 1');
   });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 describe('graceful shutdown', () => {
   let harness: Harness | undefined;
@@ -18,10 +19,7 @@ describe('graceful shutdown', () => {
     });
     const watch = await fetch(`${harness.node.url}/v1/status?watch=true`, { headers: { authorization: `Bearer ${harness.userToken}` } });
     const h = harness;
-    await new Promise<void>((resolve) => {
-      const check = (): void => (h.sim.state().openStreams > 0 ? resolve() : void setTimeout(check, 5));
-      check();
-    });
+    await waitFor(() => h.sim.state().openStreams > 0, 'the request to reach the simulator');
     const closing = harness.node.close();
     const response = await inFlight;
     expect(response.status).toBe(200);

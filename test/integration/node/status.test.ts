@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const MESSAGE = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hello' }] };
 
@@ -40,11 +41,11 @@ describe('/v1/status', () => {
       ],
       claude: (credentials) => ({ route: 'pool', credentials: [...credentials, { tag: 'pool', type: 'balancer', strategy: 'round-robin', credentials: ['big', 'small'] }] }),
     });
-    await eventually(async () => {
+    await waitFor(async () => {
       await sendMessage(harness!);
       const { body } = await getJson(harness!, '/v1/status', harness!.userToken);
       return body.providers.claude.plan_weight === 11;
-    });
+    }, 'the pool to reach plan weight 11');
     const user = await getJson(harness, '/v1/status', harness.userToken);
     expect(user.status).toBe(200);
     expect(user.body.node).toBe('test-node');

@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runSimCommand, startSimulator, type CodexAuthFile, type SimStateSnapshot, type Simulator } from '../../../src/sim/index.ts';
-import { codexAuthHeaders, connectCodex, postResponses, refusedHandshake, until, WEBSOCKET_BETA } from './codex-fixture.ts';
+import { codexAuthHeaders, connectCodex, postResponses, refusedHandshake, WEBSOCKET_BETA } from './codex-fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let sim: Simulator | undefined;
 let stopCommand: AbortController | undefined;
@@ -44,7 +45,7 @@ describe('/_sim/ control API for Codex', () => {
   it('lists Codex accounts and open WebSockets in /_sim/state', async () => {
     sim = await startSimulator({ accounts: 1, codexAccounts: [{ id: 'c', plan: 'prolite' }] });
     const client = await connectCodex(sim, codexAuthHeaders(sim.codexAccount('c')));
-    await until(() => sim?.state().openWebSockets === 1);
+    await waitFor(() => sim?.state().openWebSockets === 1, 'the simulator to count the WebSocket');
     const state = (await (await control('GET', 'state')).json()) as SimStateSnapshot;
     expect(state.accounts).toHaveLength(1);
     expect(state.codexAccounts[0]).toMatchObject({ id: 'c', plan: 'prolite', counters: { websocketConnections: 1 } });
@@ -73,7 +74,7 @@ describe('runSimCommand with Codex accounts', () => {
     const stop = new AbortController();
     stopCommand = stop;
     const running = runSimCommand({ accounts: 1, codexAccounts: 2 }, { print: (line) => lines.push(line), signal: stop.signal });
-    await until(() => lines.some((line) => line.startsWith('Press Ctrl-C')));
+    await waitFor(() => lines.some((line) => line.startsWith('Press Ctrl-C')), "the sim command's 'Press Ctrl-C' line");
     const files = lines.map((line) => /^ {2}codex-\d \(\w+\): (.+auth\.json)$/.exec(line)?.[1]).filter((file) => file !== undefined);
     expect(files).toHaveLength(2);
     const auth = JSON.parse(await readFile(files[0] ?? '', 'utf8')) as CodexAuthFile;

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import WebSocket from 'ws';
 import type { SimCodexAccount, Simulator } from '../../../src/sim/index.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 export const CODEX_MODEL = 'gpt-5-codex';
 export const CODEX_CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
@@ -41,15 +42,6 @@ export function refreshCodex(
   });
 }
 
-/** Polls `probe` until it returns a value (tests never sleep a fixed time). */
-export async function until<T>(probe: () => T | undefined | false): Promise<T> {
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 export type Frame = Record<string, unknown> & { type: string };
 
 /** A `ws` client that keeps every frame it receives, parsed. */
@@ -87,7 +79,7 @@ export function connectCodex(sim: Simulator, headers: Record<string, string>): P
         upgradeHeaders,
         send: (event) => socket.send(JSON.stringify(event)),
         framesUntil: (type, count = 1) =>
-          until(() => (frames.filter((frame) => frame.type === type).length >= count ? [...frames] : undefined)),
+          waitFor(() => (frames.filter((frame) => frame.type === type).length >= count ? [...frames] : undefined), `${count} ${type} frame(s)`),
       }),
     );
   });

@@ -2,8 +2,9 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/lib/index.ts';
 import { startSimulator, type Simulator } from '../../../src/sim/index.ts';
-import { CODEX_MODEL, codexAuthHeaders, codexClient, postResponses, responsesBody, until } from './codex-fixture.ts';
+import { CODEX_MODEL, codexAuthHeaders, codexClient, postResponses, responsesBody } from './codex-fixture.ts';
 import { readEvents } from './fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
@@ -97,7 +98,7 @@ describe('POST /backend-api/codex/responses', () => {
     }
     expect(types).toEqual(SEQUENCE_HEAD.slice(0, 3));
     // Leaving the loop aborts the SDK's request, which is what ends the stalled stream.
-    await until(() => sim?.state().openStreams === 0);
+    await waitFor(() => sim?.state().openStreams === 0, 'the simulator to see the stream end');
   });
 
   it('a stalled stream stays open until the simulator closes', async () => {

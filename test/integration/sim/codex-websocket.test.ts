@@ -6,9 +6,9 @@ import {
   codexAuthHeaders,
   connectCodex,
   refusedHandshake,
-  until,
   type CodexSocket,
 } from './codex-fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let sim: Simulator | undefined;
 const sockets: CodexSocket[] = [];
@@ -115,9 +115,9 @@ describe('WebSocket /backend-api/codex/responses', () => {
     const client = await connectCodex(sim, { ...codexAuthHeaders(sim.codexAccount('c')), session_id: 'ws-session' });
     sockets.push(client);
     expect(sim.received[0]).toMatchObject({ method: 'GET', path: '/backend-api/codex/responses', sessionId: 'ws-session' });
-    await until(() => sim?.state().openWebSockets === 1);
+    await waitFor(() => sim?.state().openWebSockets === 1, 'the simulator to count the WebSocket');
     client.socket.close();
-    await until(() => sim?.state().openWebSockets === 0);
+    await waitFor(() => sim?.state().openWebSockets === 0, 'the simulator to see the WebSocket close');
   });
 
   it('a stalled turn sends K frames; a cut one drops the connection', async () => {

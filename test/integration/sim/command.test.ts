@@ -1,23 +1,16 @@
 import { access, readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runSimCommand } from '../../../src/sim/index.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const stop = new AbortController();
 afterEach(() => stop.abort());
-
-async function until<T>(probe: () => T | undefined): Promise<T> {
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('runSimCommand', () => {
   it('prints the URL and credential files, serves until stopped, then cleans up', async () => {
     const lines: string[] = [];
     const running = runSimCommand({ accounts: 2 }, { print: (line) => lines.push(line), signal: stop.signal });
-    await until(() => (lines.some((line) => line.startsWith('Press Ctrl-C')) ? true : undefined));
+    await waitFor(() => lines.some((line) => line.startsWith('Press Ctrl-C')), "the sim command's 'Press Ctrl-C' line");
 
     const url = /listening on (\S+)/.exec(lines[0] ?? '')?.[1];
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type SimFault, type Simulator } from '../../../src/sim/index.ts';
 import { MODEL, UNIFIED, messageBody, oauthHeaders, postMessages, readEvents, sdkFor, unifiedHeaderNames } from './fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
@@ -152,10 +153,7 @@ describe('openStreams', () => {
     await response.body?.getReader().read();
     expect(sim.state().openStreams).toBe(1);
     abort.abort();
-    await until(() => sim?.state().openStreams === 0);
+    await waitFor(() => sim?.state().openStreams === 0, 'the simulator to see the stream end');
   });
 });
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-}

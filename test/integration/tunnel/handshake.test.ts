@@ -13,7 +13,8 @@ import {
   type TunnelDialer,
   type TunnelLogger,
 } from '../../../src/tunnel/index.ts';
-import { LINK_TOKEN, waitFor } from './mesh.ts';
+import { LINK_TOKEN } from './mesh.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let server: http.Server | undefined;
 let acceptor: TunnelAcceptor | undefined;

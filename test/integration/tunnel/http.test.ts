@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TunnelAgent, peerNameOfSocket } from '../../../src/tunnel/index.ts';
-import { echoHandler, send, startMesh, waitFor, type Mesh } from './mesh.ts';
+import { echoHandler, send, startMesh, type Mesh } from './mesh.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let mesh: Mesh | undefined;
 afterEach(async () => {

@@ -11,7 +11,10 @@ import { Server as YamuxJsServer } from 'yamux-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TUNNEL_SUBPROTOCOL, createTunnelAcceptor, signAuthorization, type TunnelAcceptor, type YamuxSession, type YamuxStream } from '../../../src/tunnel/index.ts';
 import { WebSocketDuplex } from '../../../src/tunnel/ws-duplex.ts';
-import { LINK_TOKEN, waitFor } from './mesh.ts';
+import { FrameDecoder } from '../../../src/tunnel/yamux/decode.ts';
+import { Flag, FrameType } from '../../../src/tunnel/yamux/frame.ts';
+import { LINK_TOKEN } from './mesh.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -23,6 +26,14 @@ function collect(stream: Duplex): { text: () => string } {
   let text = '';
   stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return { text: () => text };
+}
+
+/** The opaque values of the Ping frames with `flag` that pass on one direction of the wire. */
+function pingsOn(direction: Duplex, flag: number): number[] {
+  const decoder = new FrameDecoder({ maxDataLength: 16 * 1024 * 1024 });
+  const opaques: number[] = [];
+  direction.on('data', (chunk: Buffer) => decoder.push(chunk, (frame) => frame.type === FrameType.Ping && frame.flags === flag && opaques.push(frame.length)));
+  return opaques;
 }
 
 describe('yamux interop', () => {
@@ -48,6 +59,8 @@ describe('yamux interop', () => {
     });
     const transport = new WebSocketDuplex(ws);
     transport.on('error', () => {});
+    const oursPinged = pingsOn(transport, Flag.SYN);
+    const theirsAnswered = pingsOn(theirs, Flag.ACK);
     transport.pipe(theirs).pipe(transport);
     cleanup.push(() => transport.destroy());
     await waitFor(() => ours !== undefined, 'our session');
@@ -70,8 +83,12 @@ describe('yamux interop', () => {
     stream.write('ours:ok');
     await waitFor(() => inboundReply.text() === 'ours:ok', 'our reply at yamux-js');
 
-    // Pings cross too: the round trip proves yamux-js answers our keepalive.
-    expect(await ours!.ping()).toBeGreaterThanOrEqual(0);
+    // Pings cross too: yamux-js answers each of ours (the acceptor's handshake ping, then this
+    // one) with its opaque value echoed.
+    const pingsBefore = oursPinged.length;
+    await ours!.ping();
+    expect(oursPinged).toHaveLength(pingsBefore + 1);
+    expect(theirsAnswered).toEqual(oursPinged);
     await acceptor.close();
   });
 });

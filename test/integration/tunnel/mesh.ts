@@ -172,14 +172,6 @@ export function send(
   });
 }
 
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** Reads the request body and answers with it, tagged with the tunnel peer it came from. */
 export const echoHandler =
   (peerNameOf: (socket: unknown) => string | undefined): Handler =>

@@ -2,7 +2,8 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { peerNameOfSocket } from '../../../src/tunnel/index.ts';
 import { seededRandom } from '../../unit/tunnel/helpers.ts';
-import { echoHandler, send, startMesh, waitFor, type Handler, type Mesh } from './mesh.ts';
+import { echoHandler, send, startMesh, type Handler, type Mesh } from './mesh.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let mesh: Mesh | undefined;
 afterEach(async () => {
@@ -46,6 +47,7 @@ describe('tunnel resilience', () => {
       ...Array.from({ length: 5 }, () => openRequest(mesh!.laptop.peers.agentFor('hub'))),
       ...Array.from({ length: 5 }, () => openRequest(mesh!.hub.peers.agentFor('laptop'))),
     ]);
+    expect([heldByHub.length, heldByLaptop.length]).toEqual([5, 5]);
     const laptopSession = mesh.laptop.peers.get('hub')!;
     const laptopClosed = new Promise<Error | undefined>((resolve) => laptopSession.once('close', resolve));
     // The hub's process dies: its sockets close without a GoAway.
@@ -53,7 +55,8 @@ describe('tunnel resilience', () => {
     // Detected from the transport at once, not by the 45 s keepalive.
     expect(await laptopClosed).toMatchObject({ code: 'tunnel_closed' });
     expect(await Promise.all(requests.map((request) => request.outcome))).toEqual(Array(10).fill('aborted'));
-    await waitFor(() => heldByLaptop.every((response) => response.destroyed), 'laptop responses to close');
+    // Neither side keeps serving a stream of the dead tunnel.
+    await waitFor(() => [...heldByHub, ...heldByLaptop].every((response) => response.destroyed), 'held responses on both sides to close');
   });
 
   it('detects a frozen peer (socket open, nothing forwarded) by keepalive', async () => {
@@ -82,14 +85,10 @@ describe('tunnel resilience', () => {
       await waitFor(() => mesh!.laptop.dialer.session !== undefined, 'laptop session');
       const startedAt = performance.now();
       await mesh.restartHub();
-      let reply: string | undefined;
-      while (reply === undefined) {
-        await waitFor(() => mesh!.hub.peers.isUp('laptop'), 'tunnel back up');
-        reply = await send(mesh.hub.peers.agentFor('laptop'), { method: 'POST', body: 'after' }).then(
-          (answer) => answer.body.toString(),
-          () => undefined,
-        );
-      }
+      const reply = await waitFor(
+        async () => mesh!.hub.peers.isUp('laptop') && (await send(mesh!.hub.peers.agentFor('laptop'), { method: 'POST', body: 'after' })).body.toString(),
+        'a reply through the restored tunnel',
+      );
       recoveryMs.push(performance.now() - startedAt);
       expect(reply).toBe('after');
     }

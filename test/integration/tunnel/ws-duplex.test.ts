@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketDuplex, tunnelWebSocketOptions, zeroMask } from '../../../src/tunnel/ws-duplex.ts';
-import { waitFor } from './mesh.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let server: WebSocketServer | undefined;
 const clients: WebSocket[] = [];

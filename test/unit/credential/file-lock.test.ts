@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireFileLock, claudeLockTarget, lockDirectoryFor, LockBusyError } from '../../../src/pool/index.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 let base = '';
 let target = '';
@@ -14,14 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
-
-async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('file lock', () => {
   it('locks Claude Code’s config dir for .credentials.json, and the file itself otherwise', () => {
@@ -57,11 +50,15 @@ describe('file lock', () => {
   it('waits for a live holder and takes the lock once it is released', async () => {
     const holder = await acquireFileLock(target);
     let waits = 0;
-    const pending = acquireFileLock(target, { attempts: 10_000, retryDelayMs: () => (waits += 1) && 5 });
-    await waitFor(() => waits > 0);
+    let isAcquired = false;
+    const pending = acquireFileLock(target, { attempts: 10_000, retryDelayMs: () => (waits += 1) && 5 }).then((lock) => {
+      isAcquired = true;
+      return lock;
+    });
+    await waitFor(() => waits > 1, 'the second acquirer to retry');
+    expect(isAcquired).toBe(false);
     await holder.release();
     const lock = await pending;
-    expect(waits).toBeGreaterThan(0);
     await lock.release();
   });
 
@@ -77,7 +74,7 @@ describe('file lock', () => {
     const lock = await acquireFileLock(target, { heartbeatMs: 5 });
     const past = new Date(Date.now() - 60_000);
     await utimes(lock.path, past, past);
-    await waitFor(async () => Date.now() - (await stat(lock.path)).mtimeMs < 10_000);
+    await waitFor(async () => Date.now() - (await stat(lock.path)).mtimeMs < 10_000, 'the heartbeat to refresh the lock');
     await lock.release();
   });
 

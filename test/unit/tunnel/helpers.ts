@@ -1,4 +1,4 @@
-/** Shared by the tunnel unit tests: an in-memory transport pair, a seeded PRNG, polling. */
+/** Shared by the tunnel unit tests: an in-memory transport pair and a seeded PRNG. */
 import { Duplex } from 'node:stream';
 import { YamuxSession } from '../../../src/tunnel/yamux/session.ts';
 import type { SessionOptions } from '../../../src/tunnel/yamux/session-options.ts';
@@ -55,14 +55,6 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 export function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {

@@ -5,7 +5,8 @@ import { FrameDecoder } from '../../../src/tunnel/yamux/decode.ts';
 import { Flag, FrameType, GoAwayCode, type Frame } from '../../../src/tunnel/yamux/frame.ts';
 import { YamuxSession } from '../../../src/tunnel/yamux/session.ts';
 import type { YamuxStream } from '../../../src/tunnel/yamux/stream.ts';
-import { MemoryLink, readAll, sessionPair, waitFor } from './helpers.ts';
+import { MemoryLink, readAll, sessionPair } from './helpers.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const open: YamuxSession[] = [];
 afterEach(() => {
