@@ -29,6 +29,11 @@ export interface StatuslineCache {
 
 /** A pool answer this old is refreshed in the background (it is still shown meanwhile). */
 export const FRESH_MS = 15_000;
+/**
+ * A session the node had not bound yet gets bound by its first request, which Claude Code
+ * follows with a status line update: ask again soon, or that update shows no account.
+ */
+export const UNBOUND_FRESH_MS = 2000;
 /** After a failure, the next attempt waits this long: an offline node is not hammered per keystroke. */
 export const RETRY_MS = 10_000;
 /** A lock older than this belongs to a refresher that died; it is taken over. */
@@ -145,7 +150,7 @@ export function needsRefresh(cache: StatuslineCache, sessionId: string | undefin
   if (cache.pool === undefined || nowMs - cache.fetchedAtMs >= FRESH_MS) return true;
   if (sessionId === undefined) return false;
   const entry = cache.sessions[sessionId];
-  return entry === undefined || nowMs - entry.atMs >= FRESH_MS;
+  return entry === undefined || nowMs - entry.atMs >= (entry.credential === null ? UNBOUND_FRESH_MS : FRESH_MS);
 }
 
 /**

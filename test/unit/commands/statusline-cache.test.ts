@@ -15,6 +15,7 @@ import {
   readCache,
   RETRY_MS,
   tryLock,
+  UNBOUND_FRESH_MS,
   unlock,
   withAnswer,
   withFailure,
@@ -35,6 +36,8 @@ describe('statusline cache decisions', () => {
     { name: 'stale pool', cache: withAnswer(emptyCache(), POOL, undefined, 0, T0), session: undefined, atMs: T0 + FRESH_MS, refresh: true },
     { name: 'fresh pool, unknown session', cache: withAnswer(emptyCache(), POOL, undefined, 0, T0), session: 's', atMs: T0, refresh: true },
     { name: 'fresh pool and session', cache: withAnswer(emptyCache(), POOL, { id: 's', credential: 'a', peer: null }, 0, T0), session: 's', atMs: T0 + 1, refresh: false },
+    { name: 'a session the node had not bound: asked again soon', cache: withAnswer(emptyCache(), POOL, { id: 's', credential: null, peer: null }, 0, T0), session: 's', atMs: T0 + UNBOUND_FRESH_MS, refresh: true },
+    { name: 'a session the node had not bound, just asked', cache: withAnswer(emptyCache(), POOL, { id: 's', credential: null, peer: null }, 0, T0), session: 's', atMs: T0 + UNBOUND_FRESH_MS - 1, refresh: false },
     { name: 'failed a moment ago: wait before asking again', cache: withFailure(emptyCache(), T0), session: 's', atMs: T0 + RETRY_MS - 1, refresh: false },
     { name: 'failed a while ago: ask again', cache: withFailure(emptyCache(), T0), session: 's', atMs: T0 + RETRY_MS, refresh: true },
   ])('$name → refresh $refresh', ({ cache, session, atMs, refresh }) => {
