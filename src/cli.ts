@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from './lib/index.ts';
-import { newToken, runCheck, runDemo, runServe, runStatus, UsageError } from './commands/index.ts';
+import { newToken, runCheck, runDemo, runServe, runStatus, STATUSLINE_USAGE, statuslineMain, UsageError } from './commands/index.ts';
 import { runSimCommand } from './sim/index.ts';
 
 const USAGE = `usage: quotamesh <command> [options]
@@ -12,12 +12,14 @@ const USAGE = `usage: quotamesh <command> [options]
   demo   [--port N]                       simulator + nodes on loopback, for trying it out
   status [--url URL] [--token T] [--watch] [--json] [--ledger FILE]
   check  [--config FILE]                  validate a config and its credential files
+  ${STATUSLINE_USAGE}
   token                                   print a new random token
   sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
 
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'statusline') return statuslineMain(rest);
   const parsed = parseArgs({
     args: rest,
     strict: true,

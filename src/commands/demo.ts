@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startDemoMesh } from './demo-mesh.ts';
 import { untilSignal } from './signals.ts';
 
@@ -31,6 +32,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     print(`  export ANTHROPIC_BASE_URL=${hub.url}`);
     print(`  export ANTHROPIC_AUTH_TOKEN=${userToken}`);
     print('  claude');
+    print(`  (pool in its status line: "statusLine": {"type": "command", "command": "${statuslineCommand()}"} in ~/.claude/settings.json)`);
     print('');
     print('Point Codex CLI at the hub (a model provider in ~/.codex/config.toml, or inline):');
     print(`  export QUOTAMESH_TOKEN=${userToken}`);
@@ -47,4 +49,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
+}
+
+/** The command line that runs this same install's status line, wherever it was started from. */
+function statuslineCommand(): string {
+  const entry = fileURLToPath(new URL('../../bin/quotamesh.js', import.meta.url));
+  return `node ${entry} statusline`;
 }

@@ -114,13 +114,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       const unsubscribes = Object.values(deps.pools).map((pool) => pool.onChange(listener));
       return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
     },
-    view: (request, reply, provider) => {
+    view: (request, reply, provider, session) => {
       const caller = callerOf(request);
       if (caller === undefined) {
         replyError(reply, provider ?? 'claude', errors.unauthenticated());
         return undefined;
       }
-      return statusView(deps.config, deps.pools, caller, provider);
+      return statusView(deps.config, deps.pools, caller, provider, session);
     },
   });
 

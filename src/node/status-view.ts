@@ -23,8 +23,19 @@ export function statusView(
   pools: Partial<Record<Provider, ProviderPool>>,
   caller: Caller,
   only: Provider | undefined,
+  sessionId?: string,
 ): (nowMs: number) => StatusPayload {
   const providerStatus = (provider: Provider, nowMs: number): ProviderStatus | undefined => {
+    const status = aggregateStatus(provider, nowMs);
+    const pool = pools[provider];
+    const access = accessFor(config, caller, provider);
+    if (status === undefined || sessionId === undefined || pool === undefined || access === undefined) return status;
+    // The caller's own route and scope: the same binding its requests with this session id use.
+    const credential = pool.sessionCredential(access.routeTag, sessionId, access.allowExternal, nowMs);
+    const peer = credential === undefined ? null : credential.snapshot(nowMs).peer;
+    return { ...status, session: { id: sessionId, credential: credential?.tag ?? null, peer } };
+  };
+  const aggregateStatus = (provider: Provider, nowMs: number): ProviderStatus | undefined => {
     const pool = pools[provider];
     const access = accessFor(config, caller, provider);
     if (pool === undefined || access === undefined) return undefined;

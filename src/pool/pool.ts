@@ -143,6 +143,20 @@ export class ProviderPool {
     return picked;
   }
 
+  /**
+   * The credential a session's next request would start on, read without side effects (for
+   * `/v1/status?session=`): its binding while that credential is usable; on a `fallback` route,
+   * which never binds, the first usable member; otherwise undefined (the next request decides).
+   */
+  sessionCredential(routeTag: string, sessionId: string, allowExternal: boolean, nowMs: number): Credential | undefined {
+    const route = this.#routes.get(routeTag);
+    if (route === undefined) return undefined;
+    const members = this.members(routeTag, allowExternal);
+    if (route.strategy === 'fallback') return members.find((credential) => credential.isUsable(nowMs));
+    const boundTag = this.#sessions.peek({ route: route.tag, scope: allowExternal ? 'all' : 'non_external', sessionId }, nowMs);
+    return members.find((credential) => credential.tag === boundTag && credential.isUsable(nowMs));
+  }
+
   #stickyHit(route: RouteDefinition, key: StickyKey, members: Credential[], views: CandidateView[], boundIndex: number, nowMs: number): Credential | undefined {
     const current = members[boundIndex];
     if (route.strategy !== 'least-used' || route.rebalanceThreshold <= 0 || current === undefined) return current;

@@ -58,6 +58,16 @@ export class StickySessions {
   }
 
   /**
+   * The credential tag the session is bound to, without counting as use: a status read must not
+   * keep an idle binding alive or reorder eviction.
+   */
+  peek(key: StickyKey, nowMs: number): string | undefined {
+    const binding = this.#bindings.get(bindingId(key));
+    if (binding === undefined || nowMs - binding.lastUsedMs >= this.#ttlMs) return undefined;
+    return binding.credentialTag;
+  }
+
+  /**
    * Binds the session to `nextTag` only if its binding is still `expectedTag` (undefined = not
    * bound). False means another request re-bound it first and the caller should re-read:
    * sing-box bound one new session to two credentials without this (fix `f3c30220`).

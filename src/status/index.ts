@@ -6,7 +6,8 @@ export type {
   ProviderStatus,
   CredentialStatusRow,
   NodeStatus,
+  SessionAssignment,
 } from './usage.ts';
 export { aggregateProvider, credentialRows, effectiveWindow } from './aggregate.ts';
 export { publicProviderStatus, statusKey, statusEquals } from './status-payload.ts';
-export { registerStatusRoutes, type StatusRouteOptions, type StatusPayload } from './status-routes.ts';
+export { registerStatusRoutes, MAX_SESSION_ID_LENGTH, type StatusRouteOptions, type StatusPayload } from './status-routes.ts';

@@ -15,9 +15,14 @@ export type StatusPayload = NodeStatus | ProviderStatus;
 export interface StatusRouteOptions {
   /**
    * Resolves the caller's view, or answers the request itself (401 etc.) and returns undefined.
-   * `provider` is set for `?provider=` and the ccm/ocm paths.
+   * `provider` is set for `?provider=` and the ccm/ocm paths; `session` for `?session=` (checked).
    */
-  view(request: FastifyRequest, reply: FastifyReply, provider: Provider | undefined): ((nowMs: number) => StatusPayload) | undefined;
+  view(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    provider: Provider | undefined,
+    session: string | undefined,
+  ): ((nowMs: number) => StatusPayload) | undefined;
   onChange(listener: () => void): () => void;
   clock: Clock;
   heartbeatMs?: number;
@@ -27,19 +32,19 @@ export interface StatusRouteOptions {
 }
 
 const PROVIDERS: readonly Provider[] = ['claude', 'codex'];
+/** Claude Code and Codex send UUIDs; anything far longer is not a session id and is not kept. */
+export const MAX_SESSION_ID_LENGTH = 256;
 
 export function registerStatusRoutes(app: FastifyInstance, options: StatusRouteOptions): void {
   const handle = (fixed: Provider | undefined) => async (request: FastifyRequest, reply: FastifyReply) => {
     const query = request.query as Record<string, string | undefined>;
     const requested = fixed ?? query.provider;
-    if (requested !== undefined && !PROVIDERS.includes(requested as Provider)) {
-      return reply.code(400).send({
-        type: 'error',
-        error: { type: 'invalid_request_error', message: 'provider must be claude or codex' },
-        request_id: `req_qm_${randomBytes(12).toString('base64url')}`,
-      });
+    if (requested !== undefined && !PROVIDERS.includes(requested as Provider)) return badRequest(reply, 'provider must be claude or codex');
+    const session: unknown = query.session;
+    if (session !== undefined && !isSessionId(session)) {
+      return badRequest(reply, `session must be one session id of 1–${MAX_SESSION_ID_LENGTH} printable characters`);
     }
-    const compute = options.view(request, reply, requested as Provider | undefined);
+    const compute = options.view(request, reply, requested as Provider | undefined, session as string | undefined);
     if (compute === undefined) return reply;
     if (query.watch === 'true' || query.watch === '1') return watch(reply, compute, options);
     return reply.header('cache-control', 'no-store').send(compute(options.clock.now()));
@@ -47,6 +52,19 @@ export function registerStatusRoutes(app: FastifyInstance, options: StatusRouteO
   app.get('/v1/status', handle(undefined));
   app.get('/ccm/v1/status', handle('claude'));
   app.get('/ocm/v1/status', handle('codex'));
+}
+
+function badRequest(reply: FastifyReply, message: string): FastifyReply {
+  return reply.code(400).send({
+    type: 'error',
+    error: { type: 'invalid_request_error', message },
+    request_id: `req_qm_${randomBytes(12).toString('base64url')}`,
+  });
+}
+
+/** A repeated `?session=` parses as an array; control characters would end up in logs. */
+function isSessionId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_SESSION_ID_LENGTH && /^[\x21-\x7e]+$/.test(value);
 }
 
 function watch(reply: FastifyReply, compute: (nowMs: number) => StatusPayload, options: StatusRouteOptions): FastifyReply {

@@ -42,6 +42,16 @@ export interface ProviderStatus {
   state: CredentialState;
   retry_at: number;
   credentials?: CredentialStatusRow[];
+  /** Only with `?session=`: where that session's next request starts. */
+  session?: SessionAssignment;
+}
+
+/** The credential a session is bound to; `credential: null` while no request has bound it. */
+export interface SessionAssignment {
+  id: string;
+  credential: string | null;
+  /** Set when the credential is another node's capacity. */
+  peer: string | null;
 }
 
 export interface CredentialStatusRow {

@@ -1,7 +1,9 @@
 /**
- * When Claude Code would warn about a window (PROTOCOL.md › Headers). Claude Code warns from the
- * `-surpassed-threshold` header when present, else from utilisation against elapsed time in the
- * window; we send the header exactly when its own time-based rule would fire, so a client sees the
+ * When Claude Code would warn about a window (PROTOCOL.md › Headers). Claude Code warns from the `-surpassed-threshold`
+ * header when present, else when use is high *early* in the window: `utilization >= u &&
+ * elapsed <= t` for any of its thresholds (5h: 90% by 72%; 7d: 75% by 60%, 50% by 35%, 25% by
+ * 15%), elapsed clamped to 0..1. Use that is high only late in the window is on pace and earns no
+ * warning. We send the header exactly when that time-based rule would fire, so a client sees the
  * same warning whether it trusts the header or computes it.
  */
 import type { ProviderStatus } from '../status/index.ts';
@@ -26,7 +28,7 @@ export interface ClaimWarning {
 interface WarningRule {
   /** Percent used at or above which the rule can fire. */
   utilizationPercent: number;
-  /** Fraction of the window elapsed at or above which the rule can fire. */
+  /** Fraction of the window elapsed at or below which the rule can fire. */
   elapsedFraction: number;
 }
 
@@ -104,8 +106,8 @@ function firedRule(
 ): WarningRule | undefined {
   if (resetAt === 0) return undefined;
   const windowStart = resetAt - window.durationSeconds;
-  const elapsedFraction = (nowSeconds - windowStart) / window.durationSeconds;
+  const elapsedFraction = Math.max(0, Math.min(1, (nowSeconds - windowStart) / window.durationSeconds));
   return window.rules.find(
-    (rule) => utilization >= rule.utilizationPercent && elapsedFraction >= rule.elapsedFraction,
+    (rule) => utilization >= rule.utilizationPercent && elapsedFraction <= rule.elapsedFraction,
   );
 }

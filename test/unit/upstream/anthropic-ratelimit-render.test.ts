@@ -34,7 +34,7 @@ describe('renderUnifiedHeaders', () => {
         five_hour_utilization: 23.5,
         five_hour_reset: NOW + 4 * HOUR,
         weekly_utilization: 41,
-        weekly_reset: NOW + 6 * DAY,
+        weekly_reset: NOW + 5 * DAY,
         plan_weight: 15,
       }),
       NOW,
@@ -44,35 +44,65 @@ describe('renderUnifiedHeaders', () => {
       [`${U}5h-reset`]: String(NOW + 4 * HOUR),
       [`${U}5h-status`]: 'allowed',
       [`${U}7d-utilization`]: '0.410000',
-      [`${U}7d-reset`]: String(NOW + 6 * DAY),
+      [`${U}7d-reset`]: String(NOW + 5 * DAY),
       [`${U}7d-status`]: 'allowed',
       [`${U}status`]: 'allowed',
       [`${U}representative-claim`]: 'seven_day',
-      [`${U}reset`]: String(NOW + 6 * DAY),
+      [`${U}reset`]: String(NOW + 5 * DAY),
       [PLAN_WEIGHT_HEADER]: '15',
     });
   });
 
   it.each([
     {
-      name: 'reference case: 5h at 92% with 80 min left warns on five_hour',
-      input: { five_hour_utilization: 92, five_hour_reset: NOW + 80 * MINUTE, weekly_utilization: 10, weekly_reset: NOW + 3 * DAY },
-      status: 'allowed_warning', claim: 'five_hour', reset: NOW + 80 * MINUTE, surpassed5h: '0.9', surpassed7d: undefined,
-    },
-    {
-      name: '5h at 92% early in the window (200 min left) does not warn',
+      name: '5h at 92% early in the window (200 min left) warns on five_hour',
       input: { five_hour_utilization: 92, five_hour_reset: NOW + 200 * MINUTE, weekly_utilization: 10, weekly_reset: NOW + 3 * DAY },
-      status: 'allowed', claim: 'five_hour', reset: NOW + 200 * MINUTE, surpassed5h: undefined, surpassed7d: undefined,
+      status: 'allowed_warning', claim: 'five_hour', reset: NOW + 200 * MINUTE, surpassed5h: '0.9', surpassed7d: undefined,
     },
     {
-      name: 'weekly at 60% after 4 of 7 days warns at the 0.5 threshold',
+      name: '5h at 92% late in the window (80 min left) is on pace and does not warn',
+      input: { five_hour_utilization: 92, five_hour_reset: NOW + 80 * MINUTE, weekly_utilization: 10, weekly_reset: NOW + 3 * DAY },
+      status: 'allowed', claim: 'five_hour', reset: NOW + 80 * MINUTE, surpassed5h: undefined, surpassed7d: undefined,
+    },
+    {
+      name: '5h at 90% with exactly 72% of the window gone still warns (the bound is inclusive)',
+      input: { five_hour_utilization: 90, five_hour_reset: NOW + 5040 },
+      status: 'allowed_warning', claim: 'five_hour', reset: NOW + 5040, surpassed5h: '0.9', surpassed7d: undefined,
+    },
+    {
+      name: '5h at 90% one second past 72% of the window does not warn',
+      input: { five_hour_utilization: 90, five_hour_reset: NOW + 5039 },
+      status: 'allowed', claim: 'five_hour', reset: NOW + 5039, surpassed5h: undefined, surpassed7d: undefined,
+    },
+    {
+      name: 'weekly at 80% after 3 of 7 days warns at the 0.75 threshold',
+      input: { weekly_utilization: 80, weekly_reset: NOW + 4 * DAY },
+      status: 'allowed_warning', claim: 'seven_day', reset: NOW + 4 * DAY, surpassed5h: undefined, surpassed7d: '0.75',
+    },
+    {
+      name: 'weekly at 55% after 2 of 7 days warns at the 0.5 threshold',
+      input: { weekly_utilization: 55, weekly_reset: NOW + 5 * DAY },
+      status: 'allowed_warning', claim: 'seven_day', reset: NOW + 5 * DAY, surpassed5h: undefined, surpassed7d: '0.5',
+    },
+    {
+      name: 'weekly at 30% after 1 of 7 days warns at the 0.25 threshold',
+      input: { weekly_utilization: 30, weekly_reset: NOW + 6 * DAY },
+      status: 'allowed_warning', claim: 'seven_day', reset: NOW + 6 * DAY, surpassed5h: undefined, surpassed7d: '0.25',
+    },
+    {
+      name: 'weekly at 60% after 4 of 7 days is on pace and does not warn',
       input: { five_hour_utilization: 70, five_hour_reset: NOW + HOUR, weekly_utilization: 60, weekly_reset: NOW + 3 * DAY },
-      status: 'allowed_warning', claim: 'seven_day', reset: NOW + 3 * DAY, surpassed5h: undefined, surpassed7d: '0.5',
+      status: 'allowed', claim: 'five_hour', reset: NOW + HOUR, surpassed5h: undefined, surpassed7d: undefined,
     },
     {
-      name: 'weekly at 80% after 5 of 7 days warns at the 0.75 threshold',
+      name: 'weekly at 80% after 5 of 7 days is on pace and does not warn',
       input: { weekly_utilization: 80, weekly_reset: NOW + 2 * DAY },
-      status: 'allowed_warning', claim: 'seven_day', reset: NOW + 2 * DAY, surpassed5h: undefined, surpassed7d: '0.75',
+      status: 'allowed', claim: 'seven_day', reset: NOW + 2 * DAY, surpassed5h: undefined, surpassed7d: undefined,
+    },
+    {
+      name: 'a reset further away than the window (clock skew) counts as the start: warns',
+      input: { five_hour_utilization: 95, five_hour_reset: NOW + 6 * HOUR },
+      status: 'allowed_warning', claim: 'five_hour', reset: NOW + 6 * HOUR, surpassed5h: '0.9', surpassed7d: undefined,
     },
     {
       name: 'a warning without a known reset is impossible to time, so none',
@@ -81,7 +111,7 @@ describe('renderUnifiedHeaders', () => {
     },
     {
       name: 'an exhausted window is rejected and outranks a warning',
-      input: { five_hour_utilization: 92, five_hour_reset: NOW + 30 * MINUTE, weekly_utilization: 100, weekly_reset: NOW + DAY },
+      input: { five_hour_utilization: 92, five_hour_reset: NOW + 4 * HOUR, weekly_utilization: 100, weekly_reset: NOW + DAY },
       status: 'rejected', claim: 'seven_day', reset: NOW + DAY, surpassed5h: '0.9', surpassed7d: '0.75',
     },
     {
@@ -91,7 +121,7 @@ describe('renderUnifiedHeaders', () => {
     },
     {
       name: 'equal utilization prefers the window with a known reset',
-      input: { five_hour_utilization: 30, weekly_utilization: 30, weekly_reset: NOW + 6 * DAY + 12 * HOUR },
+      input: { five_hour_utilization: 20, weekly_utilization: 20, weekly_reset: NOW + 6 * DAY + 12 * HOUR },
       status: 'allowed', claim: 'seven_day', reset: NOW + 6 * DAY + 12 * HOUR, surpassed5h: undefined, surpassed7d: undefined,
     },
     {
