@@ -60,7 +60,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   await state.load();
   const mesh = new Mesh({ config, clock, logger, ca: options.peerCa, session: options.tunnel });
   const pools: Partial<Record<Provider, ProviderPool>> = {};
-  const poolDeps = { clock, logger, state, mesh };
+  const poolDeps = { clock, logger, state, mesh, peers: config.peers };
   if (config.claude) pools.claude = await buildPool('claude', config.claude, claudeKit, poolDeps);
   if (config.codex) pools.codex = await buildPool('codex', config.codex, codexKit, poolDeps);
   const unsubscribeState = Object.values(pools).map((pool) => pool.onChange(() => state.scheduleSave()));

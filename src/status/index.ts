@@ -7,6 +7,7 @@ export type {
   CredentialStatusRow,
   NodeStatus,
 } from './usage.ts';
+export { MAX_PLAN_WEIGHT, MAX_UNIX_SECONDS } from './usage.ts';
 export { aggregateProvider, credentialRows, effectiveWindow } from './aggregate.ts';
 export { publicProviderStatus, statusKey, statusEquals } from './status-payload.ts';
 export { registerStatusRoutes, type StatusRouteOptions, type StatusPayload } from './status-routes.ts';
