@@ -35,7 +35,7 @@ export interface NodeOptions {
   /** Slow-loris bounds (defaults 20 s for the head, 60 s for the whole request). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
-  /** Tunnel keepalive tunables (tests use short ones). */
+  /** Overrides the config's `tunnel` section (tests use short keepalive timings). */
   tunnel?: ConstructorParameters<typeof Mesh>[0]['session'];
 }
 
