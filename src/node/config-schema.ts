@@ -98,7 +98,7 @@ const tunnel = z
     max_streams: z.number().int().min(1).max(65_536).default(1024),
     keepalive_interval_ms: z.number().int().min(100).max(600_000).default(15_000),
     keepalive_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
-    response_head_timeout_ms: z.number().int().min(100).max(600_000).default(2_500),
+    response_head_timeout_ms: z.number().int().min(100).max(600_000).default(2_000),
     ping_timeout_ms: z.number().int().min(100).max(60_000).default(1_500),
   })
   // prefault: an absent section is parsed as {}, so each key gets its own default.

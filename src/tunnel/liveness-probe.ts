@@ -18,7 +18,7 @@ export interface LivenessOptions {
   logger: TunnelLogger;
 }
 
-export const DEFAULT_LIVENESS = { responseHeadTimeoutMs: 2_500, pingTimeoutMs: 1_500 } as const;
+export const DEFAULT_LIVENESS = { responseHeadTimeoutMs: 2_000, pingTimeoutMs: 1_500 } as const;
 
 export class LivenessProbe {
   readonly #options: LivenessOptions;

@@ -23,7 +23,7 @@ export interface PeerSessionsOptions {
   /** Inbound streams of every session are served by this server (the node's HTTP surface). */
   server?: http.Server | undefined;
   logger?: TunnelLogger | undefined;
-  /** A request without a response head this long pings its tunnel (default 2.5 s). */
+  /** A request without a response head this long pings its tunnel (default 2 s). */
   responseHeadTimeoutMs?: number | undefined;
   /** No pong within this long takes the peer down and fails its requests over (default 1.5 s). */
   pingTimeoutMs?: number | undefined;
