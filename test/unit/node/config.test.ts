@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/lib/index.ts';
 import { parseConfigValue } from '../../../src/node/index.ts';
+import { tunnelTunables } from '../../../src/node/mesh.ts';
 
 const environment = { env: { HUB_TOKEN: 'h'.repeat(20) }, homeDir: '/home/me', baseDir: '/etc/qm' };
 const base = {
@@ -43,6 +44,17 @@ describe('config', () => {
     expect(config.tunnel).toEqual({ max_streams: 1024, keepalive_interval_ms: 15_000, keepalive_timeout_ms: 30_000, response_head_timeout_ms: 2_000, ping_timeout_ms: 1_500 });
     const tuned = parseConfigValue({ ...base, tunnel: { max_streams: 64, keepalive_interval_ms: 5_000 } }, environment);
     expect(tuned.tunnel).toMatchObject({ max_streams: 64, keepalive_interval_ms: 5_000, keepalive_timeout_ms: 30_000 });
+  });
+
+  it('hands the tunnel section to the tunnel layer, under explicit overrides', () => {
+    const config = parseConfigValue({ ...base, tunnel: { max_streams: 64, keepalive_timeout_ms: 9_000 } }, environment);
+    expect(tunnelTunables(config.tunnel, { keepaliveIntervalMs: 200 })).toEqual({
+      maxStreams: 64,
+      keepaliveIntervalMs: 200,
+      keepaliveTimeoutMs: 9_000,
+      responseHeadTimeoutMs: 2_000,
+      pingTimeoutMs: 1_500,
+    });
   });
 
   it('resolves relative paths against the config file directory', () => {
