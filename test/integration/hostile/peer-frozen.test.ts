@@ -93,5 +93,11 @@ describe('a frozen laptop', () => {
     for (let index = 0; index < 5; index += 1) expect(await postMessage(setup.hub)).toBe(200);
     expect(servedBy('hub-a')).toBe(6);
     expect((await residentBytes(setup.hub.pid)) - baseline).toBeLessThan(MAX_RSS_GROWTH);
+
+    // Thawed, the laptop finds its tunnel gone, dials again and is counted again.
+    laptop.kill('SIGCONT');
+    await eventually(async () => (await adminStatus(setup.hub)).credentials.find((candidate) => candidate.tag === 'laptop')?.state === 'usable', 30_000, 100);
+    expect(await postMessage(setup.hub)).toBe(200);
+    expect(servedBy('lap-a')).toBe(2);
   }, 90_000);
 });
