@@ -89,7 +89,7 @@ const peer = z.strictObject({
 
 /**
  * Per-node tunnel bounds and timings. Keepalive: a ping every interval, dead without a pong for
- * timeout (SPEC §4.1: 15 s, 30 s). A request down a tunnel that has no response head after
+ * timeout (15 s and 30 s by default). A request down a tunnel that has no response head after
  * `response_head_timeout_ms` makes us ping that tunnel at once; no pong within
  * `ping_timeout_ms` and the peer is taken down and the request fails over.
  */
