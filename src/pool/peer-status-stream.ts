@@ -47,7 +47,8 @@ export function parseStatusFrame(value: unknown): PeerStatusFrame | undefined {
   let isOutOfRange = false;
   const number = (key: string, max: number): number | undefined => {
     const field = frame[key];
-    if (field === undefined) return undefined;
+    // Absent or null: a required key makes the frame incomplete, an optional time is unknown.
+    if (field === undefined || field === null) return undefined;
     if (typeof field !== 'number' || !Number.isFinite(field) || field < 0 || field > max) {
       isOutOfRange = true;
       return undefined;

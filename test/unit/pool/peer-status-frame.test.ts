@@ -52,5 +52,6 @@ describe('parseStatusFrame', () => {
     expect(parseStatusFrame(withoutWeight)).toBeUndefined();
     const { retry_at: _retry, five_hour_reset: _reset, ...withoutTimes } = GOOD;
     expect(parseStatusFrame(withoutTimes)).toMatchObject({ retryAt: 0, fiveHourReset: 0 });
+    expect(parseStatusFrame({ ...GOOD, weekly_reset: null })).toMatchObject({ weeklyReset: 0 });
   });
 });
