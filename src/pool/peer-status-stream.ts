@@ -158,7 +158,7 @@ export class PeerStatusStream {
     };
     try {
       for await (const chunk of response) {
-        if (!lines.push(chunk as Buffer, onLine)) {
+        if (!lines.push(chunk as Buffer, onLine) && fatal === undefined) {
           fatal = `peer ${this.#options.link.peerName} sent a status line longer than ${MAX_STATUS_LINE_BYTES} bytes; refusing its status until the link changes`;
         }
         // Leaving the loop destroys the response, and with it the tunnel stream.
