@@ -85,7 +85,8 @@ describe('a frozen laptop', () => {
     console.log(`frozen laptop: request answered after ${elapsedMs} ms`);
     expect(elapsedMs).toBeLessThan(FAILOVER_BOUND_MS);
     expect(servedBy('hub-a')).toBe(1);
-    expect(logLines(setup.hub.logs, 'peer did not answer a ping while a request waited for its response; taking its tunnel down')).toHaveLength(1);
+    const takenDown = 'peer did not answer a ping while a request waited for its response; taking its tunnel down';
+    await eventually(() => logLines(setup.hub.logs, takenDown).length === 1);
 
     // The laptop is down now: its row is unavailable and later requests go straight elsewhere.
     const row = (await adminStatus(setup.hub)).credentials.find((candidate) => candidate.tag === 'laptop');
@@ -95,9 +96,10 @@ describe('a frozen laptop', () => {
     expect((await residentBytes(setup.hub.pid)) - baseline).toBeLessThan(MAX_RSS_GROWTH);
 
     // Thawed, the laptop finds its tunnel gone, dials again and is counted again.
+    // (It may also still send the request it had been given: those bytes were in its socket.)
     laptop.kill('SIGCONT');
     await eventually(async () => (await adminStatus(setup.hub)).credentials.find((candidate) => candidate.tag === 'laptop')?.state === 'usable', 30_000, 100);
     expect(await postMessage(setup.hub)).toBe(200);
-    expect(servedBy('lap-a')).toBe(2);
+    expect(servedBy('hub-a')).toBe(6);
   }, 90_000);
 });
