@@ -3,6 +3,7 @@
  * under NO_COLOR) or as JSON, once or redrawn on every `?watch=true` frame, with a usage summary
  * from a local ledger file when one is named.
  */
+import { LineSplitter } from '../lib/index.ts';
 import type { NodeStatus } from '../status/index.ts';
 import { localDayStartMs, readLedgerSummary, renderLedgerSummary } from './ledger-summary.ts';
 import { renderStatus } from './status-table.ts';
@@ -94,17 +95,17 @@ function errorText(body: string): string {
   return body.trim().slice(0, 200);
 }
 
+/** An admin frame lists every credential; even a thousand of them is far below this. */
+const MAX_STATUS_LINE_BYTES = 8 * 1024 * 1024;
+
 async function* ndjsonLines(response: Response): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let buffered = '';
+  const splitter = new LineSplitter(MAX_STATUS_LINE_BYTES);
   for await (const chunk of response.body ?? []) {
-    buffered += decoder.decode(chunk as Uint8Array, { stream: true });
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      if (line.trim() !== '') yield line;
+    const lines: string[] = [];
+    if (!splitter.push(chunk as Uint8Array, (line) => lines.push(line))) {
+      throw new Error(`the node sent a status line longer than ${MAX_STATUS_LINE_BYTES} bytes`);
     }
+    for (const line of lines) if (line.trim() !== '') yield line;
   }
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../pool/index.ts';
 import type { Provider } from '../status/index.ts';
 import { parseUnifiedHeaders } from '../upstream/index.ts';
-import type { DefaultCredentialConfig, ProviderConfig } from './config-schema.ts';
+import { DEFAULT_MAX_PLAN_WEIGHT, type DefaultCredentialConfig, type PeerConfig, type ProviderConfig } from './config-schema.ts';
 import type { Mesh } from './mesh.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -24,6 +24,7 @@ export interface PoolDeps {
   logger: Logger;
   state: StateStore;
   mesh: Mesh;
+  peers: readonly PeerConfig[];
 }
 
 /** A default credential the node starts, persists and closes. */
@@ -71,6 +72,7 @@ export async function buildPool(provider: Provider, section: ProviderConfig, kit
         clock: deps.clock,
         logger: deps.logger.child({ component: 'credential', provider, credential: credential.tag, peer: credential.peer }),
         parseHeaders: kit.parsePeerHeaders,
+        maxPlanWeight: deps.peers.find((peer) => peer.name === credential.peer)?.max_plan_weight ?? DEFAULT_MAX_PLAN_WEIGHT,
       });
       externals.push(instance);
       credentials.push(instance);

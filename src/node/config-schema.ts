@@ -4,6 +4,9 @@
  * config-references.ts, after the shape is known to be right.
  */
 import { z } from 'zod';
+import { MAX_PLAN_WEIGHT } from '../status/index.ts';
+
+export const DEFAULT_MAX_PLAN_WEIGHT = 20;
 
 export const STRATEGIES = ['least-used', 'round-robin', 'random', 'fallback'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -76,7 +79,30 @@ const peer = z.strictObject({
   reverse: z.boolean().default(false),
   share: z.strictObject({ claude: tag.optional(), codex: tag.optional() }).default({}),
   allow_external_usage: z.boolean().default(false),
+  /**
+   * The most plan weight this peer's capacity may count for here, whatever it reports (issue 11:
+   * a peer claiming 1 000 000 drew every request). 20 is two Max 20x accounts; raise it for a
+   * peer that really shares more.
+   */
+  max_plan_weight: z.number().positive().max(MAX_PLAN_WEIGHT).default(DEFAULT_MAX_PLAN_WEIGHT),
 });
+
+/**
+ * Per-node tunnel bounds and timings. Keepalive: a ping every interval, dead without a pong for
+ * timeout (15 s and 30 s by default). A request down a tunnel that has no response head after
+ * `response_head_timeout_ms` makes us ping that tunnel at once; no pong within
+ * `ping_timeout_ms` and the peer is taken down and the request fails over.
+ */
+const tunnel = z
+  .strictObject({
+    max_streams: z.number().int().min(1).max(65_536).default(1024),
+    keepalive_interval_ms: z.number().int().min(100).max(600_000).default(15_000),
+    keepalive_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+    response_head_timeout_ms: z.number().int().min(100).max(600_000).default(2_000),
+    ping_timeout_ms: z.number().int().min(100).max(60_000).default(1_500),
+  })
+  // prefault: an absent section is parsed as {}, so each key gets its own default.
+  .prefault({});
 
 const listen = z
   .string()
@@ -92,6 +118,7 @@ export const configSchema = z.strictObject({
   admin_token: secret.optional(),
   users: z.array(user).default([]),
   peers: z.array(peer).default([]),
+  tunnel,
   claude: claudeSection.optional(),
   codex: codexSection.optional(),
 });
@@ -104,3 +131,4 @@ export type BalancerCredentialConfig = z.output<typeof balancerCredential>;
 export type ProviderConfig = z.output<typeof claudeSection> | z.output<typeof codexSection>;
 export type UserConfig = z.output<typeof user>;
 export type PeerConfig = z.output<typeof peer>;
+export type TunnelConfig = z.output<typeof tunnel>;

@@ -31,7 +31,23 @@ export interface MeshOptions {
   logger: Logger;
   /** Extra CA for wss peers with a private certificate (tests, self-hosted hubs). */
   ca?: string | Buffer;
-  session?: SessionTunables;
+  /** Overrides the config's `tunnel` section (tests use short timings). */
+  session?: TunnelTunables;
+}
+
+/** Yamux session tunables plus the liveness check of requests waiting on a peer. */
+export type TunnelTunables = SessionTunables & { responseHeadTimeoutMs?: number; pingTimeoutMs?: number };
+
+/** The config's `tunnel` section in the tunnel layer's terms, under any explicit overrides. */
+export function tunnelTunables(config: Config['tunnel'], overrides: TunnelTunables = {}): TunnelTunables {
+  return {
+    maxStreams: config.max_streams,
+    keepaliveIntervalMs: config.keepalive_interval_ms,
+    keepaliveTimeoutMs: config.keepalive_timeout_ms,
+    responseHeadTimeoutMs: config.response_head_timeout_ms,
+    pingTimeoutMs: config.ping_timeout_ms,
+    ...overrides,
+  };
 }
 
 export { TUNNEL_PATH };
@@ -56,7 +72,8 @@ export class Mesh {
   attach(server: Server): void {
     const { config, clock, logger } = this.#options;
     const tunnelLogger = logger.child({ component: 'tunnel' });
-    const sessions = new PeerSessions({ server, logger: tunnelLogger });
+    const { responseHeadTimeoutMs, pingTimeoutMs, ...session } = tunnelTunables(config.tunnel, this.#options.session);
+    const sessions = new PeerSessions({ server, logger: tunnelLogger, responseHeadTimeoutMs, pingTimeoutMs });
     sessions.on('up', (peer) => this.#listeners.emit(peer, true));
     sessions.on('down', (peer) => this.#listeners.emit(peer, false));
     this.#sessions = sessions;
@@ -65,7 +82,7 @@ export class Mesh {
       onSession: (peer, session) => sessions.add(peer, session),
       clock,
       logger: tunnelLogger,
-      session: this.#options.session,
+      session,
     });
     this.#dialers = config.peers
       .filter((peer) => peer.reverse && peer.url !== undefined)
@@ -79,7 +96,7 @@ export class Mesh {
           ca: this.#options.ca,
           clock,
           logger: tunnelLogger.child({ peer: peer.name }),
-          session: this.#options.session,
+          session,
         }),
       );
   }

@@ -35,7 +35,7 @@ export interface NodeOptions {
   /** Slow-loris bounds (defaults 20 s for the head, 60 s for the whole request). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
-  /** Tunnel keepalive tunables (tests use short ones). */
+  /** Overrides the config's `tunnel` section (tests use short keepalive timings). */
   tunnel?: ConstructorParameters<typeof Mesh>[0]['session'];
 }
 
@@ -60,7 +60,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   await state.load();
   const mesh = new Mesh({ config, clock, logger, ca: options.peerCa, session: options.tunnel });
   const pools: Partial<Record<Provider, ProviderPool>> = {};
-  const poolDeps = { clock, logger, state, mesh };
+  const poolDeps = { clock, logger, state, mesh, peers: config.peers };
   if (config.claude) pools.claude = await buildPool('claude', config.claude, claudeKit, poolDeps);
   if (config.codex) pools.codex = await buildPool('codex', config.codex, codexKit, poolDeps);
   const unsubscribeState = Object.values(pools).map((pool) => pool.onChange(() => state.scheduleSave()));

@@ -1,7 +1,8 @@
 /**
- * Capacity of another node (PROTOCOL.md › Node-to-node requests): requests go to the peer through
- * its tunnel or over HTTPS; what it has left comes from its status stream and from the aggregate
- * headers on every response. Its weight is the peer's plan_weight, its caps 100 (the peer applies
+ * Capacity of another node (PROTOCOL.md › Node-to-node requests): requests go to the peer through its tunnel or over
+ * HTTPS; what it has left comes from its status stream and from the aggregate headers on every
+ * response. Its weight is the peer's plan_weight, held to the peer's max_plan_weight (a peer
+ * claiming 1 000 000 at 0 % drew every request of a local user), its caps 100 (the peer applies
  * its own).
  */
 import type { Logger } from 'pino';
@@ -29,6 +30,8 @@ export interface ExternalCredentialOptions {
   clock: Clock;
   logger: Logger;
   parseHeaders(headers: UpstreamOutcome['headers'], nowSeconds: number): PeerHeaderReading | undefined;
+  /** The most plan weight this peer may claim (`peers[].max_plan_weight`); more is held to it. */
+  maxPlanWeight: number;
   random?: () => number;
 }
 
@@ -80,11 +83,17 @@ export class ExternalCredential implements Credential {
   #applyFrame(frame: PeerStatusFrame): void {
     this.#fiveHour = { utilization: frame.fiveHourUtilization, resetAt: frame.fiveHourReset };
     this.#weekly = { utilization: frame.weeklyUtilization, resetAt: frame.weeklyReset };
-    this.#planWeight = frame.planWeight;
+    this.#planWeight = this.#boundedWeight(frame.planWeight);
     this.#peerState = frame.state;
     this.#peerRetryAt = frame.retryAt;
     this.#hasData = true;
     this.#emitIfChanged();
+  }
+
+  /** Non-finite or negative claims are no capacity; anything above the configured bound is the bound. */
+  #boundedWeight(claimed: number): number {
+    if (!Number.isFinite(claimed) || claimed <= 0) return 0;
+    return Math.min(claimed, this.#options.maxPlanWeight);
   }
 
   #state(nowMs: number): { state: CredentialState; retryAt: number } {
@@ -137,7 +146,7 @@ export class ExternalCredential implements Credential {
     const reading = this.#options.parseHeaders(outcome.headers, toUnixSeconds(nowMs));
     if (reading?.fiveHour) this.#fiveHour = reading.fiveHour;
     if (reading?.weekly) this.#weekly = reading.weekly;
-    if (reading?.planWeight !== undefined) this.#planWeight = reading.planWeight;
+    if (reading?.planWeight !== undefined) this.#planWeight = this.#boundedWeight(reading.planWeight);
     if (reading?.fiveHour || reading?.weekly) this.#hasData = true;
     if (outcome.status === 429) {
       const retryAfterMs = reading?.retryAfterSeconds !== undefined ? reading.retryAfterSeconds * 1000 : undefined;

@@ -6,8 +6,8 @@
  * link changes (a tunnel coming up restarts it, sing-box `6b8838d3`).
  */
 import type { IncomingMessage } from 'node:http';
-import { errorMessage, exponentialDelayMs, sleep, type Clock } from '../lib/index.ts';
-import type { CredentialState, Provider } from '../status/index.ts';
+import { errorMessage, exponentialDelayMs, LineSplitter, sleep, type Clock } from '../lib/index.ts';
+import { MAX_PLAN_WEIGHT, MAX_UNIX_SECONDS, type CredentialState, type Provider } from '../status/index.ts';
 import { forward } from '../upstream/index.ts';
 import type { PeerLink } from './peer-link.ts';
 
@@ -33,28 +33,37 @@ export interface PeerStatusStreamOptions {
 
 const STATES: readonly CredentialState[] = ['usable', 'rate_limited', 'unavailable'];
 const STABLE_STREAM_MS = 60_000;
+/** A status frame is a few hundred bytes; a line past this is not a status frame. */
+export const MAX_STATUS_LINE_BYTES = 64 * 1024;
 
+/**
+ * A peer's frame, or undefined when a required key is missing or any number is non-finite or
+ * out of range (a percentage outside 0–100, a time past 2106, a weight no pool can have): a
+ * peer that sends those is broken or lying, and one such number would poison the aggregate.
+ */
 export function parseStatusFrame(value: unknown): PeerStatusFrame | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const frame = value as Record<string, unknown>;
-  const number = (key: string): number | undefined => {
+  let isOutOfRange = false;
+  const number = (key: string, max: number): number | undefined => {
     const field = frame[key];
-    return typeof field === 'number' && Number.isFinite(field) && field >= 0 ? field : undefined;
+    // Absent or null: a required key makes the frame incomplete, an optional time is unknown.
+    if (field === undefined || field === null) return undefined;
+    if (typeof field !== 'number' || !Number.isFinite(field) || field < 0 || field > max) {
+      isOutOfRange = true;
+      return undefined;
+    }
+    return field;
   };
-  const fiveHourUtilization = number('five_hour_utilization');
-  const weeklyUtilization = number('weekly_utilization');
-  const planWeight = number('plan_weight');
-  if (fiveHourUtilization === undefined || weeklyUtilization === undefined || planWeight === undefined) return undefined;
+  const fiveHourUtilization = number('five_hour_utilization', 100);
+  const weeklyUtilization = number('weekly_utilization', 100);
+  const planWeight = number('plan_weight', MAX_PLAN_WEIGHT);
+  const fiveHourReset = number('five_hour_reset', MAX_UNIX_SECONDS) ?? 0;
+  const weeklyReset = number('weekly_reset', MAX_UNIX_SECONDS) ?? 0;
+  const retryAt = number('retry_at', MAX_UNIX_SECONDS) ?? 0;
+  if (isOutOfRange || fiveHourUtilization === undefined || weeklyUtilization === undefined || planWeight === undefined) return undefined;
   const state = STATES.includes(frame.state as CredentialState) ? (frame.state as CredentialState) : 'usable';
-  return {
-    fiveHourUtilization: Math.min(fiveHourUtilization, 100),
-    fiveHourReset: number('five_hour_reset') ?? 0,
-    weeklyUtilization: Math.min(weeklyUtilization, 100),
-    weeklyReset: number('weekly_reset') ?? 0,
-    planWeight,
-    state,
-    retryAt: number('retry_at') ?? 0,
-  };
+  return { fiveHourUtilization, fiveHourReset, weeklyUtilization, weeklyReset, planWeight, state, retryAt };
 }
 
 export class PeerStatusStream {
@@ -122,27 +131,38 @@ export class PeerStatusStream {
     }
   }
 
-  /** Reads frames until the stream ends; returns a fatal problem, or undefined for a plain end. */
+  /**
+   * Reads frames until the stream ends; returns a fatal problem, or undefined for a plain end.
+   * A line past MAX_STATUS_LINE_BYTES is fatal like a garbled frame: the peer is refused until
+   * the link changes, not retried in a loop.
+   */
   async #consume(response: IncomingMessage, signal: AbortSignal): Promise<string | undefined> {
-    let pending = '';
+    const lines = new LineSplitter(MAX_STATUS_LINE_BYTES);
+    let fatal: string | undefined;
+    const onLine = (text: string): void => {
+      const line = text.trim();
+      if (line === '' || fatal !== undefined) return;
+      let frame: PeerStatusFrame | undefined;
+      try {
+        frame = parseStatusFrame(JSON.parse(line));
+      } catch (error) {
+        fatal = `peer ${this.#options.link.peerName} sent an unreadable status frame (${errorMessage(error)})`;
+        return;
+      }
+      if (frame === undefined) {
+        fatal = `peer ${this.#options.link.peerName} sent a status frame without the required keys or with numbers out of range`;
+        return;
+      }
+      this.#options.onProblem(undefined);
+      this.#options.onFrame(frame);
+    };
     try {
       for await (const chunk of response) {
-        pending += (chunk as Buffer).toString('utf8');
-        let newline: number;
-        while ((newline = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, newline).trim();
-          pending = pending.slice(newline + 1);
-          if (line === '') continue;
-          let frame: PeerStatusFrame | undefined;
-          try {
-            frame = parseStatusFrame(JSON.parse(line));
-          } catch (error) {
-            return `peer ${this.#options.link.peerName} sent an unreadable status frame (${errorMessage(error)})`;
-          }
-          if (frame === undefined) return `peer ${this.#options.link.peerName} sent a status frame without the required keys`;
-          this.#options.onProblem(undefined);
-          this.#options.onFrame(frame);
+        if (!lines.push(chunk as Buffer, onLine) && fatal === undefined) {
+          fatal = `peer ${this.#options.link.peerName} sent a status line longer than ${MAX_STATUS_LINE_BYTES} bytes; refusing its status until the link changes`;
         }
+        // Leaving the loop destroys the response, and with it the tunnel stream.
+        if (fatal !== undefined) return fatal;
       }
     } catch {
       // A reset or aborted stream is retried by the caller.

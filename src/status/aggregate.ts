@@ -3,11 +3,13 @@
  * `nowSeconds`, so the same snapshots always give the same payload and `?watch=true` change
  * detection is stable.
  */
-import type {
-  CredentialSnapshot,
-  CredentialStatusRow,
-  ProviderStatus,
-  WindowUsage,
+import {
+  MAX_PLAN_WEIGHT,
+  MAX_UNIX_SECONDS,
+  type CredentialSnapshot,
+  type CredentialStatusRow,
+  type ProviderStatus,
+  type WindowUsage,
 } from './usage.ts';
 
 /** Aggregate utilisation when nothing is known: report no capacity rather than invent some. */
@@ -25,9 +27,14 @@ export function effectiveWindow(window: WindowUsage, nowSeconds: number): Window
 }
 
 /**
- * The aggregate (PROTOCOL.md › Status JSON) over the snapshots of one route (the caller has already
- * dropped credentials the route may not use). `credentials` rows are left to the caller: only
- * admins see them.
+ * The aggregate (PROTOCOL.md › Status JSON) over the snapshots of one route (the caller has already dropped credentials
+ * the route may not use). `credentials` rows are left to the caller: only admins see them.
+ *
+ * A credential that cannot take a request (`unavailable`: peer down, file missing, revoked)
+ * contributes no weight and no capacity: counting it told users about capacity nobody could
+ * reach (issue 11, 50 laptops linked and 10 killed). A rate-limited one counts with its real,
+ * exhausted windows. Every number is bounded (weights to MAX_PLAN_WEIGHT, times to
+ * MAX_UNIX_SECONDS), so no input makes the payload NaN, Infinity or null.
  */
 export function aggregateProvider(
   snapshots: readonly CredentialSnapshot[],
@@ -38,8 +45,8 @@ export function aggregateProvider(
   let totalWeight = 0;
 
   for (const snapshot of snapshots) {
-    if (!hasSnapshotData(snapshot)) continue;
-    const weight = nonNegative(snapshot.planWeight);
+    if (snapshot.state === 'unavailable' || !hasSnapshotData(snapshot)) continue;
+    const weight = boundedWeight(snapshot.planWeight);
     if (weight === 0) continue;
     totalWeight += weight;
     fiveHour.add(effectiveWindow(snapshot.fiveHour, nowSeconds), snapshot.cap5h, weight, nowSeconds);
@@ -88,7 +95,7 @@ export function credentialRows(
       state: snapshot.state,
       five_hour_utilization: roundPercent(fiveHour.utilization),
       weekly_utilization: roundPercent(weekly.utilization),
-      plan_weight: roundTo(nonNegative(snapshot.planWeight), 6),
+      plan_weight: roundTo(boundedWeight(snapshot.planWeight), 6),
       five_hour_reset: wholeSeconds(fiveHour.resetAt),
       weekly_reset: wholeSeconds(weekly.resetAt),
       retry_at: snapshot.state === 'rate_limited' ? wholeSeconds(snapshot.retryAt) : 0,
@@ -143,7 +150,7 @@ class WindowSum {
     this.#remainingWeighted += remaining * weight;
     // Past or unknown resets are skipped, not clamped to now: clamping made the output jitter
     // with every request (sing-box fix `f57eff33`).
-    if (Number.isFinite(window.resetAt) && window.resetAt > nowSeconds) {
+    if (Number.isFinite(window.resetAt) && window.resetAt > nowSeconds && window.resetAt <= MAX_UNIX_SECONDS) {
       this.#resetSecondsWeighted += (window.resetAt - nowSeconds) * weight;
       this.#resetWeight += weight;
     }
@@ -171,11 +178,11 @@ function roundTo(value: number, decimals: number): number {
 }
 
 function wholeSeconds(value: number): number {
-  return Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+  return Number.isFinite(value) && value > 0 && value <= MAX_UNIX_SECONDS ? Math.round(value) : 0;
 }
 
-function nonNegative(value: number): number {
-  return Number.isFinite(value) && value > 0 ? value : 0;
+function boundedWeight(value: number): number {
+  return Number.isFinite(value) && value > 0 ? Math.min(value, MAX_PLAN_WEIGHT) : 0;
 }
 
 function finiteOr(value: number, fallback: number): number {

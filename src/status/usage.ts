@@ -4,6 +4,16 @@
  */
 export type Provider = 'claude' | 'codex';
 
+/**
+ * The largest plan weight any one credential may carry, whatever it claims: far above a real pool
+ * (an account weighs at most 10), and small enough that sums over every credential of a node
+ * times 100 % stay exact in a double. A peer's claim is held lower still, by its max_plan_weight.
+ */
+export const MAX_PLAN_WEIGHT = 1_000_000;
+
+/** Unix seconds past 2106 are not a reset time but garbage. */
+export const MAX_UNIX_SECONDS = 2 ** 32;
+
 export type CredentialState = 'usable' | 'rate_limited' | 'unavailable';
 
 export interface WindowUsage {

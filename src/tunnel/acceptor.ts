@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { onceClose, systemClock, type Clock } from '../lib/index.ts';
 import { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.ts';
+import { peerNameOfSocket } from './http-over-mux.ts';
 import { TUNNEL_SUBPROTOCOL, parseAuthorization, verifyAuthorization, type TunnelPeer } from './handshake.ts';
 import { silentLogger, type TunnelLogger } from './logger.ts';
 import { NonceCache } from './nonce-cache.ts';
@@ -32,7 +33,8 @@ export interface TunnelAcceptorOptions {
 }
 
 export interface TunnelAcceptorEvents {
-  session: [peerName: string, session: YamuxSession, connectorNode: string];
+  /** `claimedNode` is the name the connector signed; only `peerName` (the token's) is proven. */
+  session: [peerName: string, session: YamuxSession, claimedNode: string];
 }
 
 export class TunnelAcceptor extends EventEmitter<TunnelAcceptorEvents> {
@@ -69,6 +71,17 @@ export class TunnelAcceptor extends EventEmitter<TunnelAcceptorEvents> {
     const address = (socket as Partial<Socket>).remoteAddress ?? 'unknown';
     const nowMs = this.#clock.now();
     if (this.#isClosed) return reject(socket, 503);
+    const carrier = peerNameOfSocket(socket);
+    if (carrier !== undefined) {
+      // A tunnel inside a tunnel would give a peer sessions nobody configured, each with its
+      // own stream limit; the failure limiter (keyed by peer) keeps a repeating peer quiet.
+      const key = `tunnel of peer ${carrier}`;
+      if (this.#failures.retryAfterMs(key, nowMs) === 0) {
+        this.#logger.warn({ peer: carrier }, 'refused a tunnel upgrade arriving through a tunnel');
+        this.#recordFailure(key, nowMs);
+      }
+      return reject(socket, 400);
+    }
     const retryAfterMs = this.#failures.retryAfterMs(address, nowMs);
     if (retryAfterMs > 0) return reject(socket, 429, `Retry-After: ${Math.ceil(retryAfterMs / 1000)}`);
     if (this.#pending.size >= (this.#options.maxPendingHandshakes ?? 64)) return reject(socket, 503);
@@ -80,9 +93,17 @@ export class TunnelAcceptor extends EventEmitter<TunnelAcceptorEvents> {
     const peer = authorization && verifyAuthorization(authorization, this.#options.peers(), nowMs);
     // Remembered only once verified: unauthenticated clients cannot fill the cache.
     if (authorization === undefined || peer === undefined || !this.#nonces.remember(authorization.nonce, nowMs)) {
-      this.#logger.warn({ address, node: authorization?.node }, 'tunnel handshake refused');
+      // The name in a refused header is anyone's claim, so it is logged as one.
+      this.#logger.warn({ address, claimedNode: authorization?.node }, 'tunnel handshake refused');
       this.#recordFailure(address, nowMs);
       return reject(socket, 401);
+    }
+    if (authorization.node !== peer.name) {
+      // The token says who this is; the signed name is only what the connector calls itself.
+      this.#logger.warn(
+        { peer: peer.name, claimedNode: authorization.node },
+        'connector signs a node name other than the peer its token belongs to; it is known here by the peer name',
+      );
     }
     this.#complete(request, socket, head, peer.name, authorization.node);
   }
@@ -108,7 +129,7 @@ export class TunnelAcceptor extends EventEmitter<TunnelAcceptorEvents> {
    * the WebSocket upgrade but never speaks yamux holds a slot only until the timeout, and never
    * replaces a working tunnel of the same peer.
    */
-  #complete(request: IncomingMessage, socket: Duplex, head: Buffer, peerName: string, connectorNode: string): void {
+  #complete(request: IncomingMessage, socket: Duplex, head: Buffer, peerName: string, claimedNode: string): void {
     const timer = setTimeout(() => {
       this.#logger.warn({ peer: peerName }, 'tunnel handshake timed out');
       socket.destroy();
@@ -134,7 +155,7 @@ export class TunnelAcceptor extends EventEmitter<TunnelAcceptorEvents> {
         () => {
           settle();
           if (this.#isClosed || session.isClosed) return session.destroy();
-          this.#handOver(peerName, session, connectorNode);
+          this.#handOver(peerName, session, claimedNode);
         },
         // The session ended first (timeout or the client left); 'close' on the socket settles.
         () => {},
@@ -142,14 +163,14 @@ export class TunnelAcceptor extends EventEmitter<TunnelAcceptorEvents> {
     });
   }
 
-  #handOver(peerName: string, session: YamuxSession, connectorNode: string): void {
-    this.#logger.info({ peer: peerName, node: connectorNode }, 'tunnel accepted');
+  #handOver(peerName: string, session: YamuxSession, claimedNode: string): void {
+    this.#logger.info({ peer: peerName }, 'tunnel accepted');
     if (this.listenerCount('session') === 0) {
       this.#logger.warn({ peer: peerName }, 'no one takes tunnel sessions; closing');
       void session.close();
       return;
     }
-    this.emit('session', peerName, session, connectorNode);
+    this.emit('session', peerName, session, claimedNode);
   }
 }
 

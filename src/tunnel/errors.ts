@@ -12,6 +12,7 @@ export type TunnelErrorCode =
   | 'stream_refused'
   | 'stream_reset'
   | 'keepalive_timeout'
+  | 'peer_unresponsive'
   | 'protocol_error'
   | 'transport_error'
   | 'unauthorized'

@@ -23,13 +23,33 @@ export function serveStreamsWith(session: YamuxSession, server: http.Server): ()
   return () => session.off('stream', onStream);
 }
 
+/** What a TunnelAgent does about a request whose response head is late (see LivenessProbe). */
+export interface ResponseHeadWatch {
+  responseHeadTimeoutMs: number;
+  /** Checks the stream's peer; resolves true when it is alive (the wait is then re-armed). */
+  onLateHead(stream: YamuxStream): Promise<boolean>;
+}
+
+/** http.Agent's per-request entry point: public in Node, absent from @types/node. */
+type AddRequest = (request: http.ClientRequest, options: http.ClientRequestArgs) => void;
+
 export class TunnelAgent extends http.Agent {
   readonly #openStream: () => YamuxStream;
+  readonly #watch: ResponseHeadWatch | undefined;
 
   /** `openStream` throws (TunnelError) when the peer has no live tunnel. */
-  constructor(openStream: () => YamuxStream, options: http.AgentOptions = {}) {
-    super({ keepAlive: true, ...options });
+  constructor(openStream: () => YamuxStream, options: http.AgentOptions & { responseHead?: ResponseHeadWatch } = {}) {
+    const { responseHead, ...agentOptions } = options;
+    super({ keepAlive: true, ...agentOptions });
     this.#openStream = openStream;
+    this.#watch = responseHead;
+  }
+
+  /** Every request, on a new stream or a pooled one, gets a response-head timer. */
+  addRequest(request: http.ClientRequest, options: http.ClientRequestArgs): void {
+    const watch = this.#watch;
+    if (watch !== undefined) request.once('socket', (socket) => watchResponseHead(request, socket, watch));
+    (http.Agent.prototype as unknown as { addRequest: AddRequest }).addRequest.call(this, request, options);
   }
 
   override createConnection(
@@ -63,4 +83,25 @@ export class TunnelAgent extends http.Agent {
       }
     }
   }
+}
+
+function watchResponseHead(request: http.ClientRequest, socket: unknown, watch: ResponseHeadWatch): void {
+  if (!(socket instanceof YamuxStream)) return;
+  let timer: NodeJS.Timeout | undefined;
+  let isSettled = false;
+  const arm = (): void => {
+    timer = setTimeout(() => {
+      void watch.onLateHead(socket).then((isAlive) => {
+        if (isAlive && !isSettled) arm();
+      });
+    }, watch.responseHeadTimeoutMs);
+    timer.unref();
+  };
+  const settle = (): void => {
+    isSettled = true;
+    clearTimeout(timer);
+  };
+  request.once('response', settle);
+  request.once('close', settle);
+  arm();
 }

@@ -9,6 +9,7 @@ import type http from 'node:http';
 import { onceClose } from '../lib/index.ts';
 import { TunnelError } from './errors.ts';
 import { TunnelAgent, serveStreamsWith } from './http-over-mux.ts';
+import { DEFAULT_LIVENESS, LivenessProbe } from './liveness-probe.ts';
 import { silentLogger, type TunnelLogger } from './logger.ts';
 import type { YamuxSession } from './yamux/session.ts';
 import type { YamuxStream } from './yamux/stream.ts';
@@ -22,6 +23,10 @@ export interface PeerSessionsOptions {
   /** Inbound streams of every session are served by this server (the node's HTTP surface). */
   server?: http.Server | undefined;
   logger?: TunnelLogger | undefined;
+  /** A request without a response head this long pings its tunnel (default 2 s). */
+  responseHeadTimeoutMs?: number | undefined;
+  /** No pong within this long takes the peer down and fails its requests over (default 1.5 s). */
+  pingTimeoutMs?: number | undefined;
 }
 
 export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
@@ -29,12 +34,20 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   readonly #agents = new Map<string, TunnelAgent>();
   readonly #server: http.Server | undefined;
   readonly #logger: TunnelLogger;
+  readonly #liveness: LivenessProbe;
+  /** The session each outbound stream belongs to, for the liveness check of a late response. */
+  readonly #sessionOfStream = new WeakMap<YamuxStream, YamuxSession>();
   #isClosed = false;
 
   constructor(options: PeerSessionsOptions = {}) {
     super();
     this.#server = options.server;
     this.#logger = options.logger ?? silentLogger;
+    this.#liveness = new LivenessProbe({
+      responseHeadTimeoutMs: options.responseHeadTimeoutMs ?? DEFAULT_LIVENESS.responseHeadTimeoutMs,
+      pingTimeoutMs: options.pingTimeoutMs ?? DEFAULT_LIVENESS.pingTimeoutMs,
+      logger: this.#logger,
+    });
   }
 
   add(peerName: string, session: YamuxSession): void {
@@ -76,14 +89,24 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   openStream(peerName: string): YamuxStream {
     const session = this.get(peerName);
     if (session === undefined) throw new TunnelError('tunnel_unavailable', `no live tunnel to peer ${peerName}`);
-    return session.openStream();
+    const stream = session.openStream();
+    this.#sessionOfStream.set(stream, session);
+    return stream;
   }
 
   /** One keep-alive agent per peer; requests fail with tunnel_unavailable while it is down. */
   agentFor(peerName: string): http.Agent {
     let agent = this.#agents.get(peerName);
     if (agent === undefined) {
-      agent = new TunnelAgent(() => this.openStream(peerName));
+      agent = new TunnelAgent(() => this.openStream(peerName), {
+        responseHead: {
+          responseHeadTimeoutMs: this.#liveness.responseHeadTimeoutMs,
+          onLateHead: async (stream) => {
+            const session = this.#sessionOfStream.get(stream);
+            return session === undefined ? false : this.#liveness.check(session);
+          },
+        },
+      });
       this.#agents.set(peerName, agent);
     }
     return agent;

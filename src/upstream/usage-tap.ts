@@ -15,12 +15,20 @@ export interface UsageTap {
   finish(): TokenUsage | undefined;
 }
 
+import { LineSplitter } from '../lib/index.ts';
+
 /** JSON bodies bigger than this are not parsed for usage (the response still passes through). */
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
 
+/**
+ * An SSE line longer than this ends the tap for that response (usage unknown, the response
+ * still passes through): a peer's endless line must not be held, or re-scanned, per chunk.
+ */
+const MAX_SSE_LINE_BYTES = 4 * 1024 * 1024;
+
 /** `onEvent` sees each SSE data payload that mentions `"usage"`, parsed; `result` is read at the end. */
 export function sseUsageTap(onEvent: (event: Record<string, unknown>) => void, result: () => TokenUsage | undefined): UsageTap {
-  let pending = '';
+  const lines = new LineSplitter(MAX_SSE_LINE_BYTES);
   const readLine = (line: string): void => {
     if (!line.startsWith('data:') || !line.includes('"usage"')) return;
     const event = parseObject(line.slice(5));
@@ -28,15 +36,11 @@ export function sseUsageTap(onEvent: (event: Record<string, unknown>) => void, r
   };
   return {
     push(chunk) {
-      pending += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        readLine(pending.slice(0, newline));
-        pending = pending.slice(newline + 1);
-      }
+      lines.push(chunk, readLine);
     },
     finish() {
-      readLine(pending);
+      if (lines.isOverLimit) return undefined;
+      readLine(lines.flush());
       return result();
     },
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/lib/index.ts';
 import { parseConfigValue } from '../../../src/node/index.ts';
+import { tunnelTunables } from '../../../src/node/mesh.ts';
 
 const environment = { env: { HUB_TOKEN: 'h'.repeat(20) }, homeDir: '/home/me', baseDir: '/etc/qm' };
 const base = {
@@ -37,6 +38,25 @@ describe('config', () => {
     expect(Object.isFrozen(config.claude?.credentials[0])).toBe(true);
   });
 
+  it('bounds peers and tunnels by default: max_plan_weight 20, 1024 streams, keepalive 15 s / 30 s', () => {
+    const config = parseConfigValue({ ...base, peers: [{ name: 'hub', token: 'h'.repeat(20) }] }, environment);
+    expect(config.peers[0]?.max_plan_weight).toBe(20);
+    expect(config.tunnel).toEqual({ max_streams: 1024, keepalive_interval_ms: 15_000, keepalive_timeout_ms: 30_000, response_head_timeout_ms: 2_000, ping_timeout_ms: 1_500 });
+    const tuned = parseConfigValue({ ...base, tunnel: { max_streams: 64, keepalive_interval_ms: 5_000 } }, environment);
+    expect(tuned.tunnel).toMatchObject({ max_streams: 64, keepalive_interval_ms: 5_000, keepalive_timeout_ms: 30_000 });
+  });
+
+  it('hands the tunnel section to the tunnel layer, under explicit overrides', () => {
+    const config = parseConfigValue({ ...base, tunnel: { max_streams: 64, keepalive_timeout_ms: 9_000 } }, environment);
+    expect(tunnelTunables(config.tunnel, { keepaliveIntervalMs: 200 })).toEqual({
+      maxStreams: 64,
+      keepaliveIntervalMs: 200,
+      keepaliveTimeoutMs: 9_000,
+      responseHeadTimeoutMs: 2_000,
+      pingTimeoutMs: 1_500,
+    });
+  });
+
   it('resolves relative paths against the config file directory', () => {
     const config = parseConfigValue({ ...base, state_dir: 'state' }, environment);
     expect(config.state_dir).toBe('/etc/qm/state');
@@ -54,6 +74,11 @@ describe('config', () => {
     [{ ...base, claude: { ...base.claude, credentials: [{ tag: 'mine', type: 'robot' }] } }, 'claude.credentials[0].type: expected one of default|external|balancer'],
     [{ ...base, listen: 'localhost' }, 'listen: expected host:port, e.g. 127.0.0.1:8787'],
     [{ ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), reverse: true }] }, 'peers[0].reverse: a connector (reverse: true) needs a url'],
+    [{ ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), max_plan_weight: 0 }] }, 'peers[0].max_plan_weight: Too small: expected number to be >0'],
+    [{ ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), max_plan_weight: 2_000_000 }] }, 'peers[0].max_plan_weight: Too big: expected number to be <=1000000'],
+    [{ ...base, tunnel: { max_streams: 0 } }, 'tunnel.max_streams: Too small: expected number to be >=1'],
+    [{ ...base, tunnel: { keepalive_interval_ms: 'often' } }, 'tunnel.keepalive_interval_ms: expected number'],
+    [{ ...base, tunnel: { ping_every: 5 } }, 'tunnel.ping_every: unknown key'],
     [{ ...base, admin_token: 'a'.repeat(20) }, 'users[0].token: same token as admin_token; every user, peer and admin needs its own'],
   ])('reports %#: %s', (raw, expected) => {
     expect(problemsOf(raw)).toContain(expected);

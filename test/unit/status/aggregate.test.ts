@@ -118,9 +118,35 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'an unavailable credential with data still counts (availability is separate)',
-    snapshots: [snapshot({ state: 'unavailable', fiveHour: window(25) })],
-    expected: { five_hour_utilization: 25, state: 'unavailable', retry_at: 0 },
+    name: 'an unavailable credential contributes neither weight nor capacity, even with data',
+    snapshots: [snapshot({ state: 'unavailable', planWeight: 10, fiveHour: window(25) })],
+    expected: { five_hour_utilization: 100, plan_weight: 0, state: 'unavailable', retry_at: 0 },
+  },
+  {
+    name: 'capacity that nobody can reach is not counted next to a usable credential',
+    snapshots: [
+      snapshot({ tag: 'up', planWeight: 10, fiveHour: window(50), weekly: window(50) }),
+      snapshot({ tag: 'down', state: 'unavailable', planWeight: 10, fiveHour: window(0), weekly: window(0) }),
+    ],
+    expected: { five_hour_utilization: 50, weekly_utilization: 50, plan_weight: 10, state: 'usable' },
+  },
+  {
+    name: 'a weight of 1e308 is held to the bound, so sums stay finite',
+    snapshots: [
+      snapshot({ tag: 'liar', planWeight: 1e308, fiveHour: window(0), weekly: window(0) }),
+      snapshot({ tag: 'liar2', planWeight: 1e308, fiveHour: window(0), weekly: window(0) }),
+      snapshot({ tag: 'own', planWeight: 10, fiveHour: window(50), weekly: window(50) }),
+    ],
+    expected: { five_hour_utilization: 0, plan_weight: 2_000_010, state: 'usable' },
+  },
+  {
+    name: 'non-finite and absurd numbers never reach the payload',
+    snapshots: [
+      snapshot({ tag: 'a', planWeight: Number.NaN, fiveHour: window(Number.NaN, Number.POSITIVE_INFINITY) }),
+      snapshot({ tag: 'b', planWeight: Number.POSITIVE_INFINITY, fiveHour: window(10, 1e308), weekly: window(-5, 1e300) }),
+      snapshot({ tag: 'c', state: 'rate_limited', retryAt: 1e308, planWeight: 1, fiveHour: window(200) }),
+    ],
+    expected: { five_hour_reset: 0, weekly_reset: 0, retry_at: 0 },
   },
   {
     name: 'usable wins over rate-limited',
@@ -186,6 +212,23 @@ const cases: Case[] = [
 describe('aggregateProvider', () => {
   it.each(cases)('$name', ({ snapshots, expected }) => {
     expect(aggregateProvider(snapshots, NOW)).toMatchObject(expected);
+  });
+
+  it('gives finite numbers for any snapshot values', () => {
+    const garbage = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1, 0, 1e308, Number.MAX_VALUE, 2 ** 53, 5e-324];
+    for (const value of garbage) {
+      const status = aggregateProvider(
+        [
+          snapshot({ tag: 'x', planWeight: value, retryAt: value, state: 'rate_limited', fiveHour: window(value, value), weekly: window(value, value), cap5h: value }),
+          snapshot({ tag: 'y', planWeight: value, fiveHour: window(value, value), weekly: window(value, value) }),
+        ],
+        NOW,
+      );
+      for (const [key, number] of Object.entries(status)) {
+        if (typeof number === 'number') expect(Number.isFinite(number), `${key} for ${value}`).toBe(true);
+      }
+      expect(JSON.stringify(status)).not.toContain('null');
+    }
   });
 
   it('returns exactly the seven public keys', () => {

@@ -48,4 +48,13 @@ describe('claudeUsageTap', () => {
     tap.push(Buffer.from(body));
     expect(() => tap.finish()).not.toThrow();
   });
+
+  it('gives up on a response whose SSE line passes 4 MiB, instead of holding it', () => {
+    const tap = claudeUsageTap('text/event-stream');
+    tap.push(Buffer.from('data: {"usage":'));
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    for (let sent = 0; sent <= 4 * 1024 * 1024; sent += chunk.length) tap.push(chunk);
+    tap.push(Buffer.from('{"input_tokens":5}}\n\n'));
+    expect(tap.finish()).toBeUndefined();
+  });
 });
