@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderStatus } from '../../../src/status/index.ts';
-import { eventually, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { CLAUDE_CODE_KEPT_ESCAPES, claudeCodeInput, runLikeClaudeCode, type StatuslineRun } from './claude-code-statusline.ts';
 
 const BIN = join(import.meta.dirname, '../../../bin/quotamesh.js');
@@ -121,7 +122,7 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
     harness.sim.setUsage('second', { fiveHourResetAtMs: nowMs + 3 * HOUR * 1000, weeklyResetAtMs: nowMs + 120 * HOUR * 1000 });
     await sendMessage(sessionA);
     await sendMessage(sessionB);
-    await eventually(async () => (await poolAsUser()).five_hour_reset > 0 && (await poolAsUser()).weekly_reset > 0);
+    await waitFor(async () => (await poolAsUser()).five_hour_reset > 0 && (await poolAsUser()).weekly_reset > 0, { message: 'the pool to report both resets' });
     proxy = await startCountingProxy(harness.node.url);
   });
 
@@ -151,7 +152,7 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
     expect(new Set([accountA, accountB])).toEqual(new Set(['first', 'second']));
     expect((await run(sessionA, env)).text).toMatch(new RegExp(`· account ${accountA}$`));
     // The second session is not in the cache yet: the line shows the pool, a refresh learns it.
-    await eventually(async () => (await run(sessionB, env)).text?.endsWith(`· account ${accountB}`));
+    await waitFor(async () => (await run(sessionB, env)).text?.endsWith(`· account ${accountB}`), { message: 'the status line to name the account of session B' });
   });
 
   it('leaves the account out for a session the node has not seen', async () => {
@@ -201,10 +202,10 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
     const stale = await run(sessionA, env);
     expect(stale.status).toBe(0);
     expect(stale.text).toBe(first.text);
-    await eventually(() => proxy.held > heldBefore);
+    await waitFor(() => proxy.held > heldBefore, { message: 'the proxy to hold the request of the refresher' });
     proxy.release();
-    await eventually(async () => (JSON.parse(await readFile(path, 'utf8')) as { fetchedAtMs: number }).fetchedAtMs > 1);
-    await eventually(async () => !(await readdir(cache)).some((name) => name.endsWith('.lock')));
+    await waitFor(async () => (JSON.parse(await readFile(path, 'utf8')) as { fetchedAtMs: number }).fetchedAtMs > 1, { message: 'the cache file to be refreshed' });
+    await waitFor(async () => !(await readdir(cache)).some((name) => name.endsWith('.lock')), { message: 'the refresher to drop its lock file' });
   });
 
   it('says "quotamesh: offline" and exits 0 when the node is down, then stops asking for a while', async () => {

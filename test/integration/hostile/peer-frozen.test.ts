@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkNode, logLines, type NodeProcess } from '../../helpers/node-process.ts';
-import { eventually } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { ADMIN, adminStatus, MiB, postMessage, residentBytes, startHubProcess, USER, type HubSetup } from './peer-harness.ts';
 
 const LINK = 'frozen-laptop-link-0123456789-ab';
@@ -70,10 +70,10 @@ afterAll(async () => {
 
 describe('a frozen laptop', () => {
   it('a request routed to it is answered from another credential within seconds', async () => {
-    await eventually(async () => {
+    await waitFor(async () => {
       const row = (await adminStatus(setup.hub)).credentials.find((candidate) => candidate.tag === 'laptop');
       return row?.state === 'usable' && row.plan_weight > 0;
-    }, 30_000, 100);
+    }, { message: 'the laptop credential to be usable with weight', timeoutMs: 30_000, intervalMs: 100 });
     expect(await postMessage(setup.hub)).toBe(200);
     expect(servedBy('lap-a')).toBe(1);
     const baseline = await residentBytes(setup.hub.pid);
@@ -86,7 +86,7 @@ describe('a frozen laptop', () => {
     expect(elapsedMs).toBeLessThan(FAILOVER_BOUND_MS);
     expect(servedBy('hub-a')).toBe(1);
     const takenDown = 'peer did not answer a ping while a request waited for its response; taking its tunnel down';
-    await eventually(() => logLines(setup.hub.logs, takenDown).length === 1);
+    await waitFor(() => logLines(setup.hub.logs, takenDown).length === 1, { message: 'one log line taking the frozen peer down' });
 
     // The laptop is down now: its row is unavailable and later requests go straight elsewhere.
     const row = (await adminStatus(setup.hub)).credentials.find((candidate) => candidate.tag === 'laptop');
@@ -98,7 +98,7 @@ describe('a frozen laptop', () => {
     // Thawed, the laptop finds its tunnel gone, dials again and is counted again.
     // (It may also still send the request it had been given: those bytes were in its socket.)
     laptop.kill('SIGCONT');
-    await eventually(async () => (await adminStatus(setup.hub)).credentials.find((candidate) => candidate.tag === 'laptop')?.state === 'usable', 30_000, 100);
+    await waitFor(async () => (await adminStatus(setup.hub)).credentials.find((candidate) => candidate.tag === 'laptop')?.state === 'usable', { message: 'the thawed laptop to be usable again', timeoutMs: 30_000, intervalMs: 100 });
     expect(await postMessage(setup.hub)).toBe(200);
     expect(servedBy('hub-a')).toBe(6);
   }, 90_000);

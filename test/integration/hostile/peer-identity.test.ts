@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAuthorization, TUNNEL_SUBPROTOCOL, type YamuxSession } from '../../../src/tunnel/index.ts';
 import { logLines } from '../../helpers/node-process.ts';
-import { eventually } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { ADMIN, linkFakePeer, postMessage, startHubProcess, USER, type FakePeer, type HubSetup } from './peer-harness.ts';
 
 const TOKEN = 'impostor-peer-token-0123456789-a';
@@ -29,7 +29,7 @@ beforeAll(async () => {
     claude: { api_url: simUrl, oauth_url: tokenUrl, credentials: [{ tag: 'hub-a', type: 'default', path: hubPath }] },
   }));
   peer = linkFakePeer({ hubUrl: setup.hub.url, name: 'impostor', nodeName: 'hub', token: TOKEN, onWatch: (response) => response.end() });
-  await eventually(() => peer.dialer.session !== undefined && logLines(setup.hub.logs, 'tunnel accepted').length === 1, 20_000);
+  await waitFor(() => peer.dialer.session !== undefined && logLines(setup.hub.logs, 'tunnel accepted').length === 1, { message: 'the tunnel to be accepted', timeoutMs: 20_000 });
 });
 
 afterAll(async () => {
@@ -87,7 +87,7 @@ describe('a tunnel inside a tunnel', () => {
     stream.destroy();
     expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
     // The hub's log arrives over a pipe, after the answer may have.
-    await eventually(() => logLines(setup.hub.logs, 'refused a tunnel upgrade arriving through a tunnel').length === 1);
+    await waitFor(() => logLines(setup.hub.logs, 'refused a tunnel upgrade arriving through a tunnel').length === 1, { message: 'the nested tunnel upgrade refusal log line' });
     expect(session.isClosed).toBe(false);
     expect(await postMessage(setup.hub)).toBe(200);
   });
@@ -102,6 +102,6 @@ describe('tunnel.max_streams from the config', () => {
     expect(held.map(({ statusLine }) => statusLine)).toEqual(Array(MAX_STREAMS).fill('HTTP/1.1 200 OK'));
     await expect(exchange(session, request)).rejects.toMatchObject({ code: 'stream_reset' });
     for (const { stream } of held) stream.destroy();
-    await eventually(async () => (await exchange(session, request).then(({ stream, statusLine }) => (stream.destroy(), statusLine)).catch(() => '')) === 'HTTP/1.1 200 OK');
+    await waitFor(async () => (await exchange(session, request).then(({ stream, statusLine }) => (stream.destroy(), statusLine)).catch(() => '')) === 'HTTP/1.1 200 OK', { message: 'a stream to answer 200 again' });
   });
 });

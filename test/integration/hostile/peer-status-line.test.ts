@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logLines } from '../../helpers/node-process.ts';
-import { eventually } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { ADMIN, linkFakePeer, MiB, postMessage, residentBytes, startHubProcess, untilWithBoundedMemory, USER, type FakePeer, type HubSetup } from './peer-harness.ts';
 
 const TOKEN = 'endless-peer-token-0123456789-ab';
@@ -68,7 +68,7 @@ function writeEndlessLine(response: http.ServerResponse): void {
 
 describe('a peer whose status line never ends', () => {
   it('is cut off at 64 KiB with one log line, never retried, and the hub keeps memory and users', async () => {
-    await eventually(() => attacker.watchRequests === 1, 20_000);
+    await waitFor(() => attacker.watchRequests === 1, { message: 'one status watch request from the hub', timeoutMs: 20_000 });
     for (let index = 0; index < 5; index += 1) expect(await postMessage(setup.hub)).toBe(200);
     const baseline = await residentBytes(setup.hub.pid);
 
