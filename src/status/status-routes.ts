@@ -3,7 +3,6 @@
  * stream with `?watch=true`: a frame at once, then one whenever the payload changes (bursts
  * coalesced), and an unchanged frame every heartbeat so idle proxies keep the stream open.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../lib/index.ts';
 import { statusKey } from './status-payload.ts';
@@ -23,29 +22,25 @@ export interface StatusRouteOptions {
   coalesceMs?: number;
   /** Open watch streams end when this aborts (node shutdown). */
   shutdown: AbortSignal;
+  /** The providers a node knows: the `?provider=` values, and each one's own status path. */
+  providers: ReadonlyArray<{ name: Provider; statusPath: string }>;
+  /** Answers a 400 in the error shape the request's path calls for. */
+  badRequest(request: FastifyRequest, reply: FastifyReply, message: string): FastifyReply;
 }
-
-const PROVIDERS: readonly Provider[] = ['claude', 'codex'];
 
 export function registerStatusRoutes(app: FastifyInstance, options: StatusRouteOptions): void {
   const handle = (fixed: Provider | undefined) => async (request: FastifyRequest, reply: FastifyReply) => {
     const query = request.query as Record<string, string | undefined>;
     const requested = fixed ?? query.provider;
-    if (requested !== undefined && !PROVIDERS.includes(requested as Provider)) {
-      return reply.code(400).send({
-        type: 'error',
-        error: { type: 'invalid_request_error', message: 'provider must be claude or codex' },
-        request_id: `req_qm_${randomBytes(12).toString('base64url')}`,
-      });
-    }
-    const compute = options.view(request, reply, requested as Provider | undefined);
+    const names = options.providers.map((provider) => provider.name);
+    if (requested !== undefined && !names.includes(requested)) return options.badRequest(request, reply, `provider must be ${names.join(' or ')}`);
+    const compute = options.view(request, reply, requested);
     if (compute === undefined) return reply;
     if (query.watch === 'true' || query.watch === '1') return watch(reply, compute, options);
     return reply.header('cache-control', 'no-store').send(compute(options.clock.now()));
   };
   app.get('/v1/status', handle(undefined));
-  app.get('/ccm/v1/status', handle('claude'));
-  app.get('/ocm/v1/status', handle('codex'));
+  for (const provider of options.providers) app.get(provider.statusPath, handle(provider.name));
 }
 
 function watch(reply: FastifyReply, compute: (nowMs: number) => StatusPayload, options: StatusRouteOptions): FastifyReply {

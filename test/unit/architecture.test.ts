@@ -14,9 +14,10 @@ const ALLOWED: Record<string, string[]> = {
   tunnel: ['lib'],
   upstream: ['status', 'lib'],
   pool: ['upstream', 'status', 'lib'],
+  providers: ['pool', 'upstream', 'status', 'lib'],
   sim: ['lib'],
-  node: ['tunnel', 'pool', 'status', 'upstream', 'sim', 'lib'],
-  commands: ['node', 'sim', 'status', 'upstream', 'lib'],
+  node: ['providers', 'tunnel', 'pool', 'status', 'upstream', 'sim', 'lib'],
+  commands: ['node', 'providers', 'sim', 'status', 'lib'],
   '.': ['commands', 'node', 'sim', 'lib'],
 };
 

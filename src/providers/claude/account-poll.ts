@@ -4,18 +4,10 @@
  * is the setup-token case: such tokens may read neither usage nor profile.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../lib/index.ts';
-import {
-  fetchClaudeProfile,
-  fetchClaudeUsage,
-  needsProfile,
-  type ClaudeCredentialDocument,
-  type ClaudeProfile,
-  type ClaudeUsage,
-} from '../upstream/index.ts';
-import { fetchWithAuthRecovery, usagePollResult } from './account-poll.ts';
-import type { TokenSource } from './token-source.ts';
-import type { PollResult } from './usage-poller.ts';
+import type { Clock } from '../../lib/index.ts';
+import { fetchWithAuthRecovery, usagePollResult, type PollResult, type TokenSource } from '../../pool/index.ts';
+import { fetchClaudeProfile, fetchClaudeUsage, type ClaudeProfile, type ClaudeUsage } from './account-usage.ts';
+import { needsProfile, type ClaudeCredentialDocument } from './credential-file.ts';
 
 export interface AccountPollDeps {
   tokens: TokenSource<ClaudeCredentialDocument>;

@@ -3,11 +3,12 @@
  * §3.1.8–3.1.9). Every field is optional and windows may be null, so parsing keeps what it can
  * and never throws. Usage JSON is percent 0–100, unlike the 0–1 headers (§4.11.2).
  */
-import { errorMessage } from '../lib/index.ts';
-import type { WindowUsage } from '../status/index.ts';
-import { OAUTH_BETA } from './anthropic.ts';
-import { parseUnifiedHeaders } from './anthropic-ratelimit.ts';
-import { isRevokedMessage } from './claude-oauth.ts';
+import { errorMessage } from '../../lib/index.ts';
+import type { WindowUsage } from '../../status/index.ts';
+import type { AccountFetch, AccountFetchOptions } from '../../upstream/index.ts';
+import { OAUTH_BETA } from './messages.ts';
+import { parseUnifiedHeaders } from './ratelimit.ts';
+import { isRevokedMessage } from './oauth.ts';
 
 /** Fallback Claude Code version the reference sends when it cannot detect one. */
 export const CLAUDE_CODE_USER_AGENT = 'claude-code/2.1.85';
@@ -22,16 +23,6 @@ export interface ClaudeProfile {
   subscriptionType?: string;
   rateLimitTier?: string;
 }
-
-export type AccountFetch<T> =
-  | { kind: 'ok'; value: T }
-  /** The endpoint throttles itself: not an account limit (§4.11.6, reference aadd5017). */
-  | { kind: 'rate_limited'; retryAfterMs: number | undefined }
-  /** 401, or 403 "OAuth token has been revoked": worth one auth recovery. */
-  | { kind: 'auth'; status: number; body: string }
-  /** Any other 403: the token lacks `user:profile` (setup tokens, §4.11.7). */
-  | { kind: 'forbidden' }
-  | { kind: 'failed'; message: string };
 
 export function parseClaudeUsage(body: unknown): ClaudeUsage | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
@@ -76,12 +67,6 @@ export function parseClaudeProfile(body: unknown): ClaudeProfile | undefined {
   const tier = fields['rate_limit_tier'];
   if (typeof tier === 'string' && tier !== '') profile.rateLimitTier = tier;
   return profile;
-}
-
-export interface AccountFetchOptions {
-  nowMs: () => number;
-  /** Per attempt (REFERENCE §10: 5 s). */
-  timeoutMs?: number;
 }
 
 export function fetchClaudeUsage(apiUrl: string, accessToken: string, options: AccountFetchOptions): Promise<AccountFetch<ClaudeUsage>> {

@@ -3,15 +3,13 @@
  * Claude's: the plan from the file or the profile, the unified rate-limit headers, and polling
  * usage and profile from `{api_url}/api/oauth/…`. Everything else: default-credential.ts.
  */
-import { toUnixSeconds } from '../lib/index.ts';
-import { claudePlanWeight, parseUnifiedHeaders, type ClaudeCredentialDocument, type ClaudeProfile } from '../upstream/index.ts';
-import { pollClaudeAccount } from './claude-account-poll.ts';
-import { claudeTokenFormat } from './claude-token-format.ts';
-import type { UpstreamOutcome } from './credential.ts';
-import { DefaultCredential, type DefaultCredentialOptions } from './default-credential.ts';
-import type { PollResult } from './usage-poller.ts';
-
-export type { PersistedCredentialState } from './default-credential.ts';
+import { toUnixSeconds } from '../../lib/index.ts';
+import { DefaultCredential, type DefaultCredentialOptions, type PollResult, type UpstreamOutcome } from '../../pool/index.ts';
+import { pollClaudeAccount } from './account-poll.ts';
+import type { ClaudeProfile } from './account-usage.ts';
+import { claudePlanWeight, type ClaudeCredentialDocument } from './credential-file.ts';
+import { claudeStatusFacts, parseUnifiedHeaders } from './ratelimit.ts';
+import { claudeTokenFormat } from './token-format.ts';
 
 export interface ClaudeDefaultCredentialOptions extends DefaultCredentialOptions {
   /** `{api_url}` for messages, `/api/oauth/usage` and `/api/oauth/profile`. */
@@ -40,7 +38,7 @@ export class ClaudeDefaultCredential extends DefaultCredential<ClaudeCredentialD
   protected learnFrom(outcome: UpstreamOutcome, nowMs: number): void {
     const limits = parseUnifiedHeaders(outcome.headers, toUnixSeconds(nowMs));
     this.usage.applyHeaders(limits, nowMs);
-    this.usage.applyStatus(outcome.status, limits, nowMs);
+    this.usage.applyOutcome(outcome.status, claudeStatusFacts(limits), nowMs);
   }
 
   protected pollAccount(failures: number): Promise<PollResult> {

@@ -3,9 +3,9 @@
  * request Claude Code sends, and a tolerant reading of the answer. The network call is here;
  * locking and saving the result are the pool's job.
  */
-import { parseUnifiedHeaders } from './anthropic-ratelimit.ts';
-import type { ClaudeOauth } from './claude-credential-file.ts';
-import { parseJsonObject, postTokenRequest, type TokenRequestOptions } from './oauth-request.ts';
+import { parseJsonObject, postTokenRequest, type TokenRequestOptions } from '../../upstream/index.ts';
+import type { ClaudeOauth } from './credential-file.ts';
+import { parseUnifiedHeaders } from './ratelimit.ts';
 
 export const CLAUDE_OAUTH_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';
 /** Omitting `scope` made newer tokens answer 429 forever (reference fix 084a6f13). */

@@ -4,13 +4,12 @@
  * aggregate, never one account's details (SPEC §3, REFERENCE §4.5). Pure; time comes in as
  * `nowSeconds`.
  */
-import type { ProviderStatus, WindowUsage } from '../status/index.ts';
-import { claimWarnings, type ClaimWarning } from './claude-warnings.ts';
-import { headerReader, parseDecimal, parseEpochSeconds, parseRetryAfter, type HeaderGetter, type HeaderSource } from './header-values.ts';
+import type { StatusFacts } from '../../pool/index.ts';
+import type { ProviderStatus, WindowUsage } from '../../status/index.ts';
+import { headerReader, parseDecimal, parseEpochSeconds, parseRetryAfter, PLAN_WEIGHT_HEADER, type HeaderGetter, type HeaderSource } from '../../upstream/index.ts';
+import { claimWarnings, type ClaimWarning } from './warnings.ts';
 
 const UNIFIED_PREFIX = 'anthropic-ratelimit-unified-';
-export const PLAN_WEIGHT_HEADER = 'x-quotamesh-plan-weight';
-
 export type UnifiedStatus = 'allowed' | 'allowed_warning' | 'rejected';
 
 export interface UnifiedRateLimit {
@@ -26,7 +25,7 @@ export interface UnifiedRateLimit {
   planWeight?: number;
 }
 
-export type { HeaderSource } from './header-values.ts';
+export type { HeaderSource } from '../../upstream/index.ts';
 
 /** Header utilisations are fractions; a value this far past 1 is a percent or junk, not usage. */
 const MAX_PLAUSIBLE_FRACTION = 1.5;
@@ -157,4 +156,21 @@ function parseClaim(value: string | undefined): string | undefined {
   const claim = value?.trim().toLowerCase();
   if (claim === undefined) return undefined;
   return LEGACY_CLAIMS[claim] ?? (CLAIM.test(claim) ? claim : undefined);
+}
+
+/**
+ * What a response's status and unified headers say, in the pool's provider-neutral terms. A
+ * rejected 429 names the window it hit; that window's reset is the most precise end. A 429 that
+ * is not a window rejection (overage disabled, odd clients) only has Retry-After, if that.
+ */
+export function claudeStatusFacts(limits: UnifiedRateLimit | undefined): StatusFacts {
+  const hint: StatusFacts['hint'] = {};
+  if (limits?.status === 'rejected') {
+    const claimReset =
+      limits.representativeClaim === 'five_hour' ? limits.fiveHour?.resetAt : limits.representativeClaim === 'seven_day' ? limits.weekly?.resetAt : undefined;
+    const resetAt = claimReset !== undefined && claimReset > 0 ? claimReset : limits.resetAt;
+    if (resetAt !== undefined && resetAt > 0) hint.resetAtMs = resetAt * 1000;
+  }
+  if (limits?.retryAfterSeconds !== undefined) hint.retryAfterMs = limits.retryAfterSeconds * 1000;
+  return { isRejected: limits?.status === 'rejected', hint };
 }

@@ -3,18 +3,9 @@
  * tokens with a refresh token and inference scope can be refreshed, a revoked-token 403 is
  * recoverable like a 401 (UPSTREAM-FACTS §4.1, §4.3), and the lock is Claude Code's own.
  */
-import {
-  canRefresh,
-  isExpired,
-  isRevokedMessage,
-  needsRefresh,
-  parseClaudeCredentialFile,
-  requestTokenRefresh,
-  serializeClaudeCredentialFile,
-  type ClaudeCredentialDocument,
-} from '../upstream/index.ts';
-import { claudeLockTarget } from './file-lock.ts';
-import type { TokenFormat } from './token-format.ts';
+import { claudeLockTarget, type TokenFormat } from '../../pool/index.ts';
+import { parseClaudeCredentialFile, serializeClaudeCredentialFile, type ClaudeCredentialDocument } from './credential-file.ts';
+import { canRefresh, isExpired, isRevokedMessage, needsRefresh, requestTokenRefresh } from './oauth.ts';
 
 export const claudeTokenFormat: TokenFormat<ClaudeCredentialDocument> = {
   parse: parseClaudeCredentialFile,

@@ -3,9 +3,7 @@
  * and the last `message_delta` (output, cumulative); for JSON the `usage` object. Never throws: a
  * body we cannot read just has no counts.
  */
-import { count, jsonUsageTap, sseUsageTap, type TokenUsage, type UsageTap } from './usage-tap.ts';
-
-export type { TokenUsage, UsageTap } from './usage-tap.ts';
+import { count, jsonUsageTap, sseUsageTap, type TokenUsage, type UsageTap } from '../../upstream/index.ts';
 
 export function claudeUsageTap(contentType: string | undefined): UsageTap {
   if (!contentType?.includes('text/event-stream')) return jsonUsageTap((body) => merge(undefined, body.usage));

@@ -4,7 +4,7 @@
  * window; we send the header exactly when its own time-based rule would fire, so a client sees the
  * same warning whether it trusts the header or computes it.
  */
-import type { ProviderStatus } from '../status/index.ts';
+import type { ProviderStatus } from '../../status/index.ts';
 
 export interface ClaimWarning {
   /** Header infix: `anthropic-ratelimit-unified-<abbreviation>-…`. */

@@ -4,11 +4,10 @@
  * retry after recovery found another login asks about that one.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../lib/index.ts';
-import { fetchCodexUsage, type CodexAuthDocument, type CodexUsage } from '../upstream/index.ts';
-import { fetchWithAuthRecovery, usagePollResult } from './account-poll.ts';
-import type { TokenSource } from './token-source.ts';
-import type { PollResult } from './usage-poller.ts';
+import type { Clock } from '../../lib/index.ts';
+import { fetchWithAuthRecovery, usagePollResult, type PollResult, type TokenSource } from '../../pool/index.ts';
+import { fetchCodexUsage, type CodexUsage } from './account-usage.ts';
+import type { CodexAuthDocument } from './auth-file.ts';
 
 export interface CodexAccountPollDeps {
   tokens: TokenSource<CodexAuthDocument>;

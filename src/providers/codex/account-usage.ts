@@ -3,11 +3,10 @@
  * field is optional and windows may be null; which window is which comes from
  * `limit_window_seconds`, not from primary/secondary (§4.11.4). Never throws.
  */
-import { errorMessage } from '../lib/index.ts';
-import type { WindowUsage } from '../status/index.ts';
-import type { AccountFetch } from './claude-usage.ts';
-import { classifyCodexWindows, type CodexRawWindow } from './codex-ratelimit.ts';
-import { headerReader, parseRetryAfter } from './header-values.ts';
+import { errorMessage } from '../../lib/index.ts';
+import type { WindowUsage } from '../../status/index.ts';
+import { headerReader, parseRetryAfter, type AccountFetch } from '../../upstream/index.ts';
+import { classifyCodexWindows, type CodexRawWindow } from './ratelimit.ts';
 
 export const DEFAULT_CODEX_USAGE_URL = 'https://chatgpt.com/backend-api/wham/usage';
 /** Codex CLI's originator; the backend keys some behaviour on it (UPSTREAM-FACTS §4.10). */

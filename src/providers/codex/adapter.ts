@@ -4,9 +4,8 @@
  * an outcome a credential can learn from (WebSocket turns carry no per-turn headers).
  */
 import type { OutgoingHttpHeaders } from 'node:http';
-import { isCodexAccountHeader, parseCodexRateLimitsEvent, renderCodexHeaders, renderCodexWindows } from './codex-ratelimit.ts';
-import { outboundRequestHeaders } from './headers.ts';
-import type { ProviderAdapter } from './provider-adapter.ts';
+import { outboundRequestHeaders, type ProviderAdapter } from '../../upstream/index.ts';
+import { isCodexAccountHeader, parseCodexRateLimitsEvent, renderCodexHeaders, renderCodexWindows } from './ratelimit.ts';
 
 export const codexAdapter: ProviderAdapter = {
   provider: 'codex',

@@ -4,20 +4,14 @@
  * x-codex-* headers and refusal bodies, and polling `wham/usage`. Everything else:
  * default-credential.ts.
  */
-import { toUnixSeconds } from '../lib/index.ts';
-import {
-  codexPlanWeight,
-  codexRefusal,
-  DEFAULT_CODEX_OAUTH_URL,
-  DEFAULT_CODEX_USAGE_URL,
-  parseCodexHeaders,
-  type CodexAuthDocument,
-} from '../upstream/index.ts';
-import { pollCodexAccount } from './codex-account-poll.ts';
-import { codexTokenFormat } from './codex-token-format.ts';
-import type { UpstreamOutcome } from './credential.ts';
-import { DefaultCredential, type DefaultCredentialOptions } from './default-credential.ts';
-import type { PollResult } from './usage-poller.ts';
+import { toUnixSeconds } from '../../lib/index.ts';
+import { DefaultCredential, type DefaultCredentialOptions, type PollResult, type UpstreamOutcome } from '../../pool/index.ts';
+import { pollCodexAccount } from './account-poll.ts';
+import { DEFAULT_CODEX_USAGE_URL } from './account-usage.ts';
+import { codexPlanWeight, type CodexAuthDocument } from './auth-file.ts';
+import { DEFAULT_CODEX_OAUTH_URL } from './oauth.ts';
+import { codexRefusal, parseCodexHeaders } from './ratelimit.ts';
+import { codexTokenFormat } from './token-format.ts';
 
 export interface CodexDefaultCredentialOptions extends DefaultCredentialOptions {
   /** The Codex `auth.json`. */

@@ -2,9 +2,8 @@
  * Codex OAuth token refresh (UPSTREAM-FACTS §4.7): the request Codex CLI sends and a tolerant
  * reading of the answer. The network call is here; locking and saving are the pool's job.
  */
-import type { CodexTokenUpdate } from './codex-auth-file.ts';
-import { headerReader, parseRetryAfter, type HeaderSource } from './header-values.ts';
-import { parseJsonObject, postTokenRequest, type TokenRequestOptions } from './oauth-request.ts';
+import { headerReader, parseJsonObject, parseRetryAfter, postTokenRequest, type HeaderSource, type TokenRequestOptions } from '../../upstream/index.ts';
+import type { CodexTokenUpdate } from './auth-file.ts';
 
 export const CODEX_OAUTH_CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
 export const DEFAULT_CODEX_OAUTH_URL = 'https://auth.openai.com/oauth/token';

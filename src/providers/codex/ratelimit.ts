@@ -4,9 +4,8 @@
  * aggregate the client sees instead (SPEC §3, REFERENCE §4.5). A window's meaning comes from its
  * length, never from its slot: a weekly-only plan reports its weekly window as "primary".
  */
-import type { ProviderStatus, WindowUsage } from '../status/index.ts';
-import { PLAN_WEIGHT_HEADER } from './anthropic-ratelimit.ts';
-import { headerReader, parseDecimal, parseEpochSeconds, parseRetryAfter, type HeaderGetter, type HeaderSource } from './header-values.ts';
+import type { ProviderStatus, WindowUsage } from '../../status/index.ts';
+import { headerReader, parseDecimal, parseEpochSeconds, parseRetryAfter, PLAN_WEIGHT_HEADER, type HeaderGetter, type HeaderSource } from '../../upstream/index.ts';
 
 export interface CodexRateLimit {
   fiveHour?: WindowUsage;

@@ -4,15 +4,9 @@
  * the lock is `<file>.lock`, and a save sets `last_refresh` = now keeping every unknown key.
  */
 import { resolve } from 'node:path';
-import {
-  codexNeedsRefresh,
-  isCodexTokenExpired,
-  parseCodexAuthFile,
-  requestCodexTokenRefresh,
-  serializeCodexAuthFile,
-  type CodexAuthDocument,
-} from '../upstream/index.ts';
-import type { TokenFormat } from './token-format.ts';
+import type { TokenFormat } from '../../pool/index.ts';
+import { codexNeedsRefresh, isCodexTokenExpired, parseCodexAuthFile, serializeCodexAuthFile, type CodexAuthDocument } from './auth-file.ts';
+import { requestCodexTokenRefresh } from './oauth.ts';
 
 export const codexTokenFormat: TokenFormat<CodexAuthDocument> = {
   parse: parseCodexAuthFile,

@@ -3,7 +3,7 @@
  * or of the Response object (JSON). Cached input counts as cache reads, as Claude's
  * `cache_read_input_tokens` does. Never throws.
  */
-import { count, jsonUsageTap, sseUsageTap, type TokenUsage, type UsageTap } from './usage-tap.ts';
+import { count, jsonUsageTap, sseUsageTap, type TokenUsage, type UsageTap } from '../../upstream/index.ts';
 
 export function codexUsageTap(contentType: string | undefined): UsageTap {
   if (!contentType?.includes('text/event-stream')) return jsonUsageTap((body) => fromUsage(body.usage));

@@ -3,8 +3,8 @@
  * the event's own shape (primary = the 5-hour window, secondary = the week), never one
  * account's numbers or credits (REFERENCE §8, 63d4cdff).
  */
-import type { ProviderStatus } from '../status/index.ts';
-import { FIVE_HOUR_MINUTES, WEEKLY_MINUTES } from './codex-ratelimit.ts';
+import type { ProviderStatus } from '../../status/index.ts';
+import { FIVE_HOUR_MINUTES, WEEKLY_MINUTES } from './ratelimit.ts';
 
 export function aggregateRateLimitsEvent(aggregate: ProviderStatus): Record<string, unknown> {
   const window = (usedPercent: number, minutes: number, resetAt: number) => ({

@@ -37,6 +37,8 @@ describe('status watch stream', () => {
       coalesceMs: 30,
       onChange: (listener) => changes.subscribe(listener),
       view: () => () => current,
+      providers: [{ name: 'claude', statusPath: '/ccm/v1/status' }],
+      badRequest: (_request, reply) => reply.code(400).send(),
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     const idle = await readFrames(await fetch(`${url}/v1/status?watch=true`), 3);
