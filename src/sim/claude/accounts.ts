@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   CLAUDE_CODE_SCOPES,
-  FIVE_HOUR_WINDOW_MS,
   PLAN_FACTS,
   SETUP_TOKEN_SCOPES,
-  WEEKLY_WINDOW_MS,
   type SimPlan,
 } from './plans.ts';
+import { clampPercent, FIVE_HOUR_WINDOW_MS, WEEKLY_WINDOW_MS } from '../account-table.ts';
 
 /** How a test describes an account it wants; everything is optional. */
 export interface SimAccountSpec {
@@ -112,11 +111,6 @@ export function normalizeSpecs(accounts: number | readonly SimAccountSpec[] | un
   return Array.from({ length: count }, (_, index) => ({ plan: plans[index % plans.length] }));
 }
 
-export function clampPercent(value: number): number {
-  if (!Number.isFinite(value)) return 0;
-  return Math.min(100, Math.max(0, value));
-}
-
 export interface ClaudeCredentialFile {
   claudeAiOauth: {
     accessToken: string;
@@ -145,15 +139,4 @@ export function claudeCredentialFile(account: Readonly<SimAccount>): ClaudeCrede
 
 export function hasScope(account: Readonly<SimAccount>, scope: string): boolean {
   return (account.isSetupToken ? SETUP_TOKEN_SCOPES : CLAUDE_CODE_SCOPES).includes(scope);
-}
-
-/** A control-API usage update, applied the same way to Claude and Codex accounts. */
-export function applyUsageUpdate(
-  account: { fiveHourUtilization: number; fiveHourResetAtMs: number; weeklyUtilization: number; weeklyResetAtMs: number },
-  update: { fiveHourUtilization?: number; weeklyUtilization?: number; fiveHourResetAtMs?: number; weeklyResetAtMs?: number },
-): void {
-  if (update.fiveHourResetAtMs !== undefined) account.fiveHourResetAtMs = update.fiveHourResetAtMs;
-  if (update.weeklyResetAtMs !== undefined) account.weeklyResetAtMs = update.weeklyResetAtMs;
-  if (update.fiveHourUtilization !== undefined) account.fiveHourUtilization = clampPercent(update.fiveHourUtilization);
-  if (update.weeklyUtilization !== undefined) account.weeklyUtilization = clampPercent(update.weeklyUtilization);
 }

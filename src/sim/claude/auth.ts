@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { SimAccount } from './accounts.ts';
-import { bearerToken, hasOAuthBeta, type AuthFailure } from './http.ts';
-import type { SimulatorState } from './state.ts';
+import { bearerToken, hasOAuthBeta, type AuthFailure } from '../http.ts';
+import type { SimulatorState } from '../state.ts';
 
 export type AuthResult = { account: SimAccount } | { failure: AuthFailure };
 
@@ -16,7 +16,7 @@ export function authenticate(req: IncomingMessage, state: SimulatorState): AuthR
     return { failure: req.headers['x-api-key'] === undefined ? 'missingAuth' : 'invalidApiKey' };
   }
   if (!hasOAuthBeta(req)) return { failure: 'oauthBetaMissing' };
-  const account = state.byAccessToken(token);
+  const account = state.claude.byAccessToken(token);
   if (account === undefined) return { failure: 'invalid' };
   if (account.isRevoked) return { failure: 'revoked' };
   if (state.clock.now() >= account.expiresAt) return { failure: 'expired' };

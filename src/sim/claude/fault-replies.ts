@@ -1,8 +1,8 @@
-import { sleep } from '../lib/index.ts';
+import { sleep } from '../../lib/index.ts';
 import type { SimAccount } from './accounts.ts';
-import type { SimFault } from './faults.ts';
-import { ERROR_MESSAGES, newRequestId, sendAnthropicError, type SimExchange } from './http.ts';
-import type { SimulatorState } from './state.ts';
+import type { SimFault } from '../faults.ts';
+import { ERROR_MESSAGES, newRequestId, sendAnthropicError, type SimExchange } from '../http.ts';
+import type { SimulatorState } from '../state.ts';
 import { retryAfterSeconds, unifiedHeaders } from './windows.ts';
 
 /** Headers every authenticated `/v1/messages` answer carries (UPSTREAM-FACTS §4.3 last row). */

@@ -1,11 +1,14 @@
 import { authenticate } from './auth.ts';
 import { accountHeaders, answerMessagesFault } from './fault-replies.ts';
-import type { SimFault } from './faults.ts';
-import { ERROR_MESSAGES, sendAnthropicError, sendAuthFailure, sendJson, type SimExchange } from './http.ts';
-import { buildMessage, estimateTokens, parseMessagesRequest } from './reply.ts';
-import { messageEvents, waitForAbort, writeEventStream } from './sse.ts';
-import type { SimulatorState } from './state.ts';
-import { consumeTokens, isRejected, retryAfterSeconds, unifiedHeaders, weightedTokens } from './windows.ts';
+import type { SimFault } from '../faults.ts';
+import { ERROR_MESSAGES, sendAnthropicError, sendAuthFailure, sendJson, type SimExchange } from '../http.ts';
+import { buildMessage, parseMessagesRequest } from './reply.ts';
+import { estimateTokens } from '../text.ts';
+import { messageEvents } from './message-events.ts';
+import { waitForAbort, writeEventStream } from '../sse.ts';
+import type { SimulatorState } from '../state.ts';
+import { consumeTokens, isRejected, retryAfterSeconds, unifiedHeaders } from './windows.ts';
+import { weightedTokens } from '../account-table.ts';
 
 /**
  * `POST /v1/messages`: authenticate, play a scripted fault if one is queued, validate, refuse

@@ -1,7 +1,7 @@
 import { answerEndpointFault } from './fault-replies.ts';
-import { sendJson, type SimExchange } from './http.ts';
+import { sendJson, type SimExchange } from '../http.ts';
 import { CLAUDE_CODE_CLIENT_ID, CLAUDE_CODE_SCOPES } from './plans.ts';
-import type { SimulatorState } from './state.ts';
+import type { SimulatorState } from '../state.ts';
 
 function oauthError(exchange: SimExchange, error: string, description: string, status = 400): void {
   sendJson(exchange.res, status, { error, error_description: description });
@@ -33,21 +33,21 @@ export async function handleToken(exchange: SimExchange, state: SimulatorState):
     return oauthError(exchange, 'invalid_request', 'Missing refresh_token');
   }
 
-  const owner = state.ownerOfRefreshToken(refreshToken);
+  const owner = state.claude.ownerOfRefreshToken(refreshToken);
   if (owner !== undefined) owner.counters.refreshAttempts += 1;
   const fault = state.faults.take('token', owner?.id);
   if (fault !== undefined && (await answerEndpointFault(exchange, fault))) return;
 
-  const account = state.byRefreshToken(refreshToken);
+  const account = state.claude.byRefreshToken(refreshToken);
   if (account === undefined) {
     return oauthError(exchange, 'invalid_grant', 'Invalid refresh token');
   }
   const keepRefreshToken = fault?.type === 'omit_refresh_token';
-  state.rotate(account, { keepRefreshToken });
+  state.claude.rotate(account, { keepRefreshToken });
   sendJson(exchange.res, 200, {
     token_type: 'Bearer',
     access_token: account.accessToken,
-    expires_in: Math.round(state.tokenLifetimeMs / 1000),
+    expires_in: Math.round(state.claude.tokenLifetimeMs / 1000),
     // Absent on purpose when scripted: clients must keep the old one (UPSTREAM-FACTS §4.11.5).
     ...(keepRefreshToken ? {} : { refresh_token: account.refreshToken }),
     scope: CLAUDE_CODE_SCOPES.join(' '),

@@ -58,6 +58,4 @@ export const SETUP_TOKEN_SCOPES: readonly string[] = Object.freeze(['user:infere
 /** The public Claude Code OAuth client id the token endpoint insists on (UPSTREAM-FACTS §4.1). */
 export const CLAUDE_CODE_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';
 
-export const FIVE_HOUR_WINDOW_MS = 5 * 60 * 60 * 1000;
-export const WEEKLY_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_TOKEN_LIFETIME_MS = 8 * 60 * 60 * 1000;

@@ -1,5 +1,6 @@
 import type { SimAccount } from './accounts.ts';
-import { newMessageId } from './http.ts';
+import { newMessageId } from '../http.ts';
+import { estimateTokens } from '../text.ts';
 
 /** The fields of a Messages request the simulator looks at. */
 export interface MessagesRequest {
@@ -85,11 +86,6 @@ function lastUserText(messages: unknown[]): string {
   return '';
 }
 
-/** ~4 characters per token, the usual rule of thumb; never zero. */
-export function estimateTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
-}
-
 /** Deterministic answer naming the account, so tests can see which credential served them. */
 export function buildMessage(request: MessagesRequest, account: Readonly<SimAccount>): SimMessage {
   const said = request.lastUserText.replace(/\s+/g, ' ').trim().slice(0, 120);
@@ -115,14 +111,4 @@ export function buildMessage(request: MessagesRequest, account: Readonly<SimAcco
       service_tier: 'standard',
     },
   };
-}
-
-/** Splits text into runs of a few words so a stream has several text_delta events. */
-export function textChunks(text: string, wordsPerChunk = 3): string[] {
-  const words = text.split(/(?<= )/);
-  const chunks: string[] = [];
-  for (let index = 0; index < words.length; index += wordsPerChunk) {
-    chunks.push(words.slice(index, index + wordsPerChunk).join(''));
-  }
-  return chunks.length > 0 ? chunks : [''];
 }

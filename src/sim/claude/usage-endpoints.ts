@@ -1,10 +1,10 @@
 import { hasScope, type SimAccount } from './accounts.ts';
 import { authenticate } from './auth.ts';
 import { answerEndpointFault } from './fault-replies.ts';
-import type { SimEndpoint } from './faults.ts';
-import { ERROR_MESSAGES, sendAnthropicError, sendAuthFailure, sendJson, type SimExchange } from './http.ts';
+import type { SimEndpoint } from '../faults.ts';
+import { ERROR_MESSAGES, sendAnthropicError, sendAuthFailure, sendJson, type SimExchange } from '../http.ts';
 import { PLAN_FACTS } from './plans.ts';
-import type { SimulatorState } from './state.ts';
+import type { SimulatorState } from '../state.ts';
 import { WARNING_THRESHOLD_PERCENT } from './windows.ts';
 
 /** The real endpoint prints Python-style ISO timestamps with an explicit offset (§4.4). */

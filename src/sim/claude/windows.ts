@@ -1,16 +1,14 @@
-import { toUnixSeconds } from '../lib/index.ts';
-import { clampPercent, type SimAccount } from './accounts.ts';
-import { FIVE_HOUR_WINDOW_MS, PLAN_FACTS, WEEKLY_WINDOW_MS } from './plans.ts';
+import { toUnixSeconds } from '../../lib/index.ts';
+import { clampPercent } from '../account-table.ts';
+import { type SimAccount } from './accounts.ts';
+import { FIVE_HOUR_WINDOW_MS, WEEKLY_WINDOW_MS } from '../account-table.ts';
+import { PLAN_FACTS } from './plans.ts';
+import { nextResetMs, type WindowClaim } from '../account-table.ts';
 
-/** Claim names as the real header spells them — not `5h`/`7d` (UPSTREAM-FACTS §4.11.1). */
-export type WindowClaim = 'five_hour' | 'seven_day';
 export type UnifiedStatus = 'allowed' | 'allowed_warning' | 'rejected';
 
 /** Percent at which a window turns `allowed_warning` and reports a surpassed threshold. */
 export const WARNING_THRESHOLD_PERCENT = 80;
-
-/** Output is weighted like the real price ratio, so long answers eat quota faster than prompts. */
-const OUTPUT_TOKEN_WEIGHT = 5;
 
 interface WindowView {
   claim: WindowClaim;
@@ -18,13 +16,6 @@ interface WindowView {
   infix: '5h' | '7d';
   utilization: number;
   resetAtMs: number;
-}
-
-/** The first reset strictly after now, keeping the window's original phase. */
-export function nextResetMs(resetAtMs: number, windowMs: number, nowMs: number): number {
-  if (nowMs < resetAtMs) return resetAtMs;
-  const elapsedPeriods = Math.floor((nowMs - resetAtMs) / windowMs) + 1;
-  return resetAtMs + elapsedPeriods * windowMs;
 }
 
 /** Windows whose reset has passed start over empty (called before every read of an account). */
@@ -39,11 +30,6 @@ export function rollWindows(account: SimAccount, nowMs: number): void {
   }
 }
 
-export function weightedTokens(usage: { input_tokens: number; output_tokens: number }): number {
-  return usage.input_tokens + OUTPUT_TOKEN_WEIGHT * usage.output_tokens;
-}
-
-/** Bigger plans have bigger budgets, so the same request moves their percentages less. */
 export function consumeTokens(account: SimAccount, tokens: number): void {
   const facts = PLAN_FACTS[account.plan];
   account.fiveHourUtilization = clampPercent(

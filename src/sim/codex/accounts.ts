@@ -1,14 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { toUnixSeconds } from '../lib/index.ts';
-import { clampPercent } from './accounts.ts';
+import { toUnixSeconds } from '../../lib/index.ts';
+import { clampPercent } from '../account-table.ts';
 import {
   CODEX_CLIENT_ID,
   OPENAI_AUTH_CLAIM,
   OPENAI_PROFILE_CLAIM,
   type CodexPlan,
-} from './codex-plans.ts';
-import { encodeJwt } from './jwt.ts';
-import { FIVE_HOUR_WINDOW_MS, WEEKLY_WINDOW_MS } from './plans.ts';
+} from './plans.ts';
+import { encodeJwt } from '../jwt.ts';
+import { FIVE_HOUR_WINDOW_MS, WEEKLY_WINDOW_MS } from '../account-table.ts';
 
 /** How a test describes a ChatGPT/Codex account it wants; everything is optional. */
 export interface CodexAccountSpec {

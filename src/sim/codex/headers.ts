@@ -1,6 +1,6 @@
-import { toUnixSeconds } from '../lib/index.ts';
-import type { SimCodexAccount } from './codex-accounts.ts';
-import { codexResetAtMs, isCodexRejected, type CodexWindows, type CodexWindowView } from './codex-windows.ts';
+import { toUnixSeconds } from '../../lib/index.ts';
+import type { SimCodexAccount } from './accounts.ts';
+import { codexResetAtMs, isCodexRejected, type CodexWindows, type CodexWindowView } from './windows.ts';
 
 /** 0.01 resolution, enough for a handful of test requests to move the number. */
 function formatPercent(percent: number): string {

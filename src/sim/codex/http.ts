@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sleep } from '../lib/index.ts';
-import type { SimCodexAccount } from './codex-accounts.ts';
-import { codexHeaders, usageLimitError } from './codex-headers.ts';
-import type { OpenAIError } from './codex-response-body.ts';
-import type { CodexState } from './codex-state.ts';
-import { codexWindows } from './codex-windows.ts';
-import type { SimFault } from './faults.ts';
-import { bearerToken, sendJson, type SimExchange } from './http.ts';
-import type { WindowClaim } from './windows.ts';
+import { sleep } from '../../lib/index.ts';
+import type { SimCodexAccount } from './accounts.ts';
+import { codexHeaders, usageLimitError } from './headers.ts';
+import type { OpenAIError } from './response-body.ts';
+import type { CodexState } from './state.ts';
+import { codexWindows } from './windows.ts';
+import type { SimFault } from '../faults.ts';
+import { bearerToken, sendJson, type SimExchange } from '../http.ts';
+import type { WindowClaim } from '../account-table.ts';
 
 export type CodexAuthFailure = 'missing' | 'invalid' | 'expired' | 'revoked' | 'accountMismatch';
 

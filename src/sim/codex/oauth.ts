@@ -1,7 +1,7 @@
-import { answerCodexEndpointFault, sendOpenAIError } from './codex-http.ts';
-import { CODEX_CLIENT_ID } from './codex-plans.ts';
-import { sendJson, type SimExchange } from './http.ts';
-import type { SimulatorState } from './state.ts';
+import { answerCodexEndpointFault, sendOpenAIError } from './http.ts';
+import { CODEX_CLIENT_ID } from './plans.ts';
+import { sendJson, type SimExchange } from '../http.ts';
+import type { SimulatorState } from '../state.ts';
 
 /** Codex sends JSON, CLIProxyAPI the same fields form-encoded (UPSTREAM-FACTS §4.7): accept both. */
 function parseTokenRequest(exchange: SimExchange): Record<string, unknown> | undefined {

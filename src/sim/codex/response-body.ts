@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { toUnixSeconds } from '../lib/index.ts';
-import type { SimCodexAccount } from './codex-accounts.ts';
-import { estimateTokens, textChunks } from './reply.ts';
-import type { SseEvent } from './sse.ts';
+import { toUnixSeconds } from '../../lib/index.ts';
+import type { SimCodexAccount } from './accounts.ts';
+import { estimateTokens, textChunks } from '../text.ts';
+import type { SseEvent } from '../sse.ts';
 
 /** The fields of a Responses request the simulator looks at. */
 export interface ResponsesRequest {

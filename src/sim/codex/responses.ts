@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { SimCodexAccount } from './codex-accounts.ts';
-import { codexHeaders } from './codex-headers.ts';
+import type { SimCodexAccount } from './accounts.ts';
+import { codexHeaders } from './headers.ts';
 import {
   answerCodexTurnFault,
   authenticateCodex,
   sendCodexAuthFailure,
   sendOpenAIError,
   sendUsageLimit,
-} from './codex-http.ts';
+} from './http.ts';
 import {
   buildResponse,
   overloadedEvents,
@@ -15,13 +15,13 @@ import {
   responseEvents,
   type ResponsesRequest,
   type ResponseUsage,
-} from './codex-response-body.ts';
-import { codexWindows, consumeCodexTokens, isCodexRejected, type CodexWindows } from './codex-windows.ts';
-import type { SimFault } from './faults.ts';
-import { sendJson, type SimExchange } from './http.ts';
-import { waitForAbort, writeEventStream, type SseEvent } from './sse.ts';
-import type { SimulatorState } from './state.ts';
-import { weightedTokens } from './windows.ts';
+} from './response-body.ts';
+import { codexWindows, consumeCodexTokens, isCodexRejected, type CodexWindows } from './windows.ts';
+import type { SimFault } from '../faults.ts';
+import { sendJson, type SimExchange } from '../http.ts';
+import { waitForAbort, writeEventStream, type SseEvent } from '../sse.ts';
+import type { SimulatorState } from '../state.ts';
+import { weightedTokens } from '../account-table.ts';
 
 export type CodexTurn =
   | { kind: 'rejected' }

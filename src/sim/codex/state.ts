@@ -1,5 +1,5 @@
-import type { Clock } from '../lib/index.ts';
-import { applyUsageUpdate } from './accounts.ts';
+import type { Clock } from '../../lib/index.ts';
+import { applyUsageUpdate, type SimUsageUpdate } from '../account-table.ts';
 import {
   createCodexAccount,
   newCodexAccessToken,
@@ -7,11 +7,10 @@ import {
   newCodexRefreshToken,
   type CodexAccountSpec,
   type SimCodexAccount,
-} from './codex-accounts.ts';
-import { rollCodexWindows } from './codex-windows.ts';
-import type { SimUsageUpdate } from './state.ts';
+} from './accounts.ts';
+import { rollCodexWindows } from './windows.ts';
 
-/** The ChatGPT/Codex half of one simulator's state; owned by SimulatorState. */
+/** The ChatGPT/Codex half of one simulator's state: its accounts and their tokens. */
 export class CodexState {
   readonly accounts: SimCodexAccount[];
   readonly clock: Clock;
@@ -21,15 +20,11 @@ export class CodexState {
   /** Consumed refresh token → account id, so a reuse is told apart from an unknown token. */
   readonly #retiredRefreshTokens = new Map<string, string>();
 
-  constructor(options: { specs: CodexAccountSpec[]; clock: Clock; tokenLifetimeMs: number; takenIds: Set<string> }) {
+  constructor(options: { specs: CodexAccountSpec[]; clock: Clock; tokenLifetimeMs: number }) {
     this.clock = options.clock;
     this.tokenLifetimeMs = options.tokenLifetimeMs;
     const nowMs = options.clock.now();
     this.accounts = options.specs.map((spec, index) => createCodexAccount(spec, index, nowMs, options.tokenLifetimeMs));
-    const ids = new Set([...options.takenIds, ...this.accounts.map((account) => account.id)]);
-    if (ids.size !== options.takenIds.size + this.accounts.length) {
-      throw new Error('simulator account ids must be unique across Claude and Codex accounts');
-    }
   }
 
   account(id: string): SimCodexAccount {

@@ -1,8 +1,8 @@
-import { codexUsageBody } from './codex-headers.ts';
-import { answerCodexEndpointFault, authenticateCodex, sendCodexAuthFailure } from './codex-http.ts';
-import { codexWindows } from './codex-windows.ts';
-import { sendJson, type SimExchange } from './http.ts';
-import type { SimulatorState } from './state.ts';
+import { codexUsageBody } from './headers.ts';
+import { answerCodexEndpointFault, authenticateCodex, sendCodexAuthFailure } from './http.ts';
+import { codexWindows } from './windows.ts';
+import { sendJson, type SimExchange } from '../http.ts';
+import type { SimulatorState } from '../state.ts';
 
 /**
  * `GET /backend-api/wham/usage` (UPSTREAM-FACTS §4.8): same Bearer + ChatGPT-Account-Id checks

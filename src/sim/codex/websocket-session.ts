@@ -1,13 +1,13 @@
 import type { RawData, WebSocket } from 'ws';
-import { sleep } from '../lib/index.ts';
-import type { SimCodexAccount } from './codex-accounts.ts';
-import { rateLimitsEvent } from './codex-headers.ts';
-import { codexAuthError, SERVER_ERROR, usageLimitReply } from './codex-http.ts';
-import { parseResponsesRequest } from './codex-response-body.ts';
-import { interruptionOf, runCodexTurn } from './codex-responses.ts';
-import type { SimFault } from './faults.ts';
-import { waitForAbort } from './sse.ts';
-import type { SimulatorState } from './state.ts';
+import { sleep } from '../../lib/index.ts';
+import type { SimCodexAccount } from './accounts.ts';
+import { rateLimitsEvent } from './headers.ts';
+import { codexAuthError, SERVER_ERROR, usageLimitReply } from './http.ts';
+import { parseResponsesRequest } from './response-body.ts';
+import { interruptionOf, runCodexTurn } from './responses.ts';
+import type { SimFault } from '../faults.ts';
+import { waitForAbort } from '../sse.ts';
+import type { SimulatorState } from '../state.ts';
 
 /**
  * One Codex WebSocket session after the handshake: each `response.create` text frame is one

@@ -2,12 +2,12 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { codexHeaders } from './codex-headers.ts';
-import { answerCodexTurnFault, authenticateCodex, sendCodexAuthFailure, sendOpenAIError, sendUsageLimit } from './codex-http.ts';
-import { codexWindows, isCodexRejected } from './codex-windows.ts';
-import { runCodexSession } from './codex-websocket-session.ts';
-import type { SimExchange } from './http.ts';
-import type { SimulatorState } from './state.ts';
+import { codexHeaders } from './headers.ts';
+import { answerCodexTurnFault, authenticateCodex, sendCodexAuthFailure, sendOpenAIError, sendUsageLimit } from './http.ts';
+import { codexWindows, isCodexRejected } from './windows.ts';
+import { runCodexSession } from './websocket-session.ts';
+import type { SimExchange } from '../http.ts';
+import type { SimulatorState } from '../state.ts';
 
 export const CODEX_RESPONSES_PATH = '/backend-api/codex/responses';
 

@@ -1,13 +1,13 @@
-import { clampPercent } from './accounts.ts';
-import type { SimCodexAccount } from './codex-accounts.ts';
+import { clampPercent } from '../account-table.ts';
+import type { SimCodexAccount } from './accounts.ts';
 import {
   codexFiveHourBudget,
   codexWeeklyBudget,
   FIVE_HOUR_WINDOW_MINUTES,
   WEEKLY_WINDOW_MINUTES,
-} from './codex-plans.ts';
-import { FIVE_HOUR_WINDOW_MS, WEEKLY_WINDOW_MS } from './plans.ts';
-import { nextResetMs, type WindowClaim } from './windows.ts';
+} from './plans.ts';
+import { FIVE_HOUR_WINDOW_MS, WEEKLY_WINDOW_MS } from '../account-table.ts';
+import { nextResetMs, type WindowClaim } from '../account-table.ts';
 
 /** One rate-limit window as Codex reports it; which slot it sits in says nothing of its length. */
 export interface CodexWindowView {
