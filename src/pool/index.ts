@@ -5,7 +5,7 @@ export { pick, leastUsedScore, type CandidateView, type PickContext } from './st
 export { StickySessions, STICKY_TTL_MS, STICKY_MAX_ENTRIES, type SelectionScope, type StickyKey, type StickyOptions } from './sticky.ts';
 export { DefaultCredential, type DefaultCredentialOptions, type PersistedCredentialState } from './default-credential.ts';
 export { cooldownAfterError, cooldownAfterSuccess, cooldownEndedEarly, parseCooldown, type CooldownCause } from './cooldown.ts';
-export { acquireFileLock, claudeLockTarget, lockDirectoryFor, LockBusyError, type FileLockOptions, type HeldLock } from './file-lock.ts';
+export { acquireFileLock, lockDirectoryFor, LockBusyError, type FileLockOptions, type HeldLock } from './file-lock.ts';
 export { writeFileAtomic, whyNotWritable } from './atomic-write.ts';
 export { DEFAULT_POLL_TIMINGS, type PollResult, type UsagePollTimings } from './usage-poller.ts';
 export type { PersistedUsageState, RateLimitHint, StatusFacts, WindowReading } from './usage-state.ts';

@@ -35,4 +35,4 @@ export {
   type ClaudeProfile,
 } from './account-usage.ts';
 export { ClaudeDefaultCredential, DEFAULT_CLAUDE_OAUTH_URL, type ClaudeDefaultCredentialOptions } from './default-credential.ts';
-export { claudeTokenFormat } from './token-format.ts';
+export { claudeLockTarget, claudeTokenFormat } from './token-format.ts';

@@ -3,7 +3,8 @@
  * tokens with a refresh token and inference scope can be refreshed, a revoked-token 403 is
  * recoverable like a 401 (UPSTREAM-FACTS §4.1, §4.3), and the lock is Claude Code's own.
  */
-import { claudeLockTarget, type TokenFormat } from '../../pool/index.ts';
+import { basename, dirname, resolve } from 'node:path';
+import type { TokenFormat } from '../../pool/index.ts';
 import { parseClaudeCredentialFile, serializeClaudeCredentialFile, type ClaudeCredentialDocument } from './credential-file.ts';
 import { canRefresh, isExpired, isRevokedMessage, needsRefresh, requestTokenRefresh } from './oauth.ts';
 
@@ -36,3 +37,12 @@ export const claudeTokenFormat: TokenFormat<ClaudeCredentialDocument> = {
     cannotRefresh: 'it cannot be refreshed; create a new token (claude setup-token)',
   },
 };
+
+/**
+ * What Claude Code locks for a credential file: it locks its config directory (`~/.claude` →
+ * `~/.claude.lock`), so a file named `.credentials.json` locks its directory. Any other file
+ * locks itself, so a credential kept elsewhere never needs write access to its parent's parent.
+ */
+export function claudeLockTarget(credentialPath: string): string {
+  return basename(credentialPath) === '.credentials.json' ? dirname(resolve(credentialPath)) : resolve(credentialPath);
+}
