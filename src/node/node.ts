@@ -14,7 +14,7 @@ import type { Config } from './config-schema.ts';
 import { Mesh, TUNNEL_PATH, type TunnelListener } from './mesh.ts';
 import { createLogger, type LogFormat } from './logger.ts';
 import { buildServer, callerOfRequest, type ServerDeps } from './server.ts';
-import { CodexWebSocketProxy } from './codex-websocket.ts';
+import { WebSocketProxy } from './websocket-proxy.ts';
 import { Ledger } from './ledger.ts';
 import { StateStore } from './state-store.ts';
 import { InFlight } from './in-flight.ts';
@@ -94,7 +94,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   // One WebSocket relay per provider that speaks WebSocket, keyed by its upgrade path.
   const webSockets = new Map(
     PROVIDERS.flatMap((provider) =>
-      'websocket' in provider ? [[provider.websocket.path, new CodexWebSocketProxy(serverDeps, provider, (request) => callerOfRequest(serverDeps, request))] as const] : [],
+      'websocket' in provider ? [[provider.websocket.path, new WebSocketProxy(serverDeps, provider, (request) => callerOfRequest(serverDeps, request))] as const] : [],
     ),
   );
   mesh.attach(app.server);

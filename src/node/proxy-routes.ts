@@ -3,7 +3,7 @@
  * `/v1/responses`; fastify prefers the more specific pattern). One handler serves them all:
  * caller → admission → JSON check → the HTTP transport (proxy.ts) → record.
  */
-import type { QuotaMeshError } from '../lib/index.ts';
+import { QuotaMeshError } from '../lib/index.ts';
 import { PROVIDERS, type AnyProviderModule } from '../providers/index.ts';
 import { admit } from './admission.ts';
 import type { Caller } from './auth.ts';
@@ -25,7 +25,7 @@ export function registerProxyRoutes(
     const path = request.url.split('?')[0] ?? '';
     if (climbsOut(path)) return replyError(reply, provider, errors.notFound(path));
     const admitted = admit(deps, provider, caller, request.headers);
-    if (!('pool' in admitted)) return replyError(reply, provider, admitted);
+    if (admitted instanceof QuotaMeshError) return replyError(reply, provider, admitted);
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     let parsed: unknown;
     if (provider.routes.mustBeJson(request.method, path)) {

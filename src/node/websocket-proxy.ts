@@ -1,11 +1,11 @@
 /**
- * The WebSocket transport of the request pipeline (Codex: `GET /v1/responses` + upgrade). The
- * same stages as HTTP — caller, admission, failover over the pool's candidates (a refused
- * handshake moves to the next credential, a 401 gets one auth recovery), record — with a
- * different attempt (open the upstream socket) and relay (frames both ways). Only once the
- * upstream socket is open is the client's upgrade completed. Rate-limit events teach the
- * credential and reach the client as the pool aggregate; a session whose credential becomes
- * unusable is closed cleanly so the client reconnects.
+ * The WebSocket transport of the request pipeline, for a provider module with a WebSocket wire
+ * (Codex: `GET /v1/responses` + upgrade). The same stages as HTTP — caller, admission, failover
+ * over the pool's candidates (a refused handshake moves to the next credential, a 401 gets one
+ * auth recovery), record — with a different attempt (open the upstream socket) and relay (frames
+ * both ways). Only once the upstream socket is open is the client's upgrade completed. Rate-limit
+ * events teach the credential and reach the client as the pool aggregate; a session whose
+ * credential becomes unusable is closed cleanly so the client reconnects.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -19,7 +19,7 @@ import type { Caller } from './auth.ts';
 import { errorBody } from './error-reply.ts';
 import { exhaustedError } from './exhausted.ts';
 import { failover, type Transport } from './failover.ts';
-import { connectUpstream, type UpstreamConnection } from './codex-websocket-upstream.ts';
+import { connectUpstream, type UpstreamConnection } from './websocket-upstream.ts';
 import { recordRequest } from './request-record.ts';
 import type { ServerDeps } from './server-deps.ts';
 import { withVia } from './via.ts';
@@ -28,7 +28,7 @@ const HANDSHAKE_HEADERS = ['sec-websocket-key', 'sec-websocket-version', 'sec-we
 
 type WebSocketProvider = AnyProviderModule & { websocket: WebSocketWire };
 
-export class CodexWebSocketProxy {
+export class WebSocketProxy {
   readonly #deps: ServerDeps;
   readonly #provider: WebSocketProvider;
   readonly #callerOf: (request: IncomingMessage) => Caller | undefined;
