@@ -17,7 +17,7 @@ export interface ServerDeps {
   clock: Clock;
   logger: Logger;
   shutdown: AbortSignal;
-  /** Requests that arrive over a peer's tunnel belong to that peer (SPEC §4.1). */
+  /** Requests that arrive over a peer's tunnel belong to that peer. */
   peerOfSocket?: (socket: Socket) => string | undefined;
   https?: { cert: Buffer; key: Buffer };
   ledger: Ledger;

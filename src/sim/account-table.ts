@@ -7,7 +7,7 @@
 export const FIVE_HOUR_WINDOW_MS = 5 * 60 * 60 * 1000;
 export const WEEKLY_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** Claim names as the real header spells them — not `5h`/`7d` (UPSTREAM-FACTS §4.11.1). */
+/** Claim names as the real header spells them — not `5h`/`7d`. */
 export type WindowClaim = 'five_hour' | 'seven_day';
 /** Output is weighted like the real price ratio, so long answers eat quota faster than prompts. */
 const OUTPUT_TOKEN_WEIGHT = 5;

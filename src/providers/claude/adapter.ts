@@ -8,7 +8,7 @@ export const claudeAdapter: ProviderAdapter = {
   provider: 'claude',
   requestHeaders(client, credentialHeaders, isDefault) {
     const headers: OutgoingHttpHeaders = outboundRequestHeaders(client);
-    // The upstream must answer uncompressed: usage is read from the body (REFERENCE §8, 1d388547).
+    // The upstream must answer uncompressed: usage is read from the body.
     delete headers['accept-encoding'];
     if (isDefault) headers['anthropic-beta'] = withOauthBeta(client['anthropic-beta']);
     return Object.assign(headers, credentialHeaders);

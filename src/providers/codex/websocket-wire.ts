@@ -9,7 +9,7 @@ import { aggregateRateLimitsEvent } from './websocket-events.ts';
 
 export const codexWebSocketWire: WebSocketWire = {
   path: '/v1/responses',
-  // Codex sends this itself; a client that does not still needs it upstream (REFERENCE §8, 016e5e1b).
+  // Codex sends this itself; a client that does not still needs it upstream.
   defaultHeaders: { 'openai-beta': 'responses_websockets=2026-02-06' },
   eventOutcome: (text, nowSeconds) =>
     text.includes('codex.rate_limits') || text.includes('"error"') ? codexEventOutcome(safeParse(text), nowSeconds) : undefined,

@@ -44,7 +44,7 @@ export class ClaudeState {
   }
 
   /**
-   * Rotation: both old tokens die at once (UPSTREAM-FACTS §4.1, §4.11.5). With `keepRefreshToken`
+   * Rotation: both old tokens die at once. With `keepRefreshToken`
    * the response omits refresh_token and the old one must keep working.
    */
   rotate(account: SimAccount, options: { keepRefreshToken?: boolean } = {}): void {
