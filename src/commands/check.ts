@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { errorMessage } from '../lib/index.ts';
 import { loadConfigFile, type Config } from '../node/index.ts';
-import { parseClaudeCredentialFile } from '../upstream/index.ts';
+import { PROVIDERS } from '../providers/index.ts';
 import { resolveConfigPath } from './config-path.ts';
 
 export function runCheck(options: { configPath: string | undefined }, print: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): number {
@@ -19,10 +19,10 @@ export function runCheck(options: { configPath: string | undefined }, print: (li
 
 export function credentialFileProblems(config: Config): string[] {
   const problems: string[] = [];
-  for (const provider of ['claude', 'codex'] as const) {
-    config[provider]?.credentials.forEach((credential, index) => {
+  for (const provider of PROVIDERS) {
+    config[provider.name]?.credentials.forEach((credential, index) => {
       if (credential.type !== 'default') return;
-      const where = `${provider}.credentials[${index}].path`;
+      const where = `${provider.name}.credentials[${index}].path`;
       let text: string;
       try {
         text = readFileSync(credential.path, 'utf8');
@@ -31,23 +31,10 @@ export function credentialFileProblems(config: Config): string[] {
         problems.push(`${where}: ${missing ? `${credential.path} does not exist (the node starts anyway and picks it up when it appears)` : errorMessage(error)}`);
         return;
       }
-      const problem = provider === 'claude' ? claudeProblem(text) : codexProblem(text);
-      if (problem !== undefined) problems.push(`${where}: ${credential.path}: ${problem}`);
+      // The node's own reading of the file, so `check` and `serve` never disagree.
+      const parsed = provider.credentialFile.parse(text);
+      if (parsed !== null && typeof parsed === 'object' && 'error' in parsed) problems.push(`${where}: ${credential.path}: ${parsed.error}`);
     });
   }
   return problems;
-}
-
-function claudeProblem(text: string): string | undefined {
-  const parsed = parseClaudeCredentialFile(text);
-  return 'error' in parsed ? parsed.error : undefined;
-}
-
-function codexProblem(text: string): string | undefined {
-  try {
-    const parsed = JSON.parse(text) as { tokens?: { access_token?: unknown } };
-    return typeof parsed.tokens?.access_token === 'string' ? undefined : 'no tokens.access_token';
-  } catch {
-    return 'not valid JSON';
-  }
 }

@@ -3,7 +3,7 @@
  * provider's, peers by `share`, with external credentials only when the caller is allowed
  * multi-hop use. A peer without a share entry gets nothing (403).
  */
-import type { Provider } from '../status/index.ts';
+import type { ProviderName as Provider } from '../providers/index.ts';
 import type { Caller } from './auth.ts';
 import type { Config } from './config-schema.ts';
 

@@ -1,21 +1,12 @@
 /**
- * Config section → ProviderPool. Default credentials are provider-specific (a kit per provider);
+ * Config section → ProviderPool. Default credentials are made by the provider's module;
  * external credentials and balancers are the same for every provider.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
-import {
-  ClaudeDefaultCredential,
-  ExternalCredential,
-  ProviderPool,
-  type Credential,
-  type PeerHeaderReading,
-  type RouteDefinition,
-  type UpstreamOutcome,
-} from '../pool/index.ts';
-import type { Provider } from '../status/index.ts';
-import { parseUnifiedHeaders } from '../upstream/index.ts';
-import { DEFAULT_MAX_PLAN_WEIGHT, type DefaultCredentialConfig, type PeerConfig, type ProviderConfig } from './config-schema.ts';
+import { ExternalCredential, ProviderPool, type Credential, type RouteDefinition } from '../pool/index.ts';
+import type { AnyProviderModule, ConfigFields, SectionOf } from '../providers/index.ts';
+import { DEFAULT_MAX_PLAN_WEIGHT, type PeerConfig, type ProviderConfig } from './config-schema.ts';
 import type { Mesh } from './mesh.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -27,40 +18,25 @@ export interface PoolDeps {
   peers: readonly PeerConfig[];
 }
 
-/** A default credential the node starts, persists and closes. */
-export interface StartableCredential extends Credential {
-  start(): Promise<void> | void;
-  persistentState(): unknown;
-  restoreState(state: unknown): void;
-}
-
-export interface ProviderKit {
-  createDefault(credential: DefaultCredentialConfig, section: ProviderConfig, deps: PoolDeps): StartableCredential;
-  parsePeerHeaders(headers: UpstreamOutcome['headers'], nowSeconds: number): PeerHeaderReading | undefined;
-}
-
-export const claudeKit: ProviderKit = {
-  createDefault: (credential, section, deps) =>
-    new ClaudeDefaultCredential({
-      tag: credential.tag,
-      path: credential.path,
-      apiUrl: section.api_url,
-      oauthUrl: section.oauth_url,
-      cap5h: capOf(credential.limit_5h, credential.reserve_5h),
-      capWeekly: capOf(credential.limit_weekly, credential.reserve_weekly),
-      clock: deps.clock,
-      logger: deps.logger.child({ component: 'credential', provider: 'claude', credential: credential.tag }),
-    }),
-  parsePeerHeaders: (headers, nowSeconds) => parseUnifiedHeaders(headers, nowSeconds),
-};
-
-export async function buildPool(provider: Provider, section: ProviderConfig, kit: ProviderKit, deps: PoolDeps): Promise<ProviderPool> {
+export async function buildPool(module: AnyProviderModule, section: ProviderConfig, deps: PoolDeps): Promise<ProviderPool> {
+  const provider = module.name;
   const credentials: Credential[] = [];
   const routes: RouteDefinition[] = [];
   const externals: ExternalCredential[] = [];
   for (const credential of section.credentials) {
     if (credential.type === 'default') {
-      const instance = kit.createDefault(credential, section, deps);
+      const instance = module.createDefaultCredential(
+        {
+          tag: credential.tag,
+          path: credential.path,
+          cap5h: capOf(credential.limit_5h, credential.reserve_5h),
+          capWeekly: capOf(credential.limit_weekly, credential.reserve_weekly),
+          clock: deps.clock,
+          logger: deps.logger.child({ component: 'credential', provider, credential: credential.tag }),
+        },
+        // config-schema.ts parsed this section with the module's own fields.
+        section as unknown as SectionOf<ConfigFields>,
+      );
       deps.state.register(`${provider}/${credential.tag}`, instance);
       await instance.start();
       credentials.push(instance);
@@ -71,7 +47,7 @@ export async function buildPool(provider: Provider, section: ProviderConfig, kit
         link: deps.mesh.link(credential.peer),
         clock: deps.clock,
         logger: deps.logger.child({ component: 'credential', provider, credential: credential.tag, peer: credential.peer }),
-        parseHeaders: kit.parsePeerHeaders,
+        parseHeaders: (headers, nowSeconds) => module.parseRateLimitHeaders(headers, nowSeconds),
         maxPlanWeight: deps.peers.find((peer) => peer.name === credential.peer)?.max_plan_weight ?? DEFAULT_MAX_PLAN_WEIGHT,
       });
       externals.push(instance);

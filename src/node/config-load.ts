@@ -7,7 +7,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, errorMessage } from '../lib/index.ts';
-import { configSchema, type Config } from './config-schema.ts';
+import { PROVIDER_NAMES } from '../providers/index.ts';
+import { configSchema, type Config, type ProviderConfig } from './config-schema.ts';
 import { checkReferences, type Problem } from './config-references.ts';
 
 export interface ConfigEnvironment {
@@ -108,19 +109,18 @@ function resolvePaths(config: Config, environment: ConfigEnvironment): Config {
     const home = path === '~' || path.startsWith('~/') ? environment.homeDir + path.slice(1) : path;
     return isAbsolute(home) ? home : resolve(environment.baseDir, home);
   };
-  const resolveCredentials = <T extends NonNullable<Config['claude'] | Config['codex']>>(section: T): T => ({
+  const resolveCredentials = <T extends ProviderConfig>(section: T): T => ({
     ...section,
     credentials: section.credentials.map((credential) =>
       credential.type === 'default' ? { ...credential, path: resolvePath(credential.path) } : credential,
     ),
   });
-  return {
-    ...config,
-    state_dir: resolvePath(config.state_dir),
-    tls: config.tls && { cert: resolvePath(config.tls.cert), key: resolvePath(config.tls.key) },
-    claude: config.claude && resolveCredentials(config.claude),
-    codex: config.codex && resolveCredentials(config.codex),
-  };
+  const resolved: Config = { ...config, state_dir: resolvePath(config.state_dir), tls: config.tls && { cert: resolvePath(config.tls.cert), key: resolvePath(config.tls.key) } };
+  for (const provider of PROVIDER_NAMES) {
+    const section = config[provider];
+    if (section !== undefined) Object.assign(resolved, { [provider]: resolveCredentials(section) });
+  }
+  return resolved;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -3,6 +3,7 @@
  * provider, balancers listing default/external tags of their own provider, routes and shares naming
  * real tags, peers referenced by external credentials existing, reserve and limit not both set.
  */
+import { PROVIDER_NAMES } from '../providers/index.ts';
 import type { Config, ProviderConfig } from './config-schema.ts';
 
 export type Problem = { path: string; message: string };
@@ -17,7 +18,7 @@ export function checkReferences(config: Config): Problem[] {
       problems.push({ path: `peers[${index}].reverse`, message: 'a connector (reverse: true) needs a url' });
     }
   });
-  for (const provider of ['claude', 'codex'] as const) {
+  for (const provider of PROVIDER_NAMES) {
     const section = config[provider];
     const tags = section ? checkProvider(provider, section, peerNames, problems) : new Set<string>();
     const soleTag = section?.credentials.length === 1 ? section.credentials[0]?.tag : undefined;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_PLAN_WEIGHT } from '../status/index.ts';
+import { PROVIDERS, type ConfigFields, type ProviderName } from '../providers/index.ts';
 
 export const DEFAULT_MAX_PLAN_WEIGHT = 20;
 
@@ -47,20 +48,17 @@ const credential = z.discriminatedUnion('type', [
   balancerCredential,
 ]);
 
-const claudeSection = z.strictObject({
-  route: tag.optional(),
-  credentials: z.array(credential).min(1),
-  api_url: httpUrl.default('https://api.anthropic.com'),
-  oauth_url: httpUrl.default('https://platform.claude.com/v1/oauth/token'),
-});
+/** `<provider>:` sections: routes and credentials, plus the provider's own URL fields. */
+function providerSection<Fields extends ConfigFields>(fields: Fields) {
+  return z.strictObject({ route: tag.optional(), credentials: z.array(credential).min(1), ...fields });
+}
 
-const codexSection = z.strictObject({
-  route: tag.optional(),
-  credentials: z.array(credential).min(1),
-  api_url: httpUrl.default('https://chatgpt.com/backend-api/codex'),
-  usage_url: httpUrl.default('https://chatgpt.com/backend-api/wham/usage'),
-  oauth_url: httpUrl.default('https://auth.openai.com/oauth/token'),
-});
+type Sections = { [Module in (typeof PROVIDERS)[number] as Module['name']]: z.ZodOptional<ReturnType<typeof providerSection<Module['configFields']>>> };
+const sections = Object.fromEntries(PROVIDERS.map((provider) => [provider.name, providerSection(provider.configFields).optional()])) as Sections;
+
+/** A route per provider (`claude: <tag>`), for users and for what a peer is shared. */
+type RouteChoices = Record<ProviderName, z.ZodOptional<typeof tag>>;
+const routeChoices = Object.fromEntries(PROVIDERS.map((provider) => [provider.name, tag.optional()])) as RouteChoices;
 
 const secret = z.string().min(16, 'a token is at least 16 characters');
 
@@ -68,8 +66,7 @@ const user = z.strictObject({
   name,
   token: secret,
   allow_external_usage: z.boolean().default(false),
-  claude: tag.optional(),
-  codex: tag.optional(),
+  ...routeChoices,
 });
 
 const peer = z.strictObject({
@@ -77,7 +74,7 @@ const peer = z.strictObject({
   url: httpUrl.optional(),
   token: secret,
   reverse: z.boolean().default(false),
-  share: z.strictObject({ claude: tag.optional(), codex: tag.optional() }).default({}),
+  share: z.strictObject(routeChoices).default({}),
   allow_external_usage: z.boolean().default(false),
   /**
    * The most plan weight this peer's capacity may count for here, whatever it reports (issue 11:
@@ -119,8 +116,7 @@ export const configSchema = z.strictObject({
   users: z.array(user).default([]),
   peers: z.array(peer).default([]),
   tunnel,
-  claude: claudeSection.optional(),
-  codex: codexSection.optional(),
+  ...sections,
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -128,7 +124,7 @@ export type CredentialConfig = z.output<typeof credential>;
 export type DefaultCredentialConfig = z.output<typeof defaultCredential>;
 export type ExternalCredentialConfig = z.output<typeof externalCredential>;
 export type BalancerCredentialConfig = z.output<typeof balancerCredential>;
-export type ProviderConfig = z.output<typeof claudeSection> | z.output<typeof codexSection>;
+export type ProviderConfig = NonNullable<Config[ProviderName]>;
 export type UserConfig = z.output<typeof user>;
 export type PeerConfig = z.output<typeof peer>;
 export type TunnelConfig = z.output<typeof tunnel>;

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { PROVIDERS } from '../providers/index.ts';
 import type { FastifyInstance } from './fastify.ts';
 
 const NONCE_PLACEHOLDER = '__NONCE__';
@@ -14,8 +15,11 @@ const NONCE_PLACEHOLDER = '__NONCE__';
 /** The page with its stylesheet and script inlined; read once, when the node starts. */
 export function dashboardPage(): string {
   const read = (name: string): string => readFileSync(new URL(`./dashboard/${name}`, import.meta.url), 'utf8');
+  // The provider names people read, from the registry; the status stream only carries keys.
+  const labels = JSON.stringify(Object.fromEntries(PROVIDERS.map((provider) => [provider.name, provider.label])));
+  const script = read('page.js').split('/*__PROVIDER_LABELS__*/ {}').join(labels);
   // split/join rather than replace(): the script's text must not be read as a replacement pattern.
-  return read('page.html').split('/*__CSS__*/').join(read('page.css')).split('/*__SCRIPT__*/').join(read('page.js'));
+  return read('page.html').split('/*__CSS__*/').join(read('page.css')).split('/*__SCRIPT__*/').join(script);
 }
 
 export function registerDashboard(app: FastifyInstance): void {

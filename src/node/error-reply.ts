@@ -1,29 +1,18 @@
 /**
- * The one place errors become HTTP bodies, in the provider's own shape (PROTOCOL.md › Errors) so Claude Code
- * and Codex show the message instead of a parse failure.
+ * The one place errors become HTTP responses, in the provider's own shape (each provider module
+ * writes its body) so Claude Code and Codex show the message instead of a parse failure.
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { QuotaMeshError, type ErrorKind } from '../lib/index.ts';
-import type { Provider } from '../status/index.ts';
+import { QuotaMeshError } from '../lib/index.ts';
+import type { AnyProviderModule } from '../providers/index.ts';
 
-const CODEX_TYPES: Partial<Record<ErrorKind, string>> = {
-  rate_limit_error: 'usage_limit_reached',
-  authentication_error: 'invalid_request_error',
-  not_found_error: 'invalid_request_error',
-  request_too_large: 'invalid_request_error',
-  overloaded_error: 'server_error',
-  api_error: 'server_error',
-};
-
-export function errorBody(provider: Provider, error: QuotaMeshError): Record<string, unknown> {
-  if (provider === 'codex') {
-    return { error: { type: CODEX_TYPES[error.kind] ?? error.kind, message: error.message, code: error.code } };
-  }
-  return { type: 'error', error: { type: error.kind, message: error.message }, request_id: requestId() };
+/** The provider is always named: a node's own paths get theirs from providerFor, never by default here. */
+export function errorBody(provider: AnyProviderModule, error: QuotaMeshError): Record<string, unknown> {
+  return provider.errorBody(error, requestId());
 }
 
-export function sendError(response: ServerResponse, provider: Provider, error: QuotaMeshError, extraHeaders: Record<string, string> = {}): void {
+export function sendError(response: ServerResponse, provider: AnyProviderModule, error: QuotaMeshError, extraHeaders: Record<string, string> = {}): void {
   if (response.headersSent) {
     response.destroy(error);
     return;

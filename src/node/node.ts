@@ -7,15 +7,14 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { onceClose, systemClock, type Clock } from '../lib/index.ts';
 import type { ProviderPool } from '../pool/index.ts';
-import type { Provider } from '../status/index.ts';
+import { PROVIDERS, type ProviderName } from '../providers/index.ts';
 import { TokenTable } from './auth.ts';
-import { buildPool, claudeKit } from './build-pools.ts';
-import { codexKit } from './codex-kit.ts';
+import { buildPool } from './build-pools.ts';
 import type { Config } from './config-schema.ts';
 import { Mesh, TUNNEL_PATH, type TunnelListener } from './mesh.ts';
 import { createLogger, type LogFormat } from './logger.ts';
 import { buildServer, callerOfRequest, type ServerDeps } from './server.ts';
-import { CodexWebSocketProxy } from './codex-websocket.ts';
+import { WebSocketProxy } from './websocket-proxy.ts';
 import { Ledger } from './ledger.ts';
 import { StateStore } from './state-store.ts';
 import { InFlight } from './in-flight.ts';
@@ -43,7 +42,7 @@ export interface RunningNode {
   readonly name: string;
   readonly url: string;
   readonly port: number;
-  readonly pools: Partial<Record<Provider, ProviderPool>>;
+  readonly pools: Partial<Record<ProviderName, ProviderPool>>;
   /** Path of the usage ledger (state_dir/usage.jsonl). */
   readonly ledgerPath: string;
   /** Called when a peer's tunnel comes up or goes down. */
@@ -59,10 +58,12 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   const state = new StateStore(config.state_dir, logger.child({ component: 'state' }));
   await state.load();
   const mesh = new Mesh({ config, clock, logger, ca: options.peerCa, session: options.tunnel });
-  const pools: Partial<Record<Provider, ProviderPool>> = {};
+  const pools: Partial<Record<ProviderName, ProviderPool>> = {};
   const poolDeps = { clock, logger, state, mesh, peers: config.peers };
-  if (config.claude) pools.claude = await buildPool('claude', config.claude, claudeKit, poolDeps);
-  if (config.codex) pools.codex = await buildPool('codex', config.codex, codexKit, poolDeps);
+  for (const provider of PROVIDERS) {
+    const section = config[provider.name];
+    if (section !== undefined) pools[provider.name] = await buildPool(provider, section, poolDeps);
+  }
   const unsubscribeState = Object.values(pools).map((pool) => pool.onChange(() => state.scheduleSave()));
 
   const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
@@ -90,12 +91,18 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     https: config.tls && { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
   };
   const app = buildServer(serverDeps);
-  const codexWebSocket = new CodexWebSocketProxy(serverDeps, (request) => callerOfRequest(serverDeps, request));
+  // One WebSocket relay per provider that speaks WebSocket, keyed by its upgrade path.
+  const webSockets = new Map(
+    PROVIDERS.flatMap((provider) =>
+      'websocket' in provider ? [[provider.websocket.path, new WebSocketProxy(serverDeps, provider, (request) => callerOfRequest(serverDeps, request))] as const] : [],
+    ),
+  );
   mesh.attach(app.server);
   app.server.on('upgrade', (request, socket, head) => {
     const path = (request.url ?? '').split('?')[0];
+    const relay = path === undefined ? undefined : webSockets.get(path);
     if (path === TUNNEL_PATH) mesh.handleUpgrade(request, socket, head);
-    else if (path === '/v1/responses') codexWebSocket.handleUpgrade(request, socket, head);
+    else if (relay !== undefined) relay.handleUpgrade(request, socket, head);
     else socket.destroy();
   });
   const { host, port } = splitListen(config.listen);
@@ -110,7 +117,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     const closing = app.close();
     shutdown.abort();
     const drained = await inFlight.drained(options.drainMs ?? 10_000);
-    codexWebSocket.close();
+    for (const relay of webSockets.values()) relay.close();
     if (!drained) logger.warn({ inFlight: inFlight.count }, 'drain timed out; cutting remaining requests');
     app.server.closeAllConnections();
     // Our own status streams and polls stop before the GoAway, so no tunnel waits out its grace;

@@ -1,12 +1,13 @@
 /**
- * When a proxied request is over (body fully relayed, or the client gone), write its ledger line
- * and its one info log line. Token counts are read from the body as it streams past.
+ * The last stage of the request pipeline: when a request is over (body fully relayed, the client
+ * gone, or a WebSocket session closed), write its ledger line, count it in
+ * quotamesh_requests_total and log its one info line. Token counts come from the provider's tap.
  */
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
-import type { Provider } from '../status/index.ts';
-import { claudeUsageTap, codexUsageTap, type TokenUsage } from '../upstream/index.ts';
+import type { AnyProviderModule } from '../providers/index.ts';
+import type { TokenUsage } from '../upstream/index.ts';
 import type { Caller } from './auth.ts';
 import type { Ledger } from './ledger.ts';
 import type { ProxyOutcome } from './proxy.ts';
@@ -14,20 +15,22 @@ import type { Metrics } from './metrics.ts';
 
 export interface RequestContext {
   caller: Caller;
-  provider: Provider;
+  provider: AnyProviderModule;
   model: string | undefined;
   startedMs: number;
 }
 
+export type RecordDeps = { ledger: Ledger; logger: Logger; clock: Clock; metrics: Metrics };
+
 export function recordWhenDone(
-  deps: { ledger: Ledger; logger: Logger; clock: Clock; metrics: Metrics },
+  deps: RecordDeps,
   context: RequestContext,
   outcome: ProxyOutcome,
   response: ServerResponse,
 ): void {
   const upstream = outcome.upstream;
-  if (upstream === undefined) return write(deps, context, outcome.credential, outcome.status, undefined);
-  const tap = (context.provider === 'codex' ? codexUsageTap : claudeUsageTap)(upstream.headers['content-type']);
+  if (upstream === undefined) return recordRequest(deps, context, outcome.credential, outcome.status, undefined);
+  const tap = context.provider.usageTap(upstream.headers['content-type']);
   upstream.on('data', (chunk: Buffer) => tap.push(chunk));
   let done = false;
   const finish = (): void => {
@@ -35,14 +38,15 @@ export function recordWhenDone(
     done = true;
     // A response the client abandoned half-way is recorded as 499, as nginx does.
     const status = upstream.complete ? outcome.status : 499;
-    write(deps, context, outcome.credential, status, tap.finish());
+    recordRequest(deps, context, outcome.credential, status, tap.finish());
   };
   upstream.once('end', finish);
   response.once('close', finish);
 }
 
-function write(
-  deps: { ledger: Ledger; logger: Logger; clock: Clock; metrics: Metrics },
+/** One request, once it is over, whatever its transport: a ledger line, a metric, a log line. */
+export function recordRequest(
+  deps: RecordDeps,
   context: RequestContext,
   credential: string | undefined,
   status: number,
@@ -53,7 +57,7 @@ function write(
     time: new Date(nowMs).toISOString(),
     user: context.caller.kind === 'peer' ? null : context.caller.name,
     peer: context.caller.kind === 'peer' ? context.caller.name : null,
-    provider: context.provider,
+    provider: context.provider.name,
     credential: credential ?? null,
     model: context.model ?? null,
     input_tokens: usage?.input_tokens ?? 0,
@@ -66,7 +70,7 @@ function write(
   deps.ledger.append(record);
   deps.metrics.requests.inc({ provider: record.provider, credential: record.credential ?? 'none', status: String(status) });
   deps.logger.info(
-    { user: record.user, peer: record.peer, credential: record.credential, model: record.model, status, durationMs: record.duration_ms, inputTokens: record.input_tokens, outputTokens: record.output_tokens },
+    { provider: record.provider, user: record.user, peer: record.peer, credential: record.credential, model: record.model, status, durationMs: record.duration_ms, inputTokens: record.input_tokens, outputTokens: record.output_tokens },
     'request',
   );
 }

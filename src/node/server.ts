@@ -3,42 +3,20 @@
  * bytes (they are forwarded as sent), every error in the provider's shape.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import { Fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from './fastify.ts';
-import type { Logger } from 'pino';
-import { QuotaMeshError, type Clock } from '../lib/index.ts';
-import type { ProviderPool } from '../pool/index.ts';
-import { registerStatusRoutes, type Provider } from '../status/index.ts';
-import type { Caller, TokenTable } from './auth.ts';
-import type { Config } from './config-schema.ts';
+import { QuotaMeshError } from '../lib/index.ts';
+import { PROVIDERS, providerFor, type AnyProviderModule } from '../providers/index.ts';
+import { registerStatusRoutes } from '../status/index.ts';
+import type { Caller } from './auth.ts';
 import { errorBody, errors, sendError } from './error-reply.ts';
 import { registerProxyRoutes } from './proxy-routes.ts';
+import type { ServerDeps } from './server-deps.ts';
 import { statusView } from './status-view.ts';
-import type { Ledger } from './ledger.ts';
-import type { InFlight } from './in-flight.ts';
-import type { Metrics } from './metrics.ts';
 import { registerDashboard } from './dashboard.ts';
 
-export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+export type { ServerDeps } from './server-deps.ts';
 
-export interface ServerDeps {
-  config: Config;
-  tokens: TokenTable;
-  pools: Partial<Record<Provider, ProviderPool>>;
-  clock: Clock;
-  logger: Logger;
-  shutdown: AbortSignal;
-  /** Requests that arrive over a peer's tunnel belong to that peer (PROTOCOL.md › HTTP over streams). */
-  peerOfSocket?: (socket: Socket) => string | undefined;
-  https?: { cert: Buffer; key: Buffer };
-  ledger: Ledger;
-  inFlight: InFlight;
-  metrics: Metrics;
-  upstreamIdleTimeoutMs: number;
-  /** Slow-loris bounds: a request head within headersTimeoutMs, the whole request within requestTimeoutMs. */
-  headersTimeoutMs?: number;
-  requestTimeoutMs?: number;
-}
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const headersTimeoutMs = deps.headersTimeoutMs ?? 20_000;
@@ -61,7 +39,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     forceCloseConnections: false,
     // A malformed percent-escape in the path is refused by fastify's router before any route or
     // error handler runs; without this it answered in fastify's own JSON, not the provider's.
-    frameworkErrors: (error, request, reply) => replyError(reply, providerOfPath(request.url), errors.badUrl(error.message)),
+    frameworkErrors: (error, request, reply) => replyError(reply, providerFor(request.url), errors.badUrl(error.message)),
     // Requests Node's parser refuses (oversized head, garbage) never reach a route; they still
     // get a body both clients can read rather than a bare status line.
     clientErrorHandler: (connectionError, socket) => {
@@ -69,7 +47,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       const error = connectionError as unknown as { code?: string; rawPacket?: Buffer };
       // No route ran, so the path is only in the raw bytes; it decides the error's shape.
       const requestLine = error.rawPacket?.subarray(0, 256).toString('latin1').split('\r\n')[0] ?? '';
-      const provider = providerOfPath(requestLine.split(' ')[1] ?? '');
+      const provider = providerFor(requestLine.split(' ')[1] ?? '');
       const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
       const refusal = new QuotaMeshError(tooLarge ? 'headers_too_large' : 'bad_request', tooLarge ? 431 : 400, 'invalid_request_error', tooLarge ? 'request headers are larger than 64 KiB' : 'malformed HTTP request');
       const body = JSON.stringify(errorBody(provider, refusal));
@@ -85,7 +63,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const callerOf = (request: FastifyRequest): Caller | undefined => callerOfRequest(deps, request.raw);
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
-    const provider = providerOfPath(request.url);
+    const provider = providerFor(request.url);
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return replyError(reply, provider, errors.tooLarge());
     if (error instanceof QuotaMeshError) return replyError(reply, provider, error);
     // fastify's own refusals of bad input (415 for an unparseable or empty content-type, 400 for a
@@ -96,13 +74,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     deps.logger.error({ err: error, url: request.url }, 'request failed');
     return replyError(reply, provider, new QuotaMeshError('internal', 500, 'api_error', 'internal error in quotamesh'));
   });
-  app.setNotFoundHandler((request, reply) => replyError(reply, providerOfPath(request.url), errors.notFound(request.url.split('?')[0] ?? '/')));
+  app.setNotFoundHandler((request, reply) => replyError(reply, providerFor(request.url), errors.notFound(request.url.split('?')[0] ?? '/')));
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/metrics', async (request, reply) => {
     const caller = callerOf(request);
-    if (caller === undefined) return replyError(reply, 'claude', errors.unauthenticated());
-    if (caller.kind !== 'admin') return replyError(reply, 'claude', errors.forbidden('/metrics needs the admin token'));
+    if (caller === undefined) return replyError(reply, providerFor(request.url), errors.unauthenticated());
+    if (caller.kind !== 'admin') return replyError(reply, providerFor(request.url), errors.forbidden('/metrics needs the admin token'));
     return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   registerDashboard(app);
@@ -110,14 +88,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerStatusRoutes(app, {
     clock: deps.clock,
     shutdown: deps.shutdown,
+    providers: PROVIDERS.map((provider) => ({ name: provider.name, statusPath: provider.routes.status })),
+    badRequest: (request, reply, message) => replyError(reply, providerFor(request.url), errors.badInput(400, 'bad_request', message)),
     onChange: (listener) => {
-      const unsubscribes = Object.values(deps.pools).map((pool) => pool.onChange(listener));
+      const unsubscribes = Object.values(deps.pools).flatMap((pool) => (pool === undefined ? [] : [pool.onChange(listener)]));
       return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
     },
     view: (request, reply, provider, session) => {
       const caller = callerOf(request);
       if (caller === undefined) {
-        replyError(reply, provider ?? 'claude', errors.unauthenticated());
+        // The path decides the shape (providerFor), not `?provider=`: one rule for every route.
+        replyError(reply, providerFor(request.url), errors.unauthenticated());
         return undefined;
       }
       return statusView(deps.config, deps.pools, caller, provider, session);
@@ -134,12 +115,8 @@ export function callerOfRequest(deps: Pick<ServerDeps, 'peerOfSocket' | 'tokens'
   return peer !== undefined ? deps.tokens.peerCaller(peer) : deps.tokens.authenticate(request.headers);
 }
 
-function replyError(reply: FastifyReply, provider: Provider, error: QuotaMeshError): FastifyReply {
+function replyError(reply: FastifyReply, provider: AnyProviderModule, error: QuotaMeshError): FastifyReply {
   reply.hijack();
   sendError(reply.raw, provider, error);
   return reply;
-}
-
-function providerOfPath(url: string): Provider {
-  return url.startsWith('/v1/responses') || url.startsWith('/ocm/') ? 'codex' : 'claude';
 }

@@ -10,34 +10,36 @@ import {
   credentialRows,
   publicProviderStatus,
   type NodeStatus,
-  type Provider,
   type ProviderStatus,
   type StatusPayload,
 } from '../status/index.ts';
+import { PROVIDER_NAMES, type ProviderName } from '../providers/index.ts';
 import { accessFor } from './access.ts';
 import type { Caller } from './auth.ts';
 import type { Config } from './config-schema.ts';
 
 export function statusView(
   config: Config,
-  pools: Partial<Record<Provider, ProviderPool>>,
+  pools: Partial<Record<ProviderName, ProviderPool>>,
   caller: Caller,
-  only: Provider | undefined,
+  only: string | undefined,
   sessionId?: string,
 ): (nowMs: number) => StatusPayload {
-  const providerStatus = (provider: Provider, nowMs: number): ProviderStatus | undefined => {
+  const providerStatus = (provider: string, nowMs: number): ProviderStatus | undefined => {
     const status = aggregateStatus(provider, nowMs);
-    const pool = pools[provider];
-    const access = accessFor(config, caller, provider);
+    const name = PROVIDER_NAMES.find((known) => known === provider);
+    const pool = name === undefined ? undefined : pools[name];
+    const access = name === undefined ? undefined : accessFor(config, caller, name);
     if (status === undefined || sessionId === undefined || pool === undefined || access === undefined) return status;
     // The caller's own route and scope: the same binding its requests with this session id use.
     const credential = pool.sessionCredential(access.routeTag, sessionId, access.allowExternal, nowMs);
     const peer = credential === undefined ? null : credential.snapshot(nowMs).peer;
     return { ...status, session: { id: sessionId, credential: credential?.tag ?? null, peer } };
   };
-  const aggregateStatus = (provider: Provider, nowMs: number): ProviderStatus | undefined => {
-    const pool = pools[provider];
-    const access = accessFor(config, caller, provider);
+  const aggregateStatus = (provider: string, nowMs: number): ProviderStatus | undefined => {
+    const name = PROVIDER_NAMES.find((known) => known === provider);
+    const pool = name === undefined ? undefined : pools[name];
+    const access = name === undefined ? undefined : accessFor(config, caller, name);
     if (pool === undefined || access === undefined) return undefined;
     const nowSeconds = toUnixSeconds(nowMs);
     const aggregate = aggregateProvider(pool.snapshots(access.routeTag, access.allowExternal, nowMs), nowSeconds);
@@ -56,7 +58,7 @@ export function statusView(
   }
   return (nowMs) => {
     const status: NodeStatus = { node: config.name, time: toUnixSeconds(nowMs), providers: {} };
-    for (const provider of ['claude', 'codex'] as const) {
+    for (const provider of PROVIDER_NAMES) {
       const value = providerStatus(provider, nowMs);
       if (value !== undefined) status.providers[provider] = value;
     }

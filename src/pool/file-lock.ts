@@ -6,7 +6,7 @@
  * with other processes, so it uses Date.now() and not the injected Clock.
  */
 import { mkdir, realpath, rm, stat, utimes } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { sleep } from '../lib/index.ts';
 
 export interface FileLockOptions {
@@ -36,15 +36,6 @@ export class LockBusyError extends Error {
 }
 
 const DEFAULTS = { attempts: 6, staleMs: 10_000, heartbeatMs: 5000 };
-
-/**
- * What Claude Code locks for a credential file: it locks its config directory (`~/.claude` →
- * `~/.claude.lock`), so a file named `.credentials.json` locks its directory. Any other file
- * locks itself, so a credential kept elsewhere never needs write access to its parent's parent.
- */
-export function claudeLockTarget(credentialPath: string): string {
-  return basename(credentialPath) === '.credentials.json' ? dirname(resolve(credentialPath)) : resolve(credentialPath);
-}
 
 /** The lock directory for a target, symlinks resolved as proper-lockfile does. */
 export async function lockDirectoryFor(target: string): Promise<string> {

@@ -157,6 +157,21 @@ export class ProviderPool {
     return members.find((credential) => credential.tag === boundTag && credential.isUsable(nowMs));
   }
 
+  /**
+   * The credentials to try for one request, in order, as undici's BalancedPool hands out
+   * upstreams: each step is a fresh pick among those not yet handed out (so a session moves off a
+   * credential that just failed it), and the caller simply takes the next one on failure.
+   */
+  *candidates(routeTag: string, selection: Omit<Selection, 'exclude'>, now: () => number): Generator<Credential, void, undefined> {
+    const tried = new Set<Credential>();
+    for (;;) {
+      const credential = this.select(routeTag, { ...selection, exclude: tried }, now());
+      if (credential === undefined) return;
+      tried.add(credential);
+      yield credential;
+    }
+  }
+
   #stickyHit(route: RouteDefinition, key: StickyKey, members: Credential[], views: CandidateView[], boundIndex: number, nowMs: number): Credential | undefined {
     const current = members[boundIndex];
     if (route.strategy !== 'least-used' || route.rebalanceThreshold <= 0 || current === undefined) return current;

@@ -3,7 +3,6 @@
  * and how fresh that knowledge is. Pure state transitions; every method takes `nowMs`.
  */
 import { effectiveWindow, type WindowUsage } from '../status/index.ts';
-import type { UnifiedRateLimit } from '../upstream/index.ts';
 import {
   cooldownAfterError,
   cooldownAfterRateLimit,
@@ -63,18 +62,13 @@ export class UsageState {
    * Header data. A lower utilisation only replaces a higher one when its reset moved later (a
    * new window): responses finishing out of order must not undo a poll (sing-box `f0022f59`).
    */
-  applyHeaders(limits: WindowReading | UnifiedRateLimit | undefined, nowMs: number): void {
+  applyHeaders(limits: WindowReading | undefined, nowMs: number): void {
     if (limits?.fiveHour === undefined && limits?.weekly === undefined) return;
     const nowSeconds = Math.floor(nowMs / 1000);
     if (limits.fiveHour) this.fiveHour = mergeHeaderWindow(this.fiveHour, limits.fiveHour, nowSeconds);
     if (limits.weekly) this.weekly = mergeHeaderWindow(this.weekly, limits.weekly, nowSeconds);
     this.hasData = true;
     this.lastUpdatedMs = nowMs;
-  }
-
-  /** Claude's reading of a response status (the unified headers name the rejected claim). */
-  applyStatus(status: number, limits: UnifiedRateLimit | undefined, nowMs: number): void {
-    this.applyOutcome(status, { isRejected: limits?.status === 'rejected', hint: rateLimitHint(limits) }, nowMs);
   }
 
   /** What a response's status says: 429 benches, errors bench briefly, success ends benches. */
@@ -174,22 +168,6 @@ function mergeHeaderWindow(previous: WindowUsage, next: WindowUsage, nowSeconds:
   const previousIsOver = previous.resetAt > 0 && previous.resetAt <= nowSeconds;
   if (previousIsOver || next.utilization >= previous.utilization || next.resetAt > previous.resetAt) return next;
   return previous;
-}
-
-/**
- * A rejected 429 names the window it hit; that window's reset is the most precise end. A 429
- * that is not a window rejection (overage disabled, odd clients) only has Retry-After, if that.
- */
-function rateLimitHint(limits: UnifiedRateLimit | undefined): RateLimitHint {
-  const hint: RateLimitHint = {};
-  if (limits?.status === 'rejected') {
-    const claimReset =
-      limits.representativeClaim === 'five_hour' ? limits.fiveHour?.resetAt : limits.representativeClaim === 'seven_day' ? limits.weekly?.resetAt : undefined;
-    const resetAt = claimReset !== undefined && claimReset > 0 ? claimReset : limits.resetAt;
-    if (resetAt !== undefined && resetAt > 0) hint.resetAtMs = resetAt * 1000;
-  }
-  if (limits?.retryAfterSeconds !== undefined) hint.retryAfterMs = limits.retryAfterSeconds * 1000;
-  return hint;
 }
 
 function parseWindow(value: unknown): WindowUsage | undefined {

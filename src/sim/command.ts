@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claudeCredentialFile } from './accounts.ts';
-import { codexAuthFile } from './codex-accounts.ts';
+import { claudeCredentialFile } from './claude/accounts.ts';
+import { codexAuthFile } from './codex/accounts.ts';
 import { startSimulator } from './server.ts';
 
 export interface SimCommandOptions {

@@ -1,7 +1,8 @@
 import { errorMessage } from '../lib/index.ts';
 import { parseScriptEntry } from './faults.ts';
 import { sendJson, type SimExchange } from './http.ts';
-import type { SimulatorState, SimUsageUpdate } from './state.ts';
+import type { SimulatorState } from './state.ts';
+import type { SimUsageUpdate } from './account-table.ts';
 
 /**
  * The `/_sim/` control API, so a test or a person in another process can script the simulator
@@ -58,12 +59,12 @@ function route(method: string, path: string, body: string, state: SimulatorState
   if (accountRoute !== null && method === 'POST') {
     const id = decodeURIComponent(accountRoute[2] ?? '');
     const action = accountRoute[3];
-    const target = accountRoute[1] === 'codex-accounts' ? state.codex : state;
+    const target = accountRoute[1] === 'codex-accounts' ? state.codex : state.claude;
     if (action === 'usage') target.setUsage(id, parseUsageUpdate(parseJson(body)));
     if (action === 'expire') target.expireToken(id);
     if (action === 'revoke') target.revokeToken(id);
     const snapshot = state.snapshot();
-    const accounts: Array<{ id: string }> = target === state ? snapshot.accounts : snapshot.codexAccounts;
+    const accounts: Array<{ id: string }> = target === state.claude ? snapshot.accounts : snapshot.codexAccounts;
     return accounts.find((account) => account.id === id);
   }
   return undefined;

@@ -1,4 +1,4 @@
-import type { WindowClaim } from './windows.ts';
+import type { WindowClaim } from './account-table.ts';
 
 /**
  * Which simulated endpoint a scripted fault replaces. Claude: `messages`, `usage`, `profile`,

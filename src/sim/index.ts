@@ -5,10 +5,11 @@ export {
   type SimAccount,
   type SimAccountCounters,
   type SimAccountSpec,
-} from './accounts.ts';
+} from './claude/accounts.ts';
 export type { SimEndpoint, SimFault, SimScriptEntry, PendingFault } from './faults.ts';
-export type { SimReceivedRequest, SimStateSnapshot, SimUsageUpdate } from './state.ts';
-export { CLAUDE_CODE_CLIENT_ID, PLAN_FACTS, type SimPlan } from './plans.ts';
+export type { SimReceivedRequest, SimStateSnapshot } from './state.ts';
+export type { SimUsageUpdate } from './account-table.ts';
+export { CLAUDE_CODE_CLIENT_ID, PLAN_FACTS, type SimPlan } from './claude/plans.ts';
 export { runSimCommand, type SimCommandOptions } from './command.ts';
 export {
   codexAuthFile,
@@ -17,6 +18,6 @@ export {
   type CodexCredits,
   type SimCodexAccount,
   type SimCodexAccountCounters,
-} from './codex-accounts.ts';
-export { CODEX_CLIENT_ID, CODEX_PLANS, FIVE_HOUR_WINDOW_MINUTES, WEEKLY_WINDOW_MINUTES, type CodexPlan } from './codex-plans.ts';
+} from './codex/accounts.ts';
+export { CODEX_CLIENT_ID, CODEX_PLANS, FIVE_HOUR_WINDOW_MINUTES, WEEKLY_WINDOW_MINUTES, type CodexPlan } from './codex/plans.ts';
 export { decodeJwtPayload } from './jwt.ts';

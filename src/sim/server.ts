@@ -3,21 +3,22 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { onceClose, systemClock, type Clock } from '../lib/index.ts';
-import { normalizeSpecs, type SimAccount, type SimAccountSpec } from './accounts.ts';
-import { normalizeCodexSpecs, type CodexAccountSpec, type SimCodexAccount } from './codex-accounts.ts';
-import { handleCodexToken } from './codex-oauth.ts';
-import { handleCodexResponses } from './codex-responses.ts';
-import { handleCodexUsage } from './codex-usage.ts';
-import { CodexWebSockets } from './codex-websocket.ts';
+import { normalizeSpecs, type SimAccount, type SimAccountSpec } from './claude/accounts.ts';
+import { normalizeCodexSpecs, type CodexAccountSpec, type SimCodexAccount } from './codex/accounts.ts';
+import { handleCodexToken } from './codex/oauth.ts';
+import { handleCodexResponses } from './codex/responses.ts';
+import { handleCodexUsage } from './codex/usage.ts';
+import { CodexWebSockets } from './codex/websocket.ts';
 import { handleControl } from './control.ts';
 import type { SimScriptEntry } from './faults.ts';
 import { readBody, sendAnthropicError, type SimExchange } from './http.ts';
-import { handleCountTokens, handleMessages } from './messages.ts';
-import { handleToken } from './oauth.ts';
-import { DEFAULT_CODEX_TOKEN_LIFETIME_MS } from './codex-plans.ts';
-import { DEFAULT_TOKEN_LIFETIME_MS } from './plans.ts';
-import { SimulatorState, type SimReceivedRequest, type SimStateSnapshot, type SimUsageUpdate } from './state.ts';
-import { handleProfile, handleUsage } from './usage-endpoints.ts';
+import { handleCountTokens, handleMessages } from './claude/messages.ts';
+import { handleToken } from './claude/oauth.ts';
+import { DEFAULT_CODEX_TOKEN_LIFETIME_MS } from './codex/plans.ts';
+import { DEFAULT_TOKEN_LIFETIME_MS } from './claude/plans.ts';
+import { SimulatorState, type SimReceivedRequest, type SimStateSnapshot } from './state.ts';
+import { type SimUsageUpdate } from './account-table.ts';
+import { handleProfile, handleUsage } from './claude/usage-endpoints.ts';
 
 export interface SimulatorOptions {
   /** Default 127.0.0.1. */
@@ -120,17 +121,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     codexApiUrl: `${url}/backend-api/codex`,
     codexTokenUrl: `${url}/oauth/token`,
     codexUsageUrl: `${url}/backend-api/wham/usage`,
-    accounts: state.accounts,
+    accounts: state.claude.accounts,
     codexAccounts: state.codex.accounts,
     received: state.received,
-    account: (id) => state.account(id),
+    account: (id) => state.claude.account(id),
     script: (entries) => {
       for (const entry of Array.isArray(entries) ? entries : [entries]) state.faults.add(entry);
     },
     clearScript: () => state.faults.clear(),
-    setUsage: (id, update) => state.setUsage(id, update),
-    expireToken: (id) => state.expireToken(id),
-    revokeToken: (id) => state.revokeToken(id),
+    setUsage: (id, update) => state.claude.setUsage(id, update),
+    expireToken: (id) => state.claude.expireToken(id),
+    revokeToken: (id) => state.claude.revokeToken(id),
     clearReceived: () => {
       state.received.length = 0;
     },

@@ -1,18 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '../lib/index.ts';
-import {
-  applyUsageUpdate,
-  createAccount,
-  newAccessToken,
-  newRefreshToken,
-  type SimAccount,
-  type SimAccountSpec,
-} from './accounts.ts';
-import type { CodexAccountSpec, SimCodexAccount } from './codex-accounts.ts';
-import { DEFAULT_CODEX_TOKEN_LIFETIME_MS } from './codex-plans.ts';
-import { CodexState } from './codex-state.ts';
+import { assertUniqueIds } from './account-table.ts';
+import type { SimAccount, SimAccountSpec } from './claude/accounts.ts';
+import { ClaudeState } from './claude/state.ts';
+import type { CodexAccountSpec, SimCodexAccount } from './codex/accounts.ts';
+import { DEFAULT_CODEX_TOKEN_LIFETIME_MS } from './codex/plans.ts';
+import { CodexState } from './codex/state.ts';
 import { FaultScript, type PendingFault } from './faults.ts';
-import { rollWindows } from './windows.ts';
+
+export type { SimUsageUpdate } from './account-table.ts';
 
 export interface SimReceivedRequest {
   method: string;
@@ -23,15 +19,6 @@ export interface SimReceivedRequest {
   atMs: number;
   /** The `session_id` (or `session-id`) header Codex sends per conversation, when present. */
   sessionId?: string;
-}
-
-export interface SimUsageUpdate {
-  /** Percent 0–100. */
-  fiveHourUtilization?: number;
-  weeklyUtilization?: number;
-  /** Epoch ms. */
-  fiveHourResetAtMs?: number;
-  weeklyResetAtMs?: number;
 }
 
 export interface SimStateSnapshot {
@@ -49,21 +36,21 @@ export interface SimStateSnapshot {
 /** Enough for any test; bounded because `quotamesh sim` may run for days. */
 const MAX_RECEIVED = 10_000;
 
-/** Everything one simulator instance knows; owned by its server, never shared between instances. */
+/**
+ * Everything one simulator instance knows; owned by its server, never shared between instances.
+ * What requests and faults share lives here; each provider's accounts live in its own half.
+ */
 export class SimulatorState {
-  readonly accounts: SimAccount[];
+  readonly claude: ClaudeState;
+  readonly codex: CodexState;
   readonly faults = new FaultScript();
   readonly received: SimReceivedRequest[] = [];
   readonly clock: Clock;
-  readonly tokenLifetimeMs: number;
   readonly chunkDelayMs: number;
   /** See SimStateSnapshot.openStreams; lets tests see that a proxy aborted its upstream call. */
   openStreams = 0;
-  /** Consumed refresh token → account id, so a reuse is still counted against its account. */
-  readonly #retiredRefreshTokens = new Map<string, string>();
   /** Aborted by close(): ends scripted delays and stalled streams. */
   readonly shutdown = new AbortController();
-  readonly codex: CodexState;
 
   constructor(options: {
     specs: SimAccountSpec[];
@@ -74,43 +61,14 @@ export class SimulatorState {
     codexTokenLifetimeMs?: number;
   }) {
     this.clock = options.clock;
-    this.tokenLifetimeMs = options.tokenLifetimeMs;
     this.chunkDelayMs = options.chunkDelayMs;
-    const nowMs = options.clock.now();
-    this.accounts = options.specs.map((spec, index) => createAccount(spec, index, nowMs, options.tokenLifetimeMs));
-    const ids = new Set(this.accounts.map((account) => account.id));
-    if (ids.size !== this.accounts.length) throw new Error('simulator account ids must be unique');
+    this.claude = new ClaudeState({ specs: options.specs, clock: options.clock, tokenLifetimeMs: options.tokenLifetimeMs });
     this.codex = new CodexState({
       specs: options.codexSpecs ?? [],
       clock: options.clock,
       tokenLifetimeMs: options.codexTokenLifetimeMs ?? DEFAULT_CODEX_TOKEN_LIFETIME_MS,
-      takenIds: ids,
     });
-  }
-
-  account(id: string): SimAccount {
-    const account = this.accounts.find((candidate) => candidate.id === id);
-    if (account === undefined) throw new Error(`unknown simulator account: ${id}`);
-    rollWindows(account, this.clock.now());
-    return account;
-  }
-
-  byAccessToken(token: string): SimAccount | undefined {
-    const account = this.accounts.find((candidate) => candidate.accessToken === token);
-    if (account !== undefined) rollWindows(account, this.clock.now());
-    return account;
-  }
-
-  byRefreshToken(token: string): SimAccount | undefined {
-    if (token === '') return undefined;
-    return this.accounts.find((candidate) => candidate.refreshToken === token && !candidate.isRevoked);
-  }
-
-  /** The account a current or retired refresh token belongs to. */
-  ownerOfRefreshToken(token: string): SimAccount | undefined {
-    const retiredOwner = this.#retiredRefreshTokens.get(token);
-    if (retiredOwner !== undefined) return this.accounts.find((candidate) => candidate.id === retiredOwner);
-    return this.accounts.find((candidate) => token !== '' && candidate.refreshToken === token);
+    assertUniqueIds(this.claude.accounts, this.codex.accounts);
   }
 
   record(entry: SimReceivedRequest): void {
@@ -118,41 +76,10 @@ export class SimulatorState {
     if (this.received.length > MAX_RECEIVED) this.received.splice(0, this.received.length - MAX_RECEIVED);
   }
 
-  /**
-   * Rotation: both old tokens die at once. With `keepRefreshToken`
-   * the response omits refresh_token and the old one must keep working.
-   */
-  rotate(account: SimAccount, options: { keepRefreshToken?: boolean } = {}): void {
-    account.accessToken = newAccessToken();
-    if (options.keepRefreshToken !== true) {
-      this.#retiredRefreshTokens.set(account.refreshToken, account.id);
-      account.refreshToken = newRefreshToken();
-    }
-    account.expiresAt = this.clock.now() + this.tokenLifetimeMs;
-    account.counters.refreshes += 1;
-  }
-
-  setUsage(id: string, update: SimUsageUpdate): void {
-    applyUsageUpdate(this.account(id), update);
-  }
-
-  expireToken(id: string): void {
-    this.account(id).expiresAt = this.clock.now() - 1;
-  }
-
-  /** Access and refresh token both stop working, as after a logout elsewhere. */
-  revokeToken(id: string): void {
-    this.account(id).isRevoked = true;
-  }
-
   snapshot(): SimStateSnapshot {
-    const nowMs = this.clock.now();
     return {
-      nowMs,
-      accounts: this.accounts.map((account) => {
-        rollWindows(account, nowMs);
-        return { ...account, counters: { ...account.counters } };
-      }),
+      nowMs: this.clock.now(),
+      accounts: this.claude.snapshot(),
       pendingFaults: this.faults.pending(),
       receivedCount: this.received.length,
       openStreams: this.openStreams,

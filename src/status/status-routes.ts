@@ -4,7 +4,6 @@
  * payload changes (bursts coalesced), and an unchanged frame every heartbeat so idle proxies keep
  * the stream open.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../lib/index.ts';
 import { statusKey } from './status-payload.ts';
@@ -29,9 +28,12 @@ export interface StatusRouteOptions {
   coalesceMs?: number;
   /** Open watch streams end when this aborts (node shutdown). */
   shutdown: AbortSignal;
+  /** The providers a node knows: the `?provider=` values, and each one's own status path. */
+  providers: ReadonlyArray<{ name: Provider; statusPath: string }>;
+  /** Answers a 400 in the error shape the request's path calls for. */
+  badRequest(request: FastifyRequest, reply: FastifyReply, message: string): FastifyReply;
 }
 
-const PROVIDERS: readonly Provider[] = ['claude', 'codex'];
 /** Claude Code and Codex send UUIDs; anything far longer is not a session id and is not kept. */
 export const MAX_SESSION_ID_LENGTH = 256;
 
@@ -39,27 +41,19 @@ export function registerStatusRoutes(app: FastifyInstance, options: StatusRouteO
   const handle = (fixed: Provider | undefined) => async (request: FastifyRequest, reply: FastifyReply) => {
     const query = request.query as Record<string, string | undefined>;
     const requested = fixed ?? query.provider;
-    if (requested !== undefined && !PROVIDERS.includes(requested as Provider)) return badRequest(reply, 'provider must be claude or codex');
+    const names = options.providers.map((provider) => provider.name);
+    if (requested !== undefined && !names.includes(requested)) return options.badRequest(request, reply, `provider must be ${names.join(' or ')}`);
     const session: unknown = query.session;
     if (session !== undefined && !isSessionId(session)) {
-      return badRequest(reply, `session must be one session id of 1–${MAX_SESSION_ID_LENGTH} printable characters`);
+      return options.badRequest(request, reply, `session must be one session id of 1–${MAX_SESSION_ID_LENGTH} printable characters`);
     }
-    const compute = options.view(request, reply, requested as Provider | undefined, session as string | undefined);
+    const compute = options.view(request, reply, requested, session as string | undefined);
     if (compute === undefined) return reply;
     if (query.watch === 'true' || query.watch === '1') return watch(reply, compute, options);
     return reply.header('cache-control', 'no-store').send(compute(options.clock.now()));
   };
   app.get('/v1/status', handle(undefined));
-  app.get('/ccm/v1/status', handle('claude'));
-  app.get('/ocm/v1/status', handle('codex'));
-}
-
-function badRequest(reply: FastifyReply, message: string): FastifyReply {
-  return reply.code(400).send({
-    type: 'error',
-    error: { type: 'invalid_request_error', message },
-    request_id: `req_qm_${randomBytes(12).toString('base64url')}`,
-  });
+  for (const provider of options.providers) app.get(provider.statusPath, handle(provider.name));
 }
 
 /** A repeated `?session=` parses as an array; control characters would end up in logs. */

@@ -2,7 +2,11 @@
  * The vocabulary every layer shares about capacity. Percentages are 0–100, resets are Unix
  * seconds with 0 meaning unknown (PROTOCOL.md › Status JSON).
  */
-export type Provider = 'claude' | 'codex';
+/**
+ * A provider's name. The generic layers treat it as opaque; the names themselves come from the
+ * provider registry (src/providers/index.ts), which these layers never import.
+ */
+export type Provider = string;
 
 /**
  * The largest plan weight any one credential may carry, whatever it claims: far above a real pool

@@ -3,6 +3,9 @@
  * returns `undefined` on anything it does not recognise; none throws (ARCHITECTURE.md › Conventions,
  * "parse, don't panic" — sing-box crashed on exactly these headers).
  */
+/** Our own header: a node's aggregate plan weight, sent alongside either provider's windows. */
+export const PLAN_WEIGHT_HEADER = 'x-quotamesh-plan-weight';
+
 export type HeaderSource = Headers | Record<string, string | string[] | undefined>;
 export type HeaderGetter = (name: string) => string | undefined;
 

@@ -5,7 +5,8 @@
 (() => {
   const TOKEN_KEY = 'quotamesh.token';
   const WINDOWS = [['5 hour', 'five_hour'], ['weekly', 'weekly']];
-  const PROVIDER_NAMES = { claude: 'Claude', codex: 'Codex' };
+  // Filled in by dashboard.ts from the provider registry.
+  const PROVIDER_NAMES = /*__PROVIDER_LABELS__*/ {};
   const $ = (id) => document.getElementById(id);
   let controller;
   let retryDelayMs = 1000;

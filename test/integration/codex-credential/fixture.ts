@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { ManualClock } from '../../../src/lib/index.ts';
-import { CodexDefaultCredential, type CodexDefaultCredentialOptions } from '../../../src/pool/index.ts';
+import { CodexDefaultCredential, type CodexDefaultCredentialOptions } from '../../../src/providers/index.ts';
 import { codexAuthFile, startSimulator, type CodexAccountSpec, type SimCodexAccount, type Simulator } from '../../../src/sim/index.ts';
 
 export const silentLogger = pino({ level: 'silent' });

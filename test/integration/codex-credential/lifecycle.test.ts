@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CodexDefaultCredential } from '../../../src/pool/index.ts';
+import { CodexDefaultCredential } from '../../../src/providers/index.ts';
 import { authText, cleanup, silentLogger, START_MS, startCodexHarness } from './fixture.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 

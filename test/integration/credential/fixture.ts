@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { ManualClock, type Clock } from '../../../src/lib/index.ts';
-import { ClaudeDefaultCredential, type ClaudeDefaultCredentialOptions } from '../../../src/pool/index.ts';
+import { ClaudeDefaultCredential, type ClaudeDefaultCredentialOptions } from '../../../src/providers/index.ts';
 import { claudeCredentialFile, startSimulator, type SimAccount, type SimAccountSpec, type Simulator } from '../../../src/sim/index.ts';
 
 export const silentLogger = pino({ level: 'silent' });

@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../../src/lib/index.ts';
-import { ClaudeDefaultCredential } from '../../../src/pool/index.ts';
+import { ClaudeDefaultCredential } from '../../../src/providers/index.ts';
 import { bearer, cleanup, credentialText, silentLogger, startHarness } from './fixture.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 

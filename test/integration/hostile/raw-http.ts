@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import { providerFor } from '../../../src/providers/index.ts';
 
 export interface RawAnswer {
   status: number;
@@ -90,9 +91,9 @@ export function isCodexError(body: string): boolean {
   return isObject(error) && typeof error.type === 'string' && typeof error.message === 'string' && typeof error.code === 'string';
 }
 
-/** Which provider's shape the node owes a path (mirrors PROTOCOL.md › Errors). */
-export function providerOfPath(path: string): 'claude' | 'codex' {
-  return path.startsWith('/v1/responses') || path.startsWith('/ocm/') ? 'codex' : 'claude';
+/** Which provider's shape the node owes a path: the node's one rule, the same for server and tests. */
+export function providerOfPath(path: string): string {
+  return providerFor(path).name;
 }
 
 /** A raw TCP client: resolves when the node closes the connection, with everything it sent. */

@@ -50,6 +50,8 @@ describe('status watch stream', () => {
         return changes.subscribe(listener);
       },
       view: () => () => current,
+      providers: [{ name: 'claude', statusPath: '/ccm/v1/status' }],
+      badRequest: (_request, reply) => reply.code(400).send(),
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     const idle = await readFrames(await fetch(`${url}/v1/status?watch=true`), (_frame, index) => index === 2);

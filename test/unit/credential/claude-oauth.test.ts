@@ -7,7 +7,7 @@ import {
   parseRefreshResponse,
   refreshRequestBody,
   type ClaudeOauth,
-} from '../../../src/upstream/index.ts';
+} from '../../../src/providers/index.ts';
 
 const NOW = 1_800_000_000_000;
 const OAUTH: ClaudeOauth = {

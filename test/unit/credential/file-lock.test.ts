@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, stat, symlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireFileLock, claudeLockTarget, lockDirectoryFor, LockBusyError } from '../../../src/pool/index.ts';
+import { acquireFileLock, lockDirectoryFor, LockBusyError } from '../../../src/pool/index.ts';
+import { claudeLockTarget } from '../../../src/providers/index.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 let base = '';

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { UsageState } from '../../../src/pool/usage-state.ts';
-import type { UnifiedRateLimit } from '../../../src/upstream/index.ts';
+import { claudeStatusFacts, type UnifiedRateLimit } from '../../../src/providers/index.ts';
 
 const NOW = 1_800_000_000_000;
 const NOW_S = NOW / 1000;
 const CAPS = { cap5h: 99, capWeekly: 99 };
+
+/** Claude's reading of a status, as its default credential applies it. */
+function applyStatus(state: UsageState, status: number, limits: UnifiedRateLimit | undefined, nowMs: number): void {
+  state.applyOutcome(status, claudeStatusFacts(limits), nowMs);
+}
 
 function withFiveHour(utilization: number, resetAt: number): UnifiedRateLimit {
   return { fiveHour: { utilization, resetAt } };
@@ -26,7 +31,8 @@ describe('UsageState', () => {
 
   it('bumps lastUpdated only when headers carried usage', () => {
     const state = new UsageState();
-    state.applyHeaders({ status: 'allowed' }, NOW);
+    const allowed: UnifiedRateLimit = { status: 'allowed' };
+    state.applyHeaders(allowed, NOW);
     expect(state.lastUpdatedMs).toBe(0);
     state.applyHeaders(withFiveHour(1, NOW_S + 10), NOW);
     expect(state).toMatchObject({ lastUpdatedMs: NOW, hasData: true });
@@ -41,7 +47,8 @@ describe('UsageState', () => {
 
   it('takes the representative window reset for a rejected 429', () => {
     const state = new UsageState();
-    state.applyStatus(
+    applyStatus(
+      state,
       429,
       { status: 'rejected', representativeClaim: 'seven_day', resetAt: NOW_S + 60, weekly: { utilization: 100, resetAt: NOW_S + 86_400 } },
       NOW,
@@ -51,16 +58,16 @@ describe('UsageState', () => {
 
   it('does not trust a reset on a 429 that is not a window rejection', () => {
     const state = new UsageState();
-    state.applyStatus(429, { status: 'allowed', resetAt: NOW_S + 86_400 }, NOW);
+    applyStatus(state, 429, { status: 'allowed', resetAt: NOW_S + 86_400 }, NOW);
     expect(state.cooldown.untilMs).toBe(NOW + 1000);
   });
 
   it('keeps a bench when a success still says rejected', () => {
     const state = new UsageState();
-    state.applyStatus(429, {}, NOW);
-    state.applyStatus(200, { status: 'rejected' }, NOW);
+    applyStatus(state, 429, {}, NOW);
+    applyStatus(state, 200, { status: 'rejected' }, NOW);
     expect(state.isCoolingDown(NOW)).toBe(true);
-    state.applyStatus(200, undefined, NOW);
+    applyStatus(state, 200, undefined, NOW);
     expect(state.isCoolingDown(NOW)).toBe(false);
   });
 
@@ -78,7 +85,7 @@ describe('UsageState', () => {
   it('persists and restores, preferring newer knowledge', () => {
     const state = new UsageState();
     state.applyHeaders(withFiveHour(70, NOW_S + 100), NOW);
-    state.applyStatus(429, {}, NOW);
+    applyStatus(state, 429, {}, NOW);
     const restored = new UsageState();
     restored.restore(JSON.parse(JSON.stringify(state.persist())), NOW + 10);
     expect(restored.persist()).toEqual(state.persist());

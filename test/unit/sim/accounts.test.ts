@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claudeCredentialFile, createAccount, normalizeSpecs } from '../../../src/sim/accounts.ts';
+import { claudeCredentialFile, createAccount, normalizeSpecs } from '../../../src/sim/claude/accounts.ts';
 
 describe('claudeCredentialFile', () => {
   it('has the exact ~/.claude/.credentials.json shape', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codexAuthFile, createCodexAccount, normalizeCodexSpecs } from '../../../src/sim/codex-accounts.ts';
+import { codexAuthFile, createCodexAccount, normalizeCodexSpecs } from '../../../src/sim/codex/accounts.ts';
 import { decodeJwtPayload, encodeJwt } from '../../../src/sim/jwt.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 21, 12, 0, 0);

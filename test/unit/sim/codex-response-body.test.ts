@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCodexAccount } from '../../../src/sim/codex-accounts.ts';
-import { buildResponse, overloadedEvents, parseResponsesRequest, responseEvents } from '../../../src/sim/codex-response-body.ts';
+import { createCodexAccount } from '../../../src/sim/codex/accounts.ts';
+import { buildResponse, overloadedEvents, parseResponsesRequest, responseEvents } from '../../../src/sim/codex/response-body.ts';
 import { parseScriptEntry } from '../../../src/sim/faults.ts';
 
 const account = createCodexAccount({ id: 'c' }, 0, 0, 1000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createCodexAccount, type CodexAccountSpec } from '../../../src/sim/codex-accounts.ts';
-import { codexHeaders, codexUsageBody, rateLimitsEvent, usageLimitError } from '../../../src/sim/codex-headers.ts';
-import { codexResetAtMs, codexWindows, consumeCodexTokens, isCodexRejected, rollCodexWindows } from '../../../src/sim/codex-windows.ts';
+import { createCodexAccount, type CodexAccountSpec } from '../../../src/sim/codex/accounts.ts';
+import { codexHeaders, codexUsageBody, rateLimitsEvent, usageLimitError } from '../../../src/sim/codex/headers.ts';
+import { codexResetAtMs, codexWindows, consumeCodexTokens, isCodexRejected, rollCodexWindows } from '../../../src/sim/codex/windows.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 21, 12, 0, 0);
 const HOUR_MS = 60 * 60 * 1000;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createAccount } from '../../../src/sim/accounts.ts';
-import { buildMessage, parseMessagesRequest, textChunks, type MessagesRequest } from '../../../src/sim/reply.ts';
-import { encodeEvent, messageEvents } from '../../../src/sim/sse.ts';
+import { createAccount } from '../../../src/sim/claude/accounts.ts';
+import { buildMessage, parseMessagesRequest, type MessagesRequest } from '../../../src/sim/claude/reply.ts';
+import { textChunks } from '../../../src/sim/text.ts';
+import { messageEvents } from '../../../src/sim/claude/message-events.ts';
+import { encodeEvent } from '../../../src/sim/sse.ts';
 
 const account = createAccount({ id: 'alice', plan: 'pro' }, 0, 0, 1000);
 const valid = { model: 'claude-sonnet-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] };

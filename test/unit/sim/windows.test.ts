@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createAccount, type SimAccountSpec } from '../../../src/sim/accounts.ts';
-import { FIVE_HOUR_WINDOW_MS, WEEKLY_WINDOW_MS } from '../../../src/sim/plans.ts';
+import { createAccount, type SimAccountSpec } from '../../../src/sim/claude/accounts.ts';
+import { FIVE_HOUR_WINDOW_MS, nextResetMs, WEEKLY_WINDOW_MS } from '../../../src/sim/account-table.ts';
 import {
   consumeTokens,
   formatFraction,
-  nextResetMs,
   retryAfterSeconds,
   rollWindows,
   unifiedHeaders,
   windowStatus,
-} from '../../../src/sim/windows.ts';
+} from '../../../src/sim/claude/windows.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 21, 12, 0, 0);
 const HOUR_MS = 60 * 60 * 1000;

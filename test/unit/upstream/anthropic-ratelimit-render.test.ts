@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   isUnifiedHeader,
   parseUnifiedHeaders,
-  PLAN_WEIGHT_HEADER,
   renderUnifiedHeaders,
-} from '../../../src/upstream/anthropic-ratelimit.ts';
+} from '../../../src/providers/index.ts';
+import { PLAN_WEIGHT_HEADER } from '../../../src/upstream/index.ts';
 import type { ProviderStatus } from '../../../src/status/usage.ts';
 
 const NOW = 1_795_300_000;

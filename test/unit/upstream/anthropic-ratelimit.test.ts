@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   isUnifiedHeader,
   parseUnifiedHeaders,
-  PLAN_WEIGHT_HEADER,
-} from '../../../src/upstream/anthropic-ratelimit.ts';
+} from '../../../src/providers/index.ts';
+import { PLAN_WEIGHT_HEADER } from '../../../src/upstream/index.ts';
 
 const NOW = 1_795_300_000;
 const MINUTE = 60;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { claudeUsageTap } from '../../../src/upstream/index.ts';
+import { claudeUsageTap } from '../../../src/providers/index.ts';
 
 const SSE = [
   'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":25,"cache_creation_input_tokens":3,"cache_read_input_tokens":7,"output_tokens":1}}}\n\n',

@@ -8,7 +8,7 @@ import {
   parseCodexAuthFile,
   serializeCodexAuthFile,
   type CodexAuthDocument,
-} from '../../../src/upstream/codex-auth-file.ts';
+} from '../../../src/providers/index.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 21, 12, 0, 0);
 

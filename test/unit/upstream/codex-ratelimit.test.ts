@@ -7,7 +7,7 @@ import {
   parseCodexHeaders,
   parseCodexRateLimitsEvent,
   renderCodexHeaders,
-} from '../../../src/upstream/codex-ratelimit.ts';
+} from '../../../src/providers/index.ts';
 import type { ProviderStatus } from '../../../src/status/index.ts';
 
 const NOW = 1_795_300_000;

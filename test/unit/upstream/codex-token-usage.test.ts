@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codexUsageTap } from '../../../src/upstream/index.ts';
+import { codexUsageTap } from '../../../src/providers/index.ts';
 
 const COMPLETED = {
   type: 'response.completed',

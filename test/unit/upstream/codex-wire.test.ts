@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { codexAdapter, codexEventOutcome } from '../../../src/upstream/codex-adapter.ts';
-import { CODEX_OAUTH_CLIENT_ID, codexRefreshRequestBody, parseCodexRefreshResponse } from '../../../src/upstream/codex-oauth.ts';
-import { parseCodexHeaders } from '../../../src/upstream/codex-ratelimit.ts';
-import { parseCodexUsage } from '../../../src/upstream/codex-usage.ts';
+import { codexAdapter, codexEventOutcome } from '../../../src/providers/index.ts';
+import { CODEX_OAUTH_CLIENT_ID, codexRefreshRequestBody, parseCodexRefreshResponse } from '../../../src/providers/index.ts';
+import { parseCodexHeaders } from '../../../src/providers/index.ts';
+import { parseCodexUsage } from '../../../src/providers/index.ts';
 
 const NOW = 1_795_300_000;
 const NOW_MS = NOW * 1000;

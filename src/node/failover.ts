@@ -1,0 +1,110 @@
+/**
+ * Attempts, the same for every transport: take the pool's candidates in turn, send, let the
+ * credential learn from the answer, and move on while the answer says "this credential, not this
+ * request" — after one auth recovery of the same credential on a 401/403. The transport says how
+ * to send and how to read an answer; what to do with the final answer (relay it, or answer with
+ * the exhausted error) is the caller's.
+ */
+import type { Logger } from 'pino';
+import { errorMessage, type Clock } from '../lib/index.ts';
+import { CredentialUnavailableError, type Credential, type ProviderPool, type UpstreamOutcome, type UpstreamTarget } from '../pool/index.ts';
+import type { Access } from './access.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface Answer {
+  status: number;
+  headers: UpstreamOutcome['headers'];
+}
+
+export interface Transport<A extends Answer> {
+  /** One attempt against a credential's target; throws on a transport failure. */
+  send(credential: Credential, target: UpstreamTarget, signal: AbortSignal): Promise<A>;
+  /** The answer's body when it is small and must be read before deciding (429, auth errors). */
+  readBody(answer: A): Promise<Buffer>;
+  /** An answer we will not relay. */
+  discard(answer: A): void;
+}
+
+export interface FailoverDeps {
+  pool: ProviderPool;
+  provider: string;
+  clock: Clock;
+  logger: Logger;
+  metrics?: Metrics;
+}
+
+export interface Attempted<A> {
+  credential: Credential;
+  answer: A;
+  /** Set when the body was already read. */
+  body?: Buffer;
+}
+
+export interface FailoverResult<A> {
+  attempts: number;
+  aborted: boolean;
+  /** The last answer (a success, or the last refusal); undefined when nothing answered. */
+  last: Attempted<A> | undefined;
+  lastTransportError: unknown;
+}
+
+/** Statuses that say "this credential, not this request": try the next one. */
+export function isFailoverStatus(status: number): boolean {
+  return status === 401 || status === 403 || status === 429 || status === 529 || status >= 500;
+}
+
+export async function failover<A extends Answer>(
+  deps: FailoverDeps,
+  access: Access,
+  sessionId: string | undefined,
+  transport: Transport<A>,
+  signal: AbortSignal,
+): Promise<FailoverResult<A>> {
+  const { clock, metrics } = deps;
+  const candidates = deps.pool.candidates(access.routeTag, { sessionId, allowExternal: access.allowExternal }, () => clock.now());
+  const result: FailoverResult<A> = { attempts: 0, aborted: false, last: undefined, lastTransportError: undefined };
+  const recovered = new Set<Credential>();
+  let retrySame: Credential | undefined;
+  for (;;) {
+    const credential = retrySame ?? candidates.next().value;
+    retrySame = undefined;
+    if (credential === undefined) break;
+    result.attempts += 1;
+    let answer: A;
+    const sentMs = clock.now();
+    try {
+      answer = await transport.send(credential, await credential.target(signal), signal);
+    } catch (error) {
+      if (signal.aborted) break;
+      if (!(error instanceof CredentialUnavailableError)) {
+        result.lastTransportError = error;
+        credential.observe({ status: 0, headers: {} }, clock.now());
+        metrics?.failovers.inc({ provider: deps.provider, credential: credential.tag, reason: 'transport' });
+        deps.logger.warn({ credential: credential.tag, err: errorMessage(error) }, 'upstream transport error, trying next credential');
+      }
+      continue;
+    }
+    if (result.last !== undefined) transport.discard(result.last.answer);
+    const held: Attempted<A> = { credential, answer };
+    result.last = held;
+    const { status } = answer;
+    // A 429's body may say when the window resets (Codex `resets_at`); it is small, read it.
+    if (status === 429) held.body = await transport.readBody(answer);
+    credential.observe({ status, headers: answer.headers, body: held.body?.toString('utf8') }, clock.now());
+    metrics?.upstreamLatency.observe({ provider: deps.provider, credential: credential.tag }, (clock.now() - sentMs) / 1000);
+    if (!isFailoverStatus(status)) break;
+    if ((status === 401 || status === 403) && credential.recoverAuth && !recovered.has(credential)) {
+      held.body = await transport.readBody(answer);
+      recovered.add(credential);
+      if (await credential.recoverAuth(status, held.body.toString('utf8'), signal).catch(() => false)) {
+        deps.logger.info({ credential: credential.tag, status }, 'auth recovered, retrying once');
+        retrySame = credential;
+        continue;
+      }
+    }
+    deps.logger.info({ credential: credential.tag, status }, 'upstream refused, trying next credential');
+    metrics?.failovers.inc({ provider: deps.provider, credential: credential.tag, reason: String(status) });
+  }
+  result.aborted = signal.aborted;
+  return result;
+}

@@ -1,0 +1,172 @@
+/**
+ * The WebSocket transport of the request pipeline, for a provider module with a WebSocket wire
+ * (Codex: `GET /v1/responses` + upgrade). The same stages as HTTP — caller, admission, failover
+ * over the pool's candidates (a refused handshake moves to the next credential, a 401 gets one
+ * auth recovery), record — with a different attempt (open the upstream socket) and relay (frames
+ * both ways). Only once the upstream socket is open is the client's upgrade completed. Rate-limit
+ * events teach the credential and reach the client as the pool aggregate; a session whose
+ * credential becomes unusable is closed cleanly so the client reconnects.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import WebSocket, { WebSocketServer, type RawData } from 'ws';
+import { errorMessage, QuotaMeshError, toUnixSeconds } from '../lib/index.ts';
+import type { Credential } from '../pool/index.ts';
+import type { AnyProviderModule, WebSocketWire } from '../providers/index.ts';
+import { aggregateProvider } from '../status/index.ts';
+import { admit, type Admitted } from './admission.ts';
+import type { Caller } from './auth.ts';
+import { errorBody } from './error-reply.ts';
+import { exhaustedError } from './exhausted.ts';
+import { failover, type Transport } from './failover.ts';
+import { connectUpstream, type UpstreamConnection } from './websocket-upstream.ts';
+import { recordRequest } from './request-record.ts';
+import type { ServerDeps } from './server-deps.ts';
+import { withVia } from './via.ts';
+
+const HANDSHAKE_HEADERS = ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol'];
+
+type WebSocketProvider = AnyProviderModule & { websocket: WebSocketWire };
+
+export class WebSocketProxy {
+  readonly #deps: ServerDeps;
+  readonly #provider: WebSocketProvider;
+  readonly #callerOf: (request: IncomingMessage) => Caller | undefined;
+  readonly #server = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+  readonly #sessions = new Set<{ client: WebSocket; upstream: WebSocket }>();
+
+  constructor(deps: ServerDeps, provider: WebSocketProvider, callerOf: (request: IncomingMessage) => Caller | undefined) {
+    this.#deps = deps;
+    this.#provider = provider;
+    this.#callerOf = callerOf;
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    void this.#upgrade(request, socket, head).catch((error: unknown) => {
+      this.#deps.logger.error({ err: errorMessage(error) }, 'websocket upgrade failed');
+      socket.destroy();
+    });
+  }
+
+  async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const provider = this.#provider;
+    const admitted = admit(this.#deps, provider, this.#callerOf(request), request.headers);
+    if (admitted instanceof QuotaMeshError) return this.#refuse(socket, admitted);
+    const { clock } = this.#deps;
+    const startedMs = clock.now();
+    const info = provider.routes.requestInfo(undefined, request.headers);
+    const abort = new AbortController();
+    const onSocketClose = (): void => abort.abort();
+    socket.once('close', onSocketClose);
+    const transport: Transport<UpstreamConnection> = {
+      send: (credential, target) => {
+        const headers = withVia(
+          provider.adapter.requestHeaders(stripHandshake(request.headers), target.headers, credential.type === 'default'),
+          credential.type === 'external',
+          admitted.via,
+          this.#deps.config.name,
+        );
+        for (const [name, value] of Object.entries(provider.websocket.defaultHeaders)) headers[name] ??= value;
+        const path = provider.adapter.upstreamPath(request.url ?? provider.websocket.path, credential.type === 'default');
+        const url = `${target.baseUrl.replace(/^http/, 'ws').replace(/\/$/, '')}${path}`;
+        return connectUpstream(url, headers, target.agent);
+      },
+      readBody: async (answer) => (answer.kind === 'refused' ? answer.body : Buffer.alloc(0)),
+      discard: (answer) => {
+        if (answer.kind === 'open') answer.socket.terminate();
+      },
+    };
+    const deps = { pool: admitted.pool, provider: provider.name, clock, logger: this.#deps.logger, metrics: this.#deps.metrics };
+    const result = await failover(deps, admitted.access, info.sessionId, transport, abort.signal);
+    socket.off('close', onSocketClose);
+    const held = result.last;
+    const record = (status: number): void =>
+      recordRequest(this.#deps, { caller: admitted.caller, provider, model: info.model, startedMs }, held?.credential.tag, status, undefined);
+    if (result.aborted) {
+      if (held !== undefined) transport.discard(held.answer);
+      return record(499);
+    }
+    if (held?.answer.kind === 'open') return this.#accept(request, socket, head, admitted, held.credential, held.answer.socket, startedMs, info.model);
+    if (held === undefined || held.answer.status === 429) {
+      const nowMs = clock.now();
+      const error = exhaustedError(admitted.pool.snapshots(admitted.access.routeTag, admitted.access.allowExternal, nowMs), nowMs, result.lastTransportError);
+      record(error.status);
+      return this.#refuse(socket, error);
+    }
+    // A refusal that is the request's own (400, 404) or the last credential's: relayed as sent.
+    record(held.answer.status);
+    return refuseRaw(socket, held.answer.status, held.answer.body);
+  }
+
+  #accept(request: IncomingMessage, socket: Duplex, head: Buffer, admitted: Admitted, credential: Credential, upstream: WebSocket, startedMs: number, requestModel: string | undefined): void {
+    const { access } = admitted;
+    const { clock } = this.#deps;
+    const wire = this.#provider.websocket;
+    const aggregate = () => aggregateProvider(admitted.pool.snapshots(access.routeTag, access.allowExternal, clock.now()), toUnixSeconds(clock.now()));
+    this.#server.handleUpgrade(request, socket, head, (client) => {
+      const entry = { client, upstream };
+      this.#sessions.add(entry);
+      const tap = this.#provider.usageTap('text/event-stream');
+      let model = requestModel;
+      client.on('message', (data: RawData, isBinary: boolean) => {
+        if (!isBinary && model === undefined) model = wire.modelOf(data.toString());
+        if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary: isBinary });
+      });
+      upstream.on('message', (data: RawData, isBinary: boolean) => {
+        if (isBinary) return client.send(data, { binary: true });
+        const text = data.toString();
+        const usage = wire.usageBytes(text);
+        if (usage !== undefined) tap.push(usage);
+        const outcome = wire.eventOutcome(text, toUnixSeconds(clock.now()));
+        if (outcome !== undefined) credential.observe(outcome, clock.now());
+        client.send(outcome !== undefined && wire.isRateLimitEvent(outcome) ? JSON.stringify(wire.aggregateEvent(aggregate())) : text);
+      });
+      const stopWatching = credential.onChange(() => {
+        if (!credential.isUsable(clock.now())) closeBoth(1013, 'credential became unavailable; reconnect');
+      });
+      const closeBoth = (code: number, reason: string): void => {
+        if (client.readyState === WebSocket.OPEN) client.close(code, reason);
+        if (upstream.readyState === WebSocket.OPEN) upstream.close(code === 1013 ? 1000 : code, reason);
+      };
+      client.on('close', (code, reason) => closeBoth(sendable(code), reason.toString()));
+      upstream.on('close', (code, reason) => closeBoth(sendable(code), reason.toString()));
+      client.on('error', () => upstream.terminate());
+      upstream.on('error', () => client.terminate());
+      client.once('close', () => {
+        stopWatching();
+        this.#sessions.delete(entry);
+        // A session is one request in the ledger and the metrics: status 101, its turns' tokens summed.
+        recordRequest(this.#deps, { caller: admitted.caller, provider: this.#provider, model, startedMs }, credential.tag, 101, tap.finish());
+      });
+    });
+  }
+
+  #refuse(socket: Duplex, error: QuotaMeshError): void {
+    const extra = error.retryAfterSeconds !== undefined ? `retry-after: ${Math.max(1, Math.ceil(error.retryAfterSeconds))}\r\n` : '';
+    refuseRaw(socket, error.status, Buffer.from(JSON.stringify(errorBody(this.#provider, error))), extra);
+  }
+
+  /** Closes every relayed session (node shutdown): 1001 going away. */
+  close(): void {
+    for (const { client, upstream } of this.#sessions) {
+      client.close(1001, 'node shutting down');
+      upstream.close(1001, 'node shutting down');
+    }
+    this.#server.close();
+  }
+}
+
+function stripHandshake(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
+  const copy = { ...headers };
+  for (const name of HANDSHAKE_HEADERS) delete copy[name];
+  return copy;
+}
+
+/** 1005/1006 describe a close without a frame; they cannot be sent on. */
+function sendable(code: number): number {
+  return code === 1005 || code === 1006 || code < 1000 ? 1000 : code;
+}
+
+function refuseRaw(socket: Duplex, status: number, body: Buffer, extraHeaders = ''): void {
+  socket.end(`HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${extraHeaders}\r\n${body.toString('utf8')}`);
+}

@@ -1,0 +1,38 @@
+/**
+ * Claude as one provider module: the Messages API under `/v1/*` (and `/ccm/v1/status`), the
+ * unified rate-limit headers, Claude Code's `.credentials.json` and its OAuth refresh, usage and
+ * profile polling, token counts from Messages responses, and Anthropic's error JSON.
+ */
+import { httpUrl, type ProviderModule } from '../provider-module.ts';
+import { claudeAdapter } from './adapter.ts';
+import type { ClaudeCredentialDocument } from './credential-file.ts';
+import { ClaudeDefaultCredential, DEFAULT_CLAUDE_OAUTH_URL } from './default-credential.ts';
+import { messagesRequestInfo } from './messages.ts';
+import { parseUnifiedHeaders } from './ratelimit.ts';
+import { claudeTokenFormat } from './token-format.ts';
+import { claudeUsageTap } from './usage-tap.ts';
+
+const configFields = {
+  api_url: httpUrl('https://api.anthropic.com'),
+  oauth_url: httpUrl(DEFAULT_CLAUDE_OAUTH_URL),
+};
+
+export const claudeProvider = {
+  name: 'claude',
+  label: 'Claude',
+  routes: {
+    prefixes: ['/v1/', '/ccm/'],
+    proxy: ['/v1/*'],
+    status: '/ccm/v1/status',
+    mustBeJson: (method, path) => method === 'POST' && (path === '/v1/messages' || path === '/v1/messages/count_tokens'),
+    requestInfo: (body, headers) => messagesRequestInfo(body, headers),
+  },
+  adapter: claudeAdapter,
+  parseRateLimitHeaders: (headers, nowSeconds) => parseUnifiedHeaders(headers, nowSeconds),
+  credentialFile: claudeTokenFormat,
+  createDefaultCredential: (spec, section) => new ClaudeDefaultCredential({ ...spec, apiUrl: section.api_url, oauthUrl: section.oauth_url }),
+  usageTap: claudeUsageTap,
+  // Anthropic's shape: Claude Code shows `error.message` and logs the request id.
+  errorBody: (error, requestId) => ({ type: 'error', error: { type: error.kind, message: error.message }, request_id: requestId }),
+  configFields,
+} as const satisfies ProviderModule<'claude', typeof configFields, ClaudeCredentialDocument>;

@@ -1,0 +1,48 @@
+/**
+ * Codex as one provider module: the Responses API under `/v1/responses` over HTTP and WebSocket
+ * (and `/ocm/v1/status`), the `x-codex-*` headers and `codex.rate_limits` events, Codex's
+ * `auth.json` and its OAuth refresh, `wham/usage` polling, token counts from Responses events,
+ * and OpenAI's error JSON.
+ */
+import { httpUrl, type ProviderModule } from '../provider-module.ts';
+import { DEFAULT_CODEX_USAGE_URL } from './account-usage.ts';
+import { codexAdapter } from './adapter.ts';
+import type { CodexAuthDocument } from './auth-file.ts';
+import { CodexDefaultCredential } from './default-credential.ts';
+import { codexErrorBody } from './error-body.ts';
+import { DEFAULT_CODEX_OAUTH_URL } from './oauth.ts';
+import { parseCodexHeaders } from './ratelimit.ts';
+import { codexTokenFormat } from './token-format.ts';
+import { codexUsageTap } from './usage-tap.ts';
+import { codexWebSocketWire } from './websocket-wire.ts';
+
+const configFields = {
+  api_url: httpUrl('https://chatgpt.com/backend-api/codex'),
+  usage_url: httpUrl(DEFAULT_CODEX_USAGE_URL),
+  oauth_url: httpUrl(DEFAULT_CODEX_OAUTH_URL),
+};
+
+export const codexProvider = {
+  name: 'codex',
+  label: 'Codex',
+  routes: {
+    prefixes: ['/v1/responses', '/ocm/'],
+    proxy: ['/v1/responses', '/v1/responses/*'],
+    status: '/ocm/v1/status',
+    mustBeJson: (method, path) => method === 'POST' && path === '/v1/responses',
+    requestInfo: (body, headers) => {
+      const model = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).model : undefined;
+      const session = headers['session_id'] ?? headers['session-id'];
+      return { model: typeof model === 'string' ? model : undefined, sessionId: typeof session === 'string' && session !== '' ? session : undefined };
+    },
+  },
+  adapter: codexAdapter,
+  parseRateLimitHeaders: (headers, nowSeconds) => parseCodexHeaders(headers, nowSeconds),
+  credentialFile: codexTokenFormat,
+  createDefaultCredential: (spec, section) =>
+    new CodexDefaultCredential({ ...spec, apiUrl: section.api_url, usageUrl: section.usage_url, oauthUrl: section.oauth_url }),
+  usageTap: codexUsageTap,
+  errorBody: codexErrorBody,
+  configFields,
+  websocket: codexWebSocketWire,
+} as const satisfies ProviderModule<'codex', typeof configFields, CodexAuthDocument>;

@@ -1,0 +1,111 @@
+/**
+ * A Codex WebSocket session goes through the same request pipeline as an HTTP request: a refused
+ * handshake gets the same auth recovery, and every session — opened or refused — is counted in
+ * quotamesh_requests_total, logged with one `request` line and written to the ledger.
+ */
+import { readFileSync } from 'node:fs';
+import WebSocket from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+
+const BETA = { 'openai-beta': 'responses_websockets=2026-02-06' };
+
+function connect(harness: Harness): WebSocket {
+  return new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${harness.userToken}`, ...BETA } });
+}
+
+/** Resolves 'open', or the HTTP status the upgrade was refused with. */
+function opened(socket: WebSocket): Promise<'open' | number> {
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve('open'));
+    socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+    socket.once('error', reject);
+  });
+}
+
+async function oneTurn(socket: WebSocket): Promise<void> {
+  const events: string[] = [];
+  socket.on('message', (data) => events.push((JSON.parse(data.toString()) as { type: string }).type));
+  socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'hi' }] }));
+  await waitFor(() => events.includes('response.completed'), 'the turn to complete');
+}
+
+async function metricsText(harness: Harness): Promise<string> {
+  const response = await fetch(`${harness.node.url}/metrics`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
+  return response.text();
+}
+
+function requestLogLines(harness: Harness): Array<Record<string, unknown>> {
+  return harness.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'request');
+}
+
+function ledgerLines(harness: Harness): Array<Record<string, unknown>> {
+  let text = '';
+  try {
+    text = readFileSync(harness.node.ledgerPath, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('Codex WebSocket sessions in the request pipeline', () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  it('recovers from a 401 on the handshake by refreshing the token, as HTTP does', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
+    // The file's access token dies at the vendor; only a refresh (and one retry) gets a session.
+    harness.sim.expireCodexToken('cx-a');
+    const socket = connect(harness);
+    expect(await opened(socket)).toBe('open');
+    await oneTurn(socket);
+    socket.close();
+    expect(harness.logs.some((line) => line.includes('auth recovered, retrying once'))).toBe(true);
+  });
+
+  it('counts a session in quotamesh_requests_total once it closes', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
+    const socket = connect(harness);
+    expect(await opened(socket)).toBe('open');
+    await oneTurn(socket);
+    socket.close();
+    const h = harness;
+    const line = await waitFor(async () => (await metricsText(h)).split('\n').find((text) => text.startsWith('quotamesh_requests_total{provider="codex"')), 'a Codex line in quotamesh_requests_total');
+    expect(line).toBe('quotamesh_requests_total{provider="codex",credential="cx-a",status="101"} 1');
+  });
+
+  it('writes one request log line and one ledger line per session, with the turn\'s tokens', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
+    const socket = connect(harness);
+    expect(await opened(socket)).toBe('open');
+    await oneTurn(socket);
+    socket.close();
+    const h = harness;
+    const [logged] = await waitFor(() => requestLogLines(h).length > 0 && requestLogLines(h), 'a request log line');
+    expect(logged).toMatchObject({ provider: 'codex', user: 'alice', credential: 'cx-a', model: 'gpt-5-codex', status: 101 });
+    expect(logged?.outputTokens).toBeGreaterThan(0);
+    expect(requestLogLines(h)).toHaveLength(1);
+    const [ledger] = await waitFor(() => ledgerLines(h).length > 0 && ledgerLines(h), 'a ledger line');
+    expect(ledger).toMatchObject({ provider: 'codex', user: 'alice', credential: 'cx-a', model: 'gpt-5-codex', status: 101 });
+    expect(ledger?.output_tokens).toBe(logged?.outputTokens);
+  });
+
+  it('counts, logs and records a refused handshake as HTTP does a refused request', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
+    harness.sim.script({ endpoint: 'codex_handshake', fault: { type: 'rate_limit', retryAfterSeconds: 600 } });
+    expect(await opened(connect(harness))).toBe(429);
+    const h = harness;
+    const line = await waitFor(async () => (await metricsText(h)).split('\n').find((text) => text.startsWith('quotamesh_requests_total{provider="codex"')), 'a Codex line in quotamesh_requests_total');
+    expect(line).toBe('quotamesh_requests_total{provider="codex",credential="cx-a",status="429"} 1');
+    expect(requestLogLines(h)).toMatchObject([{ provider: 'codex', status: 429 }]);
+    expect(ledgerLines(h)).toMatchObject([{ provider: 'codex', status: 429 }]);
+  });
+});
