@@ -22,6 +22,8 @@ import { Keepalive } from './keepalive.ts';
 import { YamuxStream, type StreamHost } from './stream.ts';
 import { resolveSessionOptions, type ResolvedSessionOptions, type SessionOptions } from './session-options.ts';
 
+const EMPTY = Buffer.alloc(0);
+
 export interface SessionEvents {
   /** An inbound stream, already acknowledged. */
   stream: [stream: YamuxStream];
@@ -71,7 +73,10 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
         transport.pause();
       },
       onRelieved: () => {
-        if (!this.#isDestroyed) transport.resume();
+        if (this.#isDestroyed) return;
+        // Input the decoder held when it stopped comes first, then the transport again.
+        this.#onData(EMPTY);
+        if (!this.#writer.isCongested) transport.resume();
       },
     });
     // A stream's window may grow to maxStreamWindowBytes and a peer may fill it in one frame.
@@ -200,13 +205,19 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
   #onData = (chunk: Buffer): void => {
     if (this.#isDestroyed) return;
     try {
-      const error = this.#decoder.push(chunk, this.#onFrame);
+      const error = this.#decoder.push(chunk, this.#onFrameUnlessCongested);
       if (error !== undefined) this.#fail(GoAwayCode.ProtocolError, error.message);
     } catch (error) {
       // A throwing 'stream' or 'data' listener must not take the process down with it.
       this.#logger.error({ err: error, peer: this.peerName }, 'tunnel frame handler threw');
       this.#fail(GoAwayCode.InternalError, `frame handler threw: ${errorMessage(error)}`);
     }
+  };
+
+  /** Stops decoding the moment the peer stops draining our side (see FrameWriter). */
+  #onFrameUnlessCongested = (frame: Frame): boolean => {
+    this.#onFrame(frame);
+    return !this.#writer.isCongested;
   };
 
   #onFrame = (frame: Frame): void => {
