@@ -84,24 +84,24 @@ describe.each(['client', 'server'] as const)('hashicorp/yamux replay, our sessio
     expect(await closed).toMatchObject({ code: 'protocol_error' });
   });
 
-  it('echoes 64 MiB full-duplex through one stream fed a whole window per frame, over TCP', async () => {
+  it('echoes 100 MiB full-duplex through one stream fed a whole window per frame, over TCP', async () => {
     const tcp = await tcpPair();
     const peer = goPeer(role, tcp);
     onTestFinished(() => tcp.close());
     peer.session.on('stream', (stream) => stream.on('error', () => {}).pipe(stream));
     const [id] = peerIds(role, 1) as [number];
-    const total = 64 * 1024 * 1024;
+    const total = 100 * 1024 * 1024;
     const sentHash = createHash('sha256');
     const echoHash = createHash('sha256');
     let sent = 0;
     let echoed = 0;
     let sendWindow = INITIAL_STREAM_WINDOW;
     let receiveWindow = GO_WINDOW;
-    let isAcked = false;
     const pump = (): void => {
-      while (isAcked && sent < total && sendWindow > 0) {
-        // stream.go Write: one frame of min(window, len(b)).
-        const size = Math.min(sendWindow, total - sent);
+      // Data follows the SYN at once (hashicorp does not wait for the ACK), written 1 MiB at a
+      // time; stream.go Write sends one frame of min(window, len(b)).
+      while (sent < total && sendWindow > 0) {
+        const size = Math.min(sendWindow, total - sent, 1024 * 1024);
         const payload = Buffer.alloc(size, (sent / 4096) & 0xff);
         payload.writeUInt32BE(sent >>> 0, 0);
         sentHash.update(payload);
@@ -114,7 +114,6 @@ describe.each(['client', 'server'] as const)('hashicorp/yamux replay, our sessio
       answerPing(peer, frame);
       if (frame.streamId !== id) return;
       if (frame.type === FrameType.WindowUpdate) {
-        isAcked ||= (frame.flags & Flag.ACK) !== 0;
         sendWindow += frame.length;
         pump();
       } else if (frame.length > 0) {
@@ -140,6 +139,7 @@ describe.each(['client', 'server'] as const)('hashicorp/yamux replay, our sessio
       }
     };
     peer.send({ type: FrameType.WindowUpdate, flags: Flag.SYN, streamId: id, length: GO_WINDOW - INITIAL_STREAM_WINDOW });
+    pump();
     await waitFor(() => echoed === total, `the echo of ${total} bytes (echoed ${echoed}, sent ${sent})`, 120_000);
     expect(echoHash.digest('hex')).toBe(sentHash.digest('hex'));
     await waitFor(() => peer.received.some((frame) => frame.streamId === id && (frame.flags & Flag.FIN) !== 0), 'our FIN');
@@ -171,6 +171,24 @@ describe.each(['client', 'server'] as const)('hashicorp/yamux replay, our sessio
     await peer.session.ping();
     expect(credits()).toBe(credited);
     expect(peer.session.isClosed).toBe(false);
+  });
+
+  it('credits a whole-window frame that a paused reader takes after resuming', async () => {
+    const peer = goPeer(role);
+    const accepted = new Promise<YamuxStream>((resolve) => peer.session.once('stream', resolve));
+    const [id] = peerIds(role, 1) as [number];
+    peer.send({ type: FrameType.WindowUpdate, flags: Flag.SYN, streamId: id, length: GO_WINDOW - INITIAL_STREAM_WINDOW });
+    const stream = (await accepted).on('error', () => {});
+    // Backpressure, as stream.pipe(stream) applies it: paused when the frame arrives.
+    stream.pause();
+    peer.send({ type: FrameType.Data, flags: 0, streamId: id, length: INITIAL_STREAM_WINDOW }, Buffer.alloc(INITIAL_STREAM_WINDOW, 3));
+    await waitFor(() => stream.readableLength === INITIAL_STREAM_WINDOW, 'the whole window');
+    let read = 0;
+    stream.on('data', (chunk: Buffer) => (read += chunk.length));
+    stream.resume();
+    const credits = (): number =>
+      peer.received.filter((frame) => frame.streamId === id && frame.type === FrameType.WindowUpdate && (frame.flags & Flag.ACK) === 0).reduce((sum, frame) => sum + frame.length, 0);
+    await waitFor(() => read === INITIAL_STREAM_WINDOW && credits() >= INITIAL_STREAM_WINDOW, 'the window credited back');
   });
 
   it('uses window updates that arrive before the data they credit, and no more', async () => {
