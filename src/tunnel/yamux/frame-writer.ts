@@ -1,8 +1,9 @@
 /**
  * Writes frames to the transport. Every frame written in one tick leaves as one transport write
  * (cork until the next tick): with a WebSocket transport that is one message for a whole burst of
- * frames instead of one per frame. Small payloads share the header's buffer; large ones are
- * written as they are, never copied.
+ * frames instead of one per frame. Headers and small payloads are packed into shared batch buffers
+ * (one transport write per 16 KiB of them, not one per frame: a burst of window updates or pongs
+ * costs bytes, not objects); large payloads are written as they are, never copied.
  *
  * Stream data waits for the transport (whenWritable), but control frames answer what the peer
  * sends (pong per ping, window update, ACK, RST) and cannot wait. A peer that floods pings and
@@ -15,6 +16,7 @@ import { writeHeader } from './encode.ts';
 import { HEADER_LENGTH, type FrameType } from './frame.ts';
 
 const SMALL_PAYLOAD_BYTES = 2048;
+const BATCH_BYTES = 16 * 1024;
 
 export interface FrameWriterOptions {
   maxControlBacklogBytes: number;
@@ -31,6 +33,9 @@ export class FrameWriter {
   #isClosed = false;
   #isCongested = false;
   #controlBacklogBytes = 0;
+  /** Where the next small frame goes; what is before `#batchUsed` is not written yet. */
+  #batch: Buffer | undefined;
+  #batchUsed = 0;
   #waiters: Array<() => void> = [];
 
   constructor(transport: Duplex, options: FrameWriterOptions) {
@@ -51,22 +56,39 @@ export class FrameWriter {
       process.nextTick(this.#uncork);
     }
     const payloadLength = payload?.length ?? 0;
-    if (payload === undefined || payloadLength === 0) {
-      const header = Buffer.allocUnsafe(HEADER_LENGTH);
-      writeHeader(header, 0, type, flags, streamId, length);
-      this.#transport.write(header);
-      if (this.#transport.writableNeedDrain) this.#countControl();
-    } else if (payloadLength <= SMALL_PAYLOAD_BYTES) {
-      const frame = Buffer.allocUnsafe(HEADER_LENGTH + payloadLength);
-      writeHeader(frame, 0, type, flags, streamId, length);
-      payload.copy(frame, HEADER_LENGTH);
-      this.#transport.write(frame);
-    } else {
-      const header = Buffer.allocUnsafe(HEADER_LENGTH);
-      writeHeader(header, 0, type, flags, streamId, length);
-      this.#transport.write(header);
+    const isSmall = payload === undefined || payloadLength <= SMALL_PAYLOAD_BYTES;
+    const target = this.#reserve(HEADER_LENGTH + (isSmall ? payloadLength : 0));
+    writeHeader(target, this.#batchUsed, type, flags, streamId, length);
+    this.#batchUsed += HEADER_LENGTH;
+    if (!isSmall) {
+      this.#flushBatch();
       this.#transport.write(payload);
+      return;
     }
+    if (payload !== undefined && payloadLength > 0) {
+      payload.copy(target, this.#batchUsed);
+      this.#batchUsed += payloadLength;
+    } else if (this.#transport.writableNeedDrain) {
+      this.#countControl();
+    }
+  }
+
+  /** The batch buffer with room for `bytes` more, flushing a full one first. */
+  #reserve(bytes: number): Buffer {
+    if (this.#batch !== undefined && this.#batch.length - this.#batchUsed >= bytes) return this.#batch;
+    this.#flushBatch();
+    if (this.#batch === undefined || this.#batch.length < bytes) this.#batch = Buffer.allocUnsafe(Math.max(BATCH_BYTES, bytes));
+    return this.#batch;
+  }
+
+  /** Writes the filled part of the batch; the rest of its buffer is used for the next frames. */
+  #flushBatch(): void {
+    const batch = this.#batch;
+    if (batch === undefined || this.#batchUsed === 0) return;
+    const filled = batch.subarray(0, this.#batchUsed);
+    this.#batch = batch.length - this.#batchUsed >= HEADER_LENGTH ? batch.subarray(this.#batchUsed) : undefined;
+    this.#batchUsed = 0;
+    this.#transport.write(filled);
   }
 
   /** Transport backpressure reaches stream writers through their write callbacks. */
@@ -80,6 +102,7 @@ export class FrameWriter {
     if (this.#isClosed) return;
     this.#isClosed = true;
     if (this.#isCorked) this.#uncork();
+    this.#flushBatch();
     this.#transport.end();
     this.#wakeWaiters();
   }
@@ -109,6 +132,7 @@ export class FrameWriter {
   #uncork = (): void => {
     if (!this.#isCorked) return;
     this.#isCorked = false;
+    this.#flushBatch();
     this.#transport.uncork();
   };
 
