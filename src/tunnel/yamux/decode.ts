@@ -5,8 +5,15 @@
  *
  * Garbage never throws: the first bad header is reported once as a DecodeError and every later
  * push returns the same error, because after one bad header the byte stream has no framing left.
+ *
+ * A frame handler returning `false` stops decoding after that frame: the rest is held and decoded
+ * by the next push (an empty one resumes). The session stops this way the moment answering the
+ * peer would overfill its control backlog, not at the end of a 4 MiB message of pings.
  */
 import { FrameType, HEADER_LENGTH, YAMUX_VERSION, type Frame } from './frame.ts';
+
+/** Returning exactly `false` stops decoding after this frame; anything else goes on. */
+export type FrameHandler = (frame: Frame) => unknown;
 
 export interface DecodeError {
   reason: 'unsupported_version' | 'unknown_type' | 'frame_too_large';
@@ -24,18 +31,46 @@ export class FrameDecoder {
   #parts: Buffer[] = [];
   #partsLength = 0;
   #error: DecodeError | undefined;
+  /** Input not decoded yet because a handler asked to stop. */
+  #held: Buffer[] = [];
+  /** The handler of the Data frame just completed asked to stop. */
+  #shouldStop = false;
 
   constructor(options: { maxDataLength: number }) {
     this.#maxDataLength = options.maxDataLength;
   }
 
-  /** Bytes held for an incomplete frame (for tests and memory accounting). */
+  /** Bytes held for an incomplete frame or a stop (for tests and memory accounting). */
   get bufferedLength(): number {
-    return this.#headerFilled + this.#partsLength;
+    return this.#headerFilled + this.#partsLength + this.#held.reduce((sum, part) => sum + part.length, 0);
   }
 
-  push(chunk: Buffer, onFrame: (frame: Frame) => void): DecodeError | undefined {
+  /** Whether a handler stopped decoding and input is waiting for the next push. */
+  get isHolding(): boolean {
+    return this.#held.length > 0;
+  }
+
+  push(chunk: Buffer, onFrame: FrameHandler): DecodeError | undefined {
     if (this.#error !== undefined) return this.#error;
+    if (this.#held.length === 0) {
+      const stoppedAt = this.#decode(chunk, onFrame);
+      if (stoppedAt < chunk.length && this.#error === undefined) this.#held.push(chunk.subarray(stoppedAt));
+      return this.#error;
+    }
+    if (chunk.length > 0) this.#held.push(chunk);
+    while (this.#held.length > 0 && this.#error === undefined) {
+      const next = this.#held.shift() as Buffer;
+      const stoppedAt = this.#decode(next, onFrame);
+      if (stoppedAt < next.length) {
+        this.#held.unshift(next.subarray(stoppedAt));
+        break;
+      }
+    }
+    return this.#error;
+  }
+
+  /** Decodes `chunk` until its end or a handler's stop; returns the offset reached. */
+  #decode(chunk: Buffer, onFrame: FrameHandler): number {
     let offset = 0;
     while (offset < chunk.length) {
       if (this.#awaiting === undefined) {
@@ -54,21 +89,26 @@ export class FrameDecoder {
           start = 0;
         }
         this.#error = this.#validate(source, start);
-        if (this.#error !== undefined) return this.#error;
+        if (this.#error !== undefined) return chunk.length;
         const frame = readHeader(source, start);
         if (frame.type !== FrameType.Data || frame.length === 0) {
-          onFrame(frame);
+          if (onFrame(frame) === false) return offset;
           continue;
         }
         this.#awaiting = frame;
         if (offset === chunk.length) break;
       }
+      const isComplete = this.#awaiting.length - this.#partsLength <= chunk.length - offset;
       offset = this.#takePayload(this.#awaiting, chunk, offset, onFrame);
+      if (isComplete && this.#shouldStop) {
+        this.#shouldStop = false;
+        return offset;
+      }
     }
-    return undefined;
+    return offset;
   }
 
-  #takePayload(frame: Frame, chunk: Buffer, offset: number, onFrame: (frame: Frame) => void): number {
+  #takePayload(frame: Frame, chunk: Buffer, offset: number, onFrame: FrameHandler): number {
     const needed = frame.length - this.#partsLength;
     const available = chunk.length - offset;
     if (available < needed) {
@@ -86,7 +126,7 @@ export class FrameDecoder {
       this.#partsLength = 0;
     }
     this.#awaiting = undefined;
-    onFrame(frame);
+    this.#shouldStop = onFrame(frame) === false;
     return offset + needed;
   }
 

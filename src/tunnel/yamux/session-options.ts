@@ -1,5 +1,5 @@
 /** Session tunables and defaults (PROTOCOL.md › Yamux profile: ping 15 s, dead after 30 s without pong). */
-import { INITIAL_STREAM_WINDOW } from './frame.ts';
+import { INITIAL_STREAM_WINDOW, MAX_UINT32 } from './frame.ts';
 import type { TunnelLogger } from '../logger.ts';
 
 export interface SessionOptions {
@@ -14,8 +14,17 @@ export interface SessionOptions {
   maxStreams?: number;
   /** Inbound streams held unacknowledged while nobody listens for 'stream'. */
   acceptBacklog?: number;
-  /** Receive window granted per stream; at least the protocol's 256 KiB. */
+  /** Receive window granted per stream when it opens; at least the protocol's 256 KiB. */
   streamWindowBytes?: number;
+  /** How far a stream's window may grow for a reader that keeps up (libp2p-yamux: 16 MiB). */
+  maxStreamWindowBytes?: number;
+  /** Window growth beyond streamWindowBytes, summed over the session's streams. */
+  sessionWindowBudgetBytes?: number;
+  /**
+   * Control frames (pong, window update, ACK, RST) queued while the peer is not draining our
+   * side; beyond it the session stops reading from the peer until the transport drains.
+   */
+  maxControlBacklogBytes?: number;
   maxFrameBytes?: number;
   /** How long close() lets open streams finish, and how long a closing transport may linger. */
   closeGraceMs?: number;
@@ -30,13 +39,17 @@ export type SessionTunables = Omit<SessionOptions, 'role' | 'peerName' | 'remote
 export type ResolvedSessionOptions = Required<Omit<SessionOptions, 'peerName' | 'remoteAddress' | 'remotePort' | 'logger'>>;
 
 export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
+  const streamWindowBytes = Math.max(options.streamWindowBytes ?? INITIAL_STREAM_WINDOW, INITIAL_STREAM_WINDOW);
   return {
     role: options.role,
     keepaliveIntervalMs: options.keepaliveIntervalMs ?? 15_000,
     keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? 30_000,
     maxStreams: options.maxStreams ?? 1024,
     acceptBacklog: options.acceptBacklog ?? 256,
-    streamWindowBytes: Math.max(options.streamWindowBytes ?? INITIAL_STREAM_WINDOW, INITIAL_STREAM_WINDOW),
+    streamWindowBytes,
+    maxStreamWindowBytes: Math.min(Math.max(options.maxStreamWindowBytes ?? 16 * 1024 * 1024, streamWindowBytes), MAX_UINT32),
+    sessionWindowBudgetBytes: Math.max(options.sessionWindowBudgetBytes ?? 64 * 1024 * 1024, 0),
+    maxControlBacklogBytes: Math.max(options.maxControlBacklogBytes ?? 256 * 1024, 1024),
     maxFrameBytes: options.maxFrameBytes ?? 128 * 1024,
     closeGraceMs: options.closeGraceMs ?? 5_000,
     streamLingerMs: options.streamLingerMs ?? 30_000,

@@ -4,7 +4,11 @@
  * with the matching code followed by teardown; nothing a peer sends can throw out of here.
  *
  * The WebSocket acceptor is the yamux client (odd stream ids), the connector the server (even);
- * either side opens streams.
+ * either side opens streams. Inbound ids need only be of the peer's parity and not open: hashicorp
+ * allocates ids in order but sends SYNs from concurrent goroutines, so they arrive in any order.
+ *
+ * A peer that does not drain our side gets no more reading from us (FrameWriter's congestion):
+ * every frame it sends may cost a control frame back, and those must not pile up.
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
@@ -17,6 +21,8 @@ import { FrameWriter } from './frame-writer.ts';
 import { Keepalive } from './keepalive.ts';
 import { YamuxStream, type StreamHost } from './stream.ts';
 import { resolveSessionOptions, type ResolvedSessionOptions, type SessionOptions } from './session-options.ts';
+
+const EMPTY = Buffer.alloc(0);
 
 export interface SessionEvents {
   /** An inbound stream, already acknowledged. */
@@ -41,7 +47,8 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
   /** Inbound streams received while nobody listens for 'stream'; not acknowledged yet. */
   #backlog: YamuxStream[] = [];
   #nextStreamId: number;
-  #lastInboundId = 0;
+  /** Receive window granted beyond streamWindowBytes, over all streams. */
+  #grownWindowBytes = 0;
   #isGoingAway = false;
   #isRemoteGoAway = false;
   #isDestroyed = false;
@@ -59,8 +66,21 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
     this.#logger = options.logger ?? silentLogger;
     this.#transport = transport;
     this.#nextStreamId = options.role === 'client' ? 1 : 2;
-    this.#writer = new FrameWriter(transport);
-    this.#decoder = new FrameDecoder({ maxDataLength: this.#options.streamWindowBytes });
+    this.#writer = new FrameWriter(transport, {
+      maxControlBacklogBytes: this.#options.maxControlBacklogBytes,
+      onCongested: () => {
+        this.#logger.warn({ peer: this.peerName }, 'peer is not reading the tunnel; pausing reads from it');
+        transport.pause();
+      },
+      onRelieved: () => {
+        if (this.#isDestroyed) return;
+        // Input the decoder held when it stopped comes first, then the transport again.
+        this.#onData(EMPTY);
+        if (!this.#writer.isCongested) transport.resume();
+      },
+    });
+    // A stream's window may grow to maxStreamWindowBytes and a peer may fill it in one frame.
+    this.#decoder = new FrameDecoder({ maxDataLength: this.#options.maxStreamWindowBytes });
     this.#keepalive = new Keepalive({
       intervalMs: this.#options.keepaliveIntervalMs,
       timeoutMs: this.#options.keepaliveTimeoutMs,
@@ -107,9 +127,26 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
     return stream;
   }
 
-  /** Round trip time of one ping; also a barrier: every frame sent before it has arrived. */
-  ping(): Promise<number> {
-    return this.#keepalive.ping();
+  /**
+   * Round trip time of one ping; also a barrier: every frame sent before it has arrived. With
+   * `timeoutMs` it rejects (keepalive_timeout) when no pong came back in time; the session lives on.
+   */
+  ping(timeoutMs?: number): Promise<number> {
+    return this.#keepalive.ping(timeoutMs);
+  }
+
+  get roundTripMs(): number | undefined {
+    return this.#keepalive.roundTripMs;
+  }
+
+  reserveWindow(wantedBytes: number): number {
+    const granted = Math.max(0, Math.min(wantedBytes, this.#options.sessionWindowBudgetBytes - this.#grownWindowBytes));
+    this.#grownWindowBytes += granted;
+    return granted;
+  }
+
+  releaseWindow(bytes: number): void {
+    this.#grownWindowBytes = Math.max(0, this.#grownWindowBytes - bytes);
   }
 
   /** GoAway, let open streams finish (up to closeGraceMs), then close the transport and wait for it. */
@@ -157,6 +194,7 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
   #createStream(id: number): YamuxStream {
     const stream = new YamuxStream(id, this, {
       windowBytes: this.#options.streamWindowBytes,
+      maxWindowBytes: this.#options.maxStreamWindowBytes,
       maxFrameBytes: this.#options.maxFrameBytes,
       lingerMs: this.#options.streamLingerMs,
     });
@@ -167,13 +205,19 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
   #onData = (chunk: Buffer): void => {
     if (this.#isDestroyed) return;
     try {
-      const error = this.#decoder.push(chunk, this.#onFrame);
+      const error = this.#decoder.push(chunk, this.#onFrameUnlessCongested);
       if (error !== undefined) this.#fail(GoAwayCode.ProtocolError, error.message);
     } catch (error) {
       // A throwing 'stream' or 'data' listener must not take the process down with it.
       this.#logger.error({ err: error, peer: this.peerName }, 'tunnel frame handler threw');
       this.#fail(GoAwayCode.InternalError, `frame handler threw: ${errorMessage(error)}`);
     }
+  };
+
+  /** Stops decoding the moment the peer stops draining our side (see FrameWriter). */
+  #onFrameUnlessCongested = (frame: Frame): boolean => {
+    this.#onFrame(frame);
+    return !this.#writer.isCongested;
   };
 
   #onFrame = (frame: Frame): void => {
@@ -196,12 +240,10 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
     if (streamId === 0) return this.#fail(GoAwayCode.ProtocolError, 'stream frame on stream 0');
     let stream = this.#streams.get(streamId);
     if (hasFlag(flags, Flag.SYN)) {
+      // hashicorp/yamux session.go incomingStream: a SYN for an open id is a protocol error.
       if (stream !== undefined) return this.#fail(GoAwayCode.ProtocolError, `SYN for open stream ${streamId}`);
       const isPeerId = streamId % 2 === (this.role === 'client' ? 0 : 1);
-      if (!isPeerId || streamId <= this.#lastInboundId) {
-        return this.#fail(GoAwayCode.ProtocolError, `peer may not open stream ${streamId}`);
-      }
-      this.#lastInboundId = streamId;
+      if (!isPeerId) return this.#fail(GoAwayCode.ProtocolError, `peer may not open stream ${streamId}`);
       stream = this.#acceptInbound(streamId);
     }
     // Frames for streams already closed here are normal races (data in flight during RST).
@@ -238,7 +280,13 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
   }
 
   #onGoAway(code: number): void {
-    if (code !== GoAwayCode.Normal) this.#logger.warn({ peer: this.peerName, code }, 'peer sent GoAway with an error');
+    if (code !== GoAwayCode.Normal) {
+      // hashicorp/yamux session.go handleGoAway: any code but normal ends the session; ending it
+      // here is what makes a dialer dial again.
+      this.#logger.warn({ peer: this.peerName, code }, 'peer sent GoAway with an error');
+      this.#terminate(new TunnelError('remote_goaway', `peer ended the tunnel with GoAway code ${code}`), false);
+      return;
+    }
     if (this.#isRemoteGoAway) return;
     this.#isRemoteGoAway = true;
     this.emit('goaway');

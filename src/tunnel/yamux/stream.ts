@@ -2,9 +2,17 @@
  * One yamux stream as a Duplex that Node's http client and server accept as a socket (the socket
  * surface is SocketDuplex's).
  *
- * Flow control: the peer may send at most `#receiveWindow` bytes; consumed bytes are credited back
- * from `_read` (called when the reader wants more), once at least half the window is consumed, so
- * a paused reader holds at most one window. Writers wait for window updates, never poll.
+ * Flow control: the peer may send at most `#receiveWindow` bytes. Bytes are credited back when the
+ * reader actually takes them out of the buffer (every `read()`, and pushes that go straight to a
+ * 'data' listener), once half the window is free again, as hashicorp/yamux stream.go does: unread
+ * plus creditable bytes never exceed the window, so a paused reader holds at most one window.
+ * `_read` is no signal: Node calls it before it dequeues, and not again until the next push, which
+ * froze full-duplex echoes against peers that send a whole window per frame.
+ *
+ * The window offered grows (doubling, up to `maxWindowBytes`, within the session's budget) when a
+ * reader empties half of it within four round trips, as @chainsafe/libp2p-yamux stream.ts does:
+ * on a long link the window, not the reader, is then the limit. A slow reader never grows it.
+ * Writers wait for window updates, never poll.
  *
  * Closing mirrors TCP: `end()` sends FIN and the peer sees 'end'; `destroy()` sends FIN too, and
  * data that still arrives afterwards is answered with RST; `destroy(err)` sends RST and the peer
@@ -24,12 +32,21 @@ export interface StreamHost {
   sendFrame(type: FrameType, flags: number, streamId: number, length: number, payload?: Buffer): void;
   /** Calls back once the transport takes more bytes (at once when it does). */
   whenWritable(callback: () => void): void;
+  /** The session's last measured round trip, if any. */
+  readonly roundTripMs: number | undefined;
+  /** Takes up to `wantedBytes` of extra receive window from the session's budget; returns what it got. */
+  reserveWindow(wantedBytes: number): number;
+  /** Gives extra receive window back to the session's budget. */
+  releaseWindow(bytes: number): void;
   /** Both directions are closed: forget the stream. */
   releaseStream(stream: YamuxStream): void;
 }
 
 export interface StreamOptions {
+  /** The receive window announced with SYN or ACK. */
   windowBytes: number;
+  /** How far the window may grow for a reader that keeps up. */
+  maxWindowBytes: number;
   maxFrameBytes: number;
   /** How long a destroyed stream waits for the peer's FIN before resetting. */
   lingerMs: number;
@@ -44,8 +61,12 @@ export class YamuxStream extends SocketDuplex {
   readonly #host: StreamHost;
   readonly #options: StreamOptions;
   #sendWindow = INITIAL_STREAM_WINDOW;
+  /** What the peer may still send. */
   #receiveWindow = INITIAL_STREAM_WINDOW;
-  #uncreditedBytes = 0;
+  /** The window offered now: unread bytes plus `#receiveWindow` are credited up to it. */
+  #windowBytes = INITIAL_STREAM_WINDOW;
+  /** When the last window update went out; a reader quicker than 4 round trips grows the window. */
+  #epochStartedAt = performance.now();
   #isLocalClosed = false;
   #isRemoteClosed = false;
   #isRemoteFinished = false;
@@ -71,6 +92,8 @@ export class YamuxStream extends SocketDuplex {
   announce(flag: typeof Flag.SYN | typeof Flag.ACK): void {
     const delta = this.#options.windowBytes - INITIAL_STREAM_WINDOW;
     this.#receiveWindow += delta;
+    this.#windowBytes += delta;
+    this.#epochStartedAt = performance.now();
     this.#host.sendFrame(FrameType.WindowUpdate, flag, this.id, delta);
   }
 
@@ -93,9 +116,10 @@ export class YamuxStream extends SocketDuplex {
         this.#reset();
         return undefined;
       }
-      this.#uncreditedBytes += length;
       this.markActivity();
       this.push(this.#detach(payload));
+      // In flowing mode with nothing buffered, push hands the bytes to 'data' at once.
+      this.#creditConsumed();
     }
     if (hasFlag(flags, Flag.FIN)) this.#onRemoteFin();
     return undefined;
@@ -115,12 +139,15 @@ export class YamuxStream extends SocketDuplex {
     this.destroy(error);
   }
 
-  override _read(): void {
-    const consumed = this.#uncreditedBytes - this.readableLength;
-    if (consumed < this.#options.windowBytes / 2 || this.#isRemoteClosed) return;
-    this.#uncreditedBytes -= consumed;
-    this.#receiveWindow += consumed;
-    this.#host.sendFrame(FrameType.WindowUpdate, 0, this.id, consumed);
+  /** Pushes come from receiveFrame; credit follows consumption (see read), not Node's request. */
+  override _read(): void {}
+
+  /** Every way bytes leave the buffer (flowing, pipe, paused read, async iteration) goes through here. */
+  // `any` is Readable.read's own return type.
+  override read(size?: number): any {
+    const chunk: unknown = super.read(size);
+    this.#creditConsumed();
+    return chunk;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
@@ -191,6 +218,22 @@ export class YamuxStream extends SocketDuplex {
     if (callback !== undefined) this.#host.whenWritable(callback);
   }
 
+  #creditConsumed(): void {
+    if (this.#isRemoteClosed || this.destroyed) return;
+    let delta = this.#windowBytes - this.#receiveWindow - this.readableLength;
+    if (delta < this.#windowBytes / 2) return;
+    const now = performance.now();
+    const roundTripMs = this.#host.roundTripMs;
+    if (roundTripMs !== undefined && now - this.#epochStartedAt <= 4 * roundTripMs && this.#windowBytes < this.#options.maxWindowBytes) {
+      const grown = this.#host.reserveWindow(Math.min(this.#windowBytes, this.#options.maxWindowBytes - this.#windowBytes));
+      this.#windowBytes += grown;
+      delta += grown;
+    }
+    this.#epochStartedAt = now;
+    this.#receiveWindow += delta;
+    this.#host.sendFrame(FrameType.WindowUpdate, 0, this.id, delta);
+  }
+
   #addSendWindow(delta: number): void {
     this.#sendWindow += delta;
     if (this.#pendingChunk !== undefined) this.#flush();
@@ -241,6 +284,8 @@ export class YamuxStream extends SocketDuplex {
     this.#lingerTimer = undefined;
     if (this.#isReleased) return;
     this.#isReleased = true;
+    const grownBytes = this.#windowBytes - Math.max(this.#options.windowBytes, INITIAL_STREAM_WINDOW);
+    if (grownBytes > 0) this.#host.releaseWindow(grownBytes);
     this.#host.releaseStream(this);
   }
 }

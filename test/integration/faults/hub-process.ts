@@ -32,7 +32,16 @@ export interface HubAndLaptop {
   close(): Promise<void>;
 }
 
-export async function startHubAndLaptop(options: { chunkDelayMs?: number; hubDrainMs?: number } = {}): Promise<HubAndLaptop> {
+export interface HubAndLaptopOptions {
+  chunkDelayMs?: number;
+  hubDrainMs?: number;
+  /** More peers the hub accepts tunnels from (hostile probes). */
+  extraPeers?: Array<{ name: string; token: string }>;
+  /** The hub's own session tunables, instead of TUNNEL. */
+  hubTunnel?: Partial<typeof TUNNEL>;
+}
+
+export async function startHubAndLaptop(options: HubAndLaptopOptions = {}): Promise<HubAndLaptop> {
   const dir = await mkdtemp(join(tmpdir(), 'qm-faults-'));
   const sim = await startSimulator({ accounts: [{ id: 'lap-a', plan: 'max20x' }], chunkDelayMs: options.chunkDelayMs });
   const port = await freePort();
@@ -41,12 +50,12 @@ export async function startHubAndLaptop(options: { chunkDelayMs?: number; hubDra
     listen: `127.0.0.1:${port}`,
     state_dir: join(dir, 'hub-state'),
     users: [{ name: 'alice', token: USER, allow_external_usage: true }],
-    peers: [{ name: 'laptop', token: LINK }],
+    peers: [{ name: 'laptop', token: LINK }, ...(options.extraPeers ?? [])],
     claude: { api_url: sim.url, credentials: [{ tag: 'laptop', type: 'external', peer: 'laptop' }] },
   };
   const hubs: NodeProcess[] = [];
   const startHub = async (forked: ForkedNode = forkNode()): Promise<NodeProcess> => {
-    const hub = await forked.start({ config: hubConfig, dir, options: { tunnel: TUNNEL, drainMs: options.hubDrainMs ?? 5000 } });
+    const hub = await forked.start({ config: hubConfig, dir, options: { tunnel: { ...TUNNEL, ...options.hubTunnel }, drainMs: options.hubDrainMs ?? 5000 } });
     hubs.push(hub);
     return hub;
   };

@@ -96,4 +96,25 @@ describe('yamux codec', () => {
     expect(frames).toHaveLength(1);
     expect(decoder.bufferedLength).toBe(0);
   });
+
+  it('stops after a frame whose handler returns false and resumes on the next push', () => {
+    const random = seededRandom(5);
+    const frames = table.map(({ frame }) => encodeFrame(frame, frame.type === FrameType.Data ? frame.payload : undefined));
+    const whole = Buffer.concat([...frames, ...frames]);
+    const chunks: Buffer[] = [];
+    for (let offset = 0; offset < whole.length; ) {
+      const size = 1 + Math.floor(random() * 40_000);
+      chunks.push(whole.subarray(offset, offset + size));
+      offset += size;
+    }
+    const decoder = new FrameDecoder({ maxDataLength: 1024 * 1024 });
+    const seen: Frame[] = [];
+    // Stop after every third frame; each push (even an empty one) decodes up to the next stop.
+    const handler = (frame: Frame): boolean => seen.push({ ...frame, payload: Buffer.from(frame.payload) }) % 3 !== 0;
+    for (const chunk of chunks) expect(decoder.push(chunk, handler)).toBeUndefined();
+    expect(decoder.isHolding).toBe(true);
+    while (decoder.isHolding) decoder.push(Buffer.alloc(0), handler);
+    expect(summary(seen)).toEqual(summary([...table, ...table].map(({ frame }) => frame)));
+    expect(decoder.bufferedLength).toBe(0);
+  });
 });
