@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../../src/tunnel/yamux/encode.ts';
 import { Flag, FrameType, HEADER_LENGTH } from '../../../src/tunnel/yamux/frame.ts';
-import { eventually } from '../../helpers/node-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { logLines, type NodeProcess } from '../../helpers/node-process.ts';
 import { hubServesThroughLaptop, postMessage, startHubAndLaptop, TUNNEL, type HubAndLaptop } from '../faults/hub-process.ts';
 import { openProbe, type TunnelProbe } from './tunnel-probe.ts';
@@ -33,7 +33,7 @@ async function rssMiB(pid: number): Promise<number> {
 
 async function linkedProbe(hub: NodeProcess): Promise<TunnelProbe> {
   const linked = await openProbe(hub.url, { node: 'probe', token: PROBE_TOKEN });
-  await eventually(() => logLines(hub.logs, 'tunnel accepted').some((line) => line.peer === 'probe'), 15_000);
+  await waitFor(() => logLines(hub.logs, 'tunnel accepted').some((line) => line.peer === 'probe'), { message: 'the probe tunnel to be accepted', timeoutMs: 15_000 });
   return linked;
 }
 
@@ -104,11 +104,11 @@ describe('a peer flooding pings', () => {
     let next = 0;
     const timer = setInterval(() => blindProbe.send(Buffer.concat(Array.from({ length: 2000 }, () => encodeFrame({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: next++ % 4096 })))), 20);
     try {
-      await eventually(() => blindProbe.isClosed, 20 * TUNNEL.keepaliveTimeoutMs);
+      await waitFor(() => blindProbe.isClosed, { message: 'the blind-pong peer to be dropped', timeoutMs: 20 * TUNNEL.keepaliveTimeoutMs });
     } finally {
       clearInterval(timer);
     }
-    await eventually(() => logLines(hub.logs, 'tunnel session ended').some((line) => line.peer === 'probe' && JSON.stringify(line.err).includes('keepalive_timeout')));
+    await waitFor(() => logLines(hub.logs, 'tunnel session ended').some((line) => line.peer === 'probe' && JSON.stringify(line.err).includes('keepalive_timeout')), 'a keepalive_timeout log line for the probe');
     await expectLocalUserServed(hub);
   }, 120_000);
 });

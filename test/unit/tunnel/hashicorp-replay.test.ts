@@ -14,7 +14,8 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { Flag, FrameType, INITIAL_STREAM_WINDOW, type Frame } from '../../../src/tunnel/yamux/frame.ts';
 import type { YamuxSession } from '../../../src/tunnel/yamux/session.ts';
 import type { YamuxStream } from '../../../src/tunnel/yamux/stream.ts';
-import { seededRandom, waitFor } from './helpers.ts';
+import { seededRandom } from './helpers.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { rawPeer, tcpPair, type RawPeer } from './raw-peer.ts';
 
 const GO_WINDOW = 512 * 1024;
@@ -140,7 +141,7 @@ describe.each(['client', 'server'] as const)('hashicorp/yamux replay, our sessio
     };
     peer.send({ type: FrameType.WindowUpdate, flags: Flag.SYN, streamId: id, length: GO_WINDOW - INITIAL_STREAM_WINDOW });
     pump();
-    await waitFor(() => echoed === total, `the echo of ${total} bytes (echoed ${echoed}, sent ${sent})`, 120_000);
+    await waitFor(() => echoed === total, { message: `the echo of ${total} bytes`, timeoutMs: 120_000 });
     expect(echoHash.digest('hex')).toBe(sentHash.digest('hex'));
     await waitFor(() => peer.received.some((frame) => frame.streamId === id && (frame.flags & Flag.FIN) !== 0), 'our FIN');
   }, 180_000);

@@ -8,7 +8,7 @@ import { encodeFrame } from '../../../src/tunnel/yamux/encode.ts';
 import { Flag, FrameType, GoAwayCode, HEADER_LENGTH, INITIAL_STREAM_WINDOW } from '../../../src/tunnel/yamux/frame.ts';
 import { YamuxSession } from '../../../src/tunnel/yamux/session.ts';
 import type { YamuxStream } from '../../../src/tunnel/yamux/stream.ts';
-import { waitFor } from './helpers.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { rawPeer, type RawPeer } from './raw-peer.ts';
 
 const open: YamuxSession[] = [];

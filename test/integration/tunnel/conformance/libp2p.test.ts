@@ -7,7 +7,7 @@ import { GoAwayCode } from '@chainsafe/libp2p-yamux';
 import type { Stream } from '@libp2p/interface';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { YamuxStream } from '../../../../src/tunnel/yamux/stream.ts';
-import { waitFor } from '../mesh.ts';
+import { waitFor } from '../../../helpers/wait-for.ts';
 import { chunkOf, connectPair, theirRead, theirWrite, type ConformancePair } from './libp2p-peer.ts';
 
 const MiB = 1024 * 1024;
