@@ -15,7 +15,11 @@ process.once('message', async (message: Message) => {
       for (const account of sim.accounts) sim.setUsage(account.id, { fiveHourUtilization: 1, weeklyUtilization: 1 });
     }, 100);
     reset.unref();
-    process.send?.({ url: sim.url, tokenUrl: sim.tokenUrl, accounts: sim.accounts.map((account) => ({ id: account.id, file: claudeCredentialFile(account) })) });
+    process.send?.({
+      url: sim.url,
+      tokenUrl: sim.tokenUrl,
+      accounts: sim.accounts.map((account) => ({ id: account.id, file: claudeCredentialFile(account) })),
+    });
   } else {
     const config = parseConfigValue(message.config, { env: {}, homeDir: message.dir, baseDir: message.dir });
     const node = await startNode(config, { logger: createLogger({ level: 'silent' }) });

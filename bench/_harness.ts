@@ -15,7 +15,10 @@ export interface BenchServer {
 export async function startChild(message: unknown): Promise<BenchServer> {
   // BENCH_CPU_PROF=DIR writes a V8 CPU profile of each server process into DIR.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child: ChildProcess = fork(CHILD, [], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(CHILD, [], {
+    execArgv: ['--import', 'tsx', ...profile],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const reply = await new Promise<Record<string, unknown>>((resolve, reject) => {
     child.once('message', (value) => resolve(value as Record<string, unknown>));
     child.once('exit', (code) => reject(new Error(`bench child exited with ${code}`)));

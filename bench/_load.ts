@@ -32,7 +32,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     new Promise((resolve) => {
       const begin = performance.now();
       const req = request(
-        { host: target.hostname, port: target.port, path: target.pathname + target.search, method: 'POST', agent, headers: { ...options.headers, 'content-length': body.length } },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname + target.search,
+          method: 'POST',
+          agent,
+          headers: { ...options.headers, 'content-length': body.length },
+        },
         (res) => {
           res.on('data', () => {});
           res.on('end', () => {
@@ -56,14 +63,22 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const percentile = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return { requests: latencies.length, errors, requestsPerSecond: latencies.length / elapsedSeconds, p50Ms: percentile(0.5), p99Ms: percentile(0.99) };
+  return {
+    requests: latencies.length,
+    errors,
+    requestsPerSecond: latencies.length / elapsedSeconds,
+    p50Ms: percentile(0.5),
+    p99Ms: percentile(0.99),
+  };
 }
 
 /**
  * An open-loop load: requests start at a fixed rate whatever the answers do, so latency is
  * measured at a given load instead of at saturation (where it is only queueing).
  */
-export async function runOpenLoad(options: Omit<LoadOptions, 'concurrency'> & { ratePerSecond: number; maxInFlight: number }): Promise<LoadResult> {
+export async function runOpenLoad(
+  options: Omit<LoadOptions, 'concurrency'> & { ratePerSecond: number; maxInFlight: number },
+): Promise<LoadResult> {
   const target = new URL(options.url);
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxInFlight });
   const body = Buffer.from(options.body);
@@ -92,7 +107,14 @@ export async function runOpenLoad(options: Omit<LoadOptions, 'concurrency'> & { 
           resolve();
         };
         const req = request(
-          { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { ...options.headers, 'content-length': body.length } },
+          {
+            host: target.hostname,
+            port: target.port,
+            path: target.pathname,
+            method: 'POST',
+            agent,
+            headers: { ...options.headers, 'content-length': body.length },
+          },
           (res) => {
             res.on('data', () => {});
             res.on('end', () => done(res.statusCode === 200));
@@ -108,5 +130,11 @@ export async function runOpenLoad(options: Omit<LoadOptions, 'concurrency'> & { 
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const percentile = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return { requests: latencies.length, errors, requestsPerSecond: latencies.length / elapsedSeconds, p50Ms: percentile(0.5), p99Ms: percentile(0.99) };
+  return {
+    requests: latencies.length,
+    errors,
+    requestsPerSecond: latencies.length / elapsedSeconds,
+    p50Ms: percentile(0.5),
+    p99Ms: percentile(0.99),
+  };
 }

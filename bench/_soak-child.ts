@@ -5,7 +5,14 @@
  */
 import { pino } from 'pino';
 import { createLogger, parseConfigValue, startNode, type RunningNode } from '../src/node/index.ts';
-import { claudeCredentialFile, codexAuthFile, startSimulator, type CodexAccountSpec, type SimAccountSpec, type Simulator } from '../src/sim/index.ts';
+import {
+  claudeCredentialFile,
+  codexAuthFile,
+  startSimulator,
+  type CodexAccountSpec,
+  type SimAccountSpec,
+  type Simulator,
+} from '../src/sim/index.ts';
 
 export type SoakChildMessage =
   | { kind: 'sim'; accounts: SimAccountSpec[]; codexAccounts: CodexAccountSpec[] }

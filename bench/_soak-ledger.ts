@@ -68,10 +68,25 @@ export interface Reconciliation {
 
 const TUNNEL_CREDENTIALS = new Set(['laptop', 'laptop-codex']);
 
-export function reconcile(requests: readonly SentRequest[], crashed: ReadonlySet<number>, hubPath: string, laptopPath: string): Reconciliation {
+export function reconcile(
+  requests: readonly SentRequest[],
+  crashed: ReadonlySet<number>,
+  hubPath: string,
+  laptopPath: string,
+): Reconciliation {
   const hub = readLedger(hubPath, requests.length);
   const laptop = readLedger(laptopPath, requests.length);
-  const result: Reconciliation = { hub, laptop, answered: 0, lostAtHub: [], lostInCrash: 0, throughTunnel: 0, lostAtLaptop: [], laptopOnly: 0, duplicates: { hub: 0, laptop: 0 } };
+  const result: Reconciliation = {
+    hub,
+    laptop,
+    answered: 0,
+    lostAtHub: [],
+    lostInCrash: 0,
+    throughTunnel: 0,
+    lostAtLaptop: [],
+    laptopOnly: 0,
+    duplicates: { hub: 0, laptop: 0 },
+  };
   for (const sent of requests) {
     const hubLines = hub.byId.get(sent.id) ?? [];
     const laptopLines = laptop.byId.get(sent.id) ?? [];

@@ -36,7 +36,13 @@ export async function startSoakMesh(): Promise<SoakMesh> {
   const dir = mkdtempSync(join(tmpdir(), 'qm-soak-'));
   const tokens = { tunnelUser: token(), poolUser: token(), hubAdmin: token(), laptopAdmin: token(), link: token() };
   const sim = new SoakProcess('sim');
-  const upstream = await sim.request<{ url: string; tokenUrl: string; codex: object; claudeFiles: Record<string, unknown>; codexFiles: Record<string, unknown> }>({
+  const upstream = await sim.request<{
+    url: string;
+    tokenUrl: string;
+    codex: object;
+    claudeFiles: Record<string, unknown>;
+    codexFiles: Record<string, unknown>;
+  }>({
     kind: 'sim',
     accounts: [
       { id: 'hub-max20x', plan: 'max20x' },
@@ -54,7 +60,9 @@ export async function startSoakMesh(): Promise<SoakMesh> {
     writeFileSync(path, JSON.stringify(content, null, 2), { mode: 0o600 });
     return { tag: id, type: 'default', path };
   };
-  const claude = Object.fromEntries(Object.entries(upstream.claudeFiles).map(([id, content]) => [id, credential(id, '.credentials.json', content)]));
+  const claude = Object.fromEntries(
+    Object.entries(upstream.claudeFiles).map(([id, content]) => [id, credential(id, '.credentials.json', content)]),
+  );
   const codex = Object.fromEntries(Object.entries(upstream.codexFiles).map(([id, content]) => [id, credential(id, 'auth.json', content)]));
   const claudeUpstream = { api_url: upstream.url, oauth_url: upstream.tokenUrl };
   const paths = {
@@ -76,17 +84,30 @@ export async function startSoakMesh(): Promise<SoakMesh> {
     claude: {
       route: 'pool',
       ...claudeUpstream,
-      credentials: [claude['hub-max20x'], { tag: 'laptop', type: 'external', peer: 'laptop' }, { tag: 'pool', type: 'balancer', credentials: ['hub-max20x', 'laptop'] }],
+      credentials: [
+        claude['hub-max20x'],
+        { tag: 'laptop', type: 'external', peer: 'laptop' },
+        { tag: 'pool', type: 'balancer', credentials: ['hub-max20x', 'laptop'] },
+      ],
     },
     codex: {
       route: 'cx-pool',
       ...upstream.codex,
-      credentials: [codex['hub-codex-pro'], { tag: 'laptop-codex', type: 'external', peer: 'laptop' }, { tag: 'cx-pool', type: 'balancer', credentials: ['hub-codex-pro', 'laptop-codex'] }],
+      credentials: [
+        codex['hub-codex-pro'],
+        { tag: 'laptop-codex', type: 'external', peer: 'laptop' },
+        { tag: 'cx-pool', type: 'balancer', credentials: ['hub-codex-pro', 'laptop-codex'] },
+      ],
     },
   });
   const startHub = async (port: number): Promise<{ process: SoakProcess; url: string; port: number }> => {
     const process = new SoakProcess('hub');
-    const reply = await process.request<{ url: string; port: number }>({ kind: 'node', config: hubConfig(port), dir, logFile: paths.hubLog });
+    const reply = await process.request<{ url: string; port: number }>({
+      kind: 'node',
+      config: hubConfig(port),
+      dir,
+      logFile: paths.hubLog,
+    });
     return { process, ...reply };
   };
   let hub = await startHub(0);
@@ -102,11 +123,17 @@ export async function startSoakMesh(): Promise<SoakMesh> {
       listen: '127.0.0.1:0',
       state_dir: join(dir, 'laptop-state'),
       admin_token: tokens.laptopAdmin,
-      peers: [{ name: 'hub', url: forwarder.url, token: tokens.link, reverse: true, share: { claude: 'mine', codex: 'laptop-codex-plus' } }],
+      peers: [
+        { name: 'hub', url: forwarder.url, token: tokens.link, reverse: true, share: { claude: 'mine', codex: 'laptop-codex-plus' } },
+      ],
       claude: {
         route: 'mine',
         ...claudeUpstream,
-        credentials: [claude['laptop-max20x'], claude['laptop-pro'], { tag: 'mine', type: 'balancer', credentials: ['laptop-max20x', 'laptop-pro'] }],
+        credentials: [
+          claude['laptop-max20x'],
+          claude['laptop-pro'],
+          { tag: 'mine', type: 'balancer', credentials: ['laptop-max20x', 'laptop-pro'] },
+        ],
       },
       codex: { ...upstream.codex, credentials: [codex['laptop-codex-plus']] },
     },
@@ -116,8 +143,15 @@ export async function startSoakMesh(): Promise<SoakMesh> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const ready = await fetch(`${hub.url}/v1/status`, { headers: { authorization: `Bearer ${tokens.hubAdmin}` } })
-        .then((response) => response.json() as Promise<{ providers: Record<string, { credentials: Array<{ tag: string; plan_weight: number }> }> }>)
-        .then((status) => ['laptop', 'laptop-codex'].every((tag) => Object.values(status.providers).some((p) => p.credentials.some((row) => row.tag === tag && row.plan_weight > 0))))
+        .then(
+          (response) =>
+            response.json() as Promise<{ providers: Record<string, { credentials: Array<{ tag: string; plan_weight: number }> }> }>,
+        )
+        .then((status) =>
+          ['laptop', 'laptop-codex'].every((tag) =>
+            Object.values(status.providers).some((p) => p.credentials.some((row) => row.tag === tag && row.plan_weight > 0)),
+          ),
+        )
         .catch(() => false);
       if (ready) return;
       if (Date.now() > deadline) throw new Error(`the laptop did not link to the hub within ${timeoutMs} ms`);

@@ -45,7 +45,10 @@ export class SoakProcess {
         this.#pending.delete(id);
         reject(new Error(`${this.name} did not answer ${message.kind} in ${timeoutMs} ms`));
       }, timeoutMs);
-      const settle = { resolve: (value: unknown) => (clearTimeout(timer), resolve(value as T)), reject: (error: Error) => (clearTimeout(timer), reject(error)) };
+      const settle = {
+        resolve: (value: unknown) => (clearTimeout(timer), resolve(value as T)),
+        reject: (error: Error) => (clearTimeout(timer), reject(error)),
+      };
       this.#pending.set(id, settle);
       if (!this.#child.connected) return settle.reject(new Error(`${this.name} is gone`));
       this.#child.send({ id, message });

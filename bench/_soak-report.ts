@@ -21,7 +21,8 @@ export interface Sample {
 export const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 
 export function sampleLine(sample: Sample): string {
-  const part = (pick: (stats: SoakStats) => string): string => ROLES.map((role) => `${role} ${sample.stats[role] ? pick(sample.stats[role]) : '-'}`).join(', ');
+  const part = (pick: (stats: SoakStats) => string): string =>
+    ROLES.map((role) => `${role} ${sample.stats[role] ? pick(sample.stats[role]) : '-'}`).join(', ');
   return `rss MiB ${part((s) => mib(s.rssBytes))} | heap MiB ${part((s) => mib(s.heapUsedBytes))} | handles ${part((s) => String(s.handles))}`;
 }
 
@@ -48,7 +49,8 @@ export function flatness(samples: readonly Sample[], role: Role): Flatness | und
     .filter((stats): stats is SoakStats => stats !== undefined);
   const third = Math.floor(series.length / 3);
   if (third === 0) return undefined;
-  const mean = (values: SoakStats[], pick: (stats: SoakStats) => number): number => values.reduce((sum, stats) => sum + pick(stats), 0) / values.length;
+  const mean = (values: SoakStats[], pick: (stats: SoakStats) => number): number =>
+    values.reduce((sum, stats) => sum + pick(stats), 0) / values.length;
   const first = series.slice(0, third);
   const last = series.slice(-third);
   const rssFirst = mean(first, (s) => s.rssBytes);
@@ -61,7 +63,8 @@ export function flatness(samples: readonly Sample[], role: Role): Flatness | und
 }
 
 export function flatnessLine(result: Flatness): string {
-  const change = (before: number, after: number): string => `${mib(before)} → ${mib(after)} MiB (${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(1)} %)`;
+  const change = (before: number, after: number): string =>
+    `${mib(before)} → ${mib(after)} MiB (${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(1)} %)`;
   return `${result.role.padEnd(6)} rss ${change(result.rssFirst, result.rssLast)}, heap ${change(result.heapFirst, result.heapLast)} over ${result.samples} samples: ${result.isFlat ? 'flat' : 'GROWING'}`;
 }
 

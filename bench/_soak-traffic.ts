@@ -56,7 +56,11 @@ export class Traffic {
 
   async #work(): Promise<void> {
     while (!this.#isStopping) {
-      const sent: SentRequest = { id: this.requests.length, kind: KINDS[this.requests.length % KINDS.length] ?? 'claude-json', startedMs: Date.now() };
+      const sent: SentRequest = {
+        id: this.requests.length,
+        kind: KINDS[this.requests.length % KINDS.length] ?? 'claude-json',
+        startedMs: Date.now(),
+      };
       this.requests.push(sent);
       this.inFlight.add(sent);
       await this.#send(sent);
@@ -85,7 +89,8 @@ export class Traffic {
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (text += chunk));
           res.on('end', () => {
-            const isComplete = !sent.kind.endsWith('sse') || text.includes(sent.kind === 'codex-sse' ? 'response.completed' : 'message_stop');
+            const isComplete =
+              !sent.kind.endsWith('sse') || text.includes(sent.kind === 'codex-sse' ? 'response.completed' : 'message_stop');
             const isSuccess = sent.status !== undefined && sent.status >= 200 && sent.status < 300;
             sent.outcome = isSuccess ? (isComplete ? 'ok' : 'broken') : 'http_error';
             resolve();
@@ -111,7 +116,12 @@ export class Traffic {
     // A bounded set of sessions, as a few long Claude Code / Codex sessions would make.
     const session = `soak-session-${sent.id % 64}`;
     if (sent.kind === 'codex-sse') {
-      return { path: '/v1/responses', token: this.#tokens.tunnelUser, body: { model: `gpt-5-codex-soak-${sent.id}`, input: 'hello', stream: true }, headers: { session_id: session } };
+      return {
+        path: '/v1/responses',
+        token: this.#tokens.tunnelUser,
+        body: { model: `gpt-5-codex-soak-${sent.id}`, input: 'hello', stream: true },
+        headers: { session_id: session },
+      };
     }
     return {
       path: '/v1/messages',

@@ -18,7 +18,8 @@ export async function run(): Promise<void> {
     for (const stream of [false, true]) {
       const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 32, stream, messages: [{ role: 'user', content: 'bench' }] });
       const userHeaders = { authorization: `Bearer ${servers.userToken}`, 'content-type': 'application/json' };
-      const load = (url: string, headers: Record<string, string>) => runLoad({ url, headers, body, concurrency: CONCURRENCY, durationMs: DURATION_MS });
+      const load = (url: string, headers: Record<string, string>) =>
+        runLoad({ url, headers, body, concurrency: CONCURRENCY, durationMs: DURATION_MS });
       const direct = await load(`${servers.sim.url}/v1/messages`, {
         authorization: `Bearer ${servers.accessToken}`,
         'anthropic-beta': 'oauth-2025-04-20',
@@ -33,15 +34,25 @@ export async function run(): Promise<void> {
     }
     // One request at a time: what the two hops and the tunnel add, without queueing.
     const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'bench' }] });
-    const single = (url: string, headers: Record<string, string>) => runLoad({ url, headers, body, concurrency: 1, durationMs: DURATION_MS / 2 });
+    const single = (url: string, headers: Record<string, string>) =>
+      runLoad({ url, headers, body, concurrency: 1, durationMs: DURATION_MS / 2 });
     const userHeaders = { authorization: `Bearer ${servers.userToken}`, 'content-type': 'application/json' };
-    const direct = await single(`${servers.sim.url}/v1/messages`, { authorization: `Bearer ${servers.accessToken}`, 'anthropic-beta': 'oauth-2025-04-20', 'content-type': 'application/json' });
+    const direct = await single(`${servers.sim.url}/v1/messages`, {
+      authorization: `Bearer ${servers.accessToken}`,
+      'anthropic-beta': 'oauth-2025-04-20',
+      'content-type': 'application/json',
+    });
     const mesh = await single(`${servers.hub.url}/v1/messages`, userHeaders);
     row('JSON, 1 at a time', 'direct (client → sim)', direct, direct);
     row('JSON, 1 at a time', 'mesh (client → hub → tunnel → laptop → sim)', mesh, direct);
     // A fixed offered load below saturation, up to 100 in flight.
-    const open = (url: string, headers: Record<string, string>) => runOpenLoad({ url, headers, body, ratePerSecond: OPEN_RATE, maxInFlight: CONCURRENCY, durationMs: DURATION_MS });
-    const directOpen = await open(`${servers.sim.url}/v1/messages`, { authorization: `Bearer ${servers.accessToken}`, 'anthropic-beta': 'oauth-2025-04-20', 'content-type': 'application/json' });
+    const open = (url: string, headers: Record<string, string>) =>
+      runOpenLoad({ url, headers, body, ratePerSecond: OPEN_RATE, maxInFlight: CONCURRENCY, durationMs: DURATION_MS });
+    const directOpen = await open(`${servers.sim.url}/v1/messages`, {
+      authorization: `Bearer ${servers.accessToken}`,
+      'anthropic-beta': 'oauth-2025-04-20',
+      'content-type': 'application/json',
+    });
     const meshOpen = await open(`${servers.hub.url}/v1/messages`, userHeaders);
     row(`JSON, ${OPEN_RATE} req/s offered`, 'direct (client → sim)', directOpen, directOpen);
     row(`JSON, ${OPEN_RATE} req/s offered`, 'mesh (client → hub → tunnel → laptop → sim)', meshOpen, directOpen);
@@ -53,5 +64,7 @@ export async function run(): Promise<void> {
 function row(mode: string, path: string, result: LoadResult, baseline: LoadResult): void {
   const ratio = result === baseline ? '100 %' : `${((result.requestsPerSecond / baseline.requestsPerSecond) * 100).toFixed(0)} %`;
   const added = result === baseline ? '—' : (result.p99Ms - baseline.p99Ms).toFixed(2);
-  console.log(`| ${mode} | ${path} | ${result.requestsPerSecond.toFixed(0)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ${result.errors} | ${ratio} | ${added} |`);
+  console.log(
+    `| ${mode} | ${path} | ${result.requestsPerSecond.toFixed(0)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ${result.errors} | ${ratio} | ${added} |`,
+  );
 }

@@ -22,10 +22,13 @@ const dropEveryMs = Math.min(180_000, durationMs / 3);
 const SAMPLE_EVERY_MS = 10_000;
 const IDLE_WAIT_MS = 150_000;
 // Stops the run whatever hangs; children exit when our IPC channel goes.
-setTimeout(() => {
-  console.error('soak: watchdog fired; giving up');
-  process.exit(1);
-}, durationMs + 8 * 60_000).unref();
+setTimeout(
+  () => {
+    console.error('soak: watchdog fired; giving up');
+    process.exit(1);
+  },
+  durationMs + 8 * 60_000,
+).unref();
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const clock = (ms: number): string => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
@@ -40,7 +43,10 @@ const metrics = async (): Promise<{ hub: string; laptop: string }> => ({
 });
 const streams = async (): Promise<{ hub: number | undefined; laptop: number | undefined }> => {
   const text = await metrics();
-  return { hub: metricSum(text.hub, 'quotamesh_tunnel_open_streams', { peer: 'laptop' }), laptop: metricSum(text.laptop, 'quotamesh_tunnel_open_streams', { peer: 'hub' }) };
+  return {
+    hub: metricSum(text.hub, 'quotamesh_tunnel_open_streams', { peer: 'laptop' }),
+    laptop: metricSum(text.laptop, 'quotamesh_tunnel_open_streams', { peer: 'hub' }),
+  };
 };
 // The hub's status watches of the laptop (one per provider) are streams that stay open.
 const baselineStreams = await streams();
@@ -65,7 +71,8 @@ const startedMs = Date.now();
 const elapsed = (): number => Date.now() - startedMs;
 
 /** The laptop counts every tunnel that came up again after going down, across hub restarts. */
-const laptopReconnects = async (): Promise<number> => metricSum((await metrics()).laptop, 'quotamesh_tunnel_reconnects_total', { peer: 'hub' }) ?? 0;
+const laptopReconnects = async (): Promise<number> =>
+  metricSum((await metrics()).laptop, 'quotamesh_tunnel_reconnects_total', { peer: 'hub' }) ?? 0;
 
 async function drop(): Promise<void> {
   const atMs = elapsed();
@@ -115,7 +122,9 @@ while (elapsed() < durationMs) {
     nextSampleMs += SAMPLE_EVERY_MS;
     if (elapsed() >= nextPrintMs) {
       const errors = traffic.requests.length - traffic.count('ok') - traffic.inFlight.size;
-      console.log(`[${clock(elapsed())}] sent ${traffic.requests.length}, ok ${traffic.count('ok')}, errors ${errors}, in flight ${traffic.inFlight.size} | ${sampleLine(sample)}`);
+      console.log(
+        `[${clock(elapsed())}] sent ${traffic.requests.length}, ok ${traffic.count('ok')}, errors ${errors}, in flight ${traffic.inFlight.size} | ${sampleLine(sample)}`,
+      );
       nextPrintMs += 60_000;
     }
   }
@@ -141,7 +150,8 @@ const ledger = reconcile(requests, crashed, mesh.paths.hubLedger, mesh.paths.lap
 const hubLog = scanLog(mesh.paths.hubLog, secrets);
 const laptopLog = scanLog(mesh.paths.laptopLog, secrets);
 const statuses = new Map<number, number>();
-for (const sent of requests) if (sent.outcome === 'http_error' && sent.status !== undefined) statuses.set(sent.status, (statuses.get(sent.status) ?? 0) + 1);
+for (const sent of requests)
+  if (sent.outcome === 'http_error' && sent.status !== undefined) statuses.set(sent.status, (statuses.get(sent.status) ?? 0) + 1);
 const leaked = {
   hub: (after.hub ?? NaN) - (baselineStreams.hub ?? NaN),
   laptop: (after.laptop ?? NaN) - (baselineStreams.laptop ?? NaN),
@@ -159,14 +169,17 @@ const restored = dropTimesMs.map((dropMs) => {
   const first = requests.find((sent) => sent.startedMs >= dropMs && sent.kind !== 'pooled-sse' && sent.outcome === 'ok');
   return first === undefined ? 'never' : `${((first.startedMs - dropMs) / 1000).toFixed(1)} s`;
 });
-console.log(`tunnel drops ${drops.length}:\n  ${drops.map((line, index) => `${line}; first request through it served ${restored[index]} after the drop`).join('\n  ')}`);
+console.log(
+  `tunnel drops ${drops.length}:\n  ${drops.map((line, index) => `${line}; first request through it served ${restored[index]} after the drop`).join('\n  ')}`,
+);
 console.log(
   `ledger: hub ${ledger.hub.lines} lines, laptop ${ledger.laptop.lines} lines; ${ledger.answered} requests answered by the hub; ` +
     `lost at the hub ${ledger.lostAtHub.length}; in flight at the SIGKILL (lost with the process) ${ledger.lostInCrash}; ` +
     `served through the tunnel ${ledger.throughTunnel}, lost at the laptop ${ledger.lostAtLaptop.length}; laptop lines for requests the hub moved or lost ${ledger.laptopOnly}; ` +
     `duplicates hub ${ledger.duplicates.hub} / laptop ${ledger.duplicates.laptop}; torn lines ${ledger.hub.torn} / ${ledger.laptop.torn}; unknown ${ledger.hub.unknown} / ${ledger.laptop.unknown}`,
 );
-if (ledger.lostAtHub.length + ledger.lostAtLaptop.length > 0) console.log(`  lost ids: hub ${ledger.lostAtHub.slice(0, 10).join(',')} laptop ${ledger.lostAtLaptop.slice(0, 10).join(',')}`);
+if (ledger.lostAtHub.length + ledger.lostAtLaptop.length > 0)
+  console.log(`  lost ids: hub ${ledger.lostAtHub.slice(0, 10).join(',')} laptop ${ledger.lostAtLaptop.slice(0, 10).join(',')}`);
 console.log(
   `tunnel open streams ${idleSeconds} s after traffic: hub ${after.hub} (before traffic ${baselineStreams.hub}), laptop ${after.laptop} (before ${baselineStreams.laptop}) → leaked ${leaked.hub} / ${leaked.laptop}`,
 );
@@ -176,12 +189,21 @@ console.log(
   `token refreshes (hub since its restart): hub ok ${refreshes(finalMetrics.hub, 'ok')} failed ${refreshes(finalMetrics.hub, 'failed')}, ` +
     `laptop ok ${refreshes(finalMetrics.laptop, 'ok')} failed ${refreshes(finalMetrics.laptop, 'failed')}`,
 );
-console.log(`memory, mean of the first vs the last third of samples under traffic${isLongEnough ? '' : ' (a short run mostly shows warm-up; judge 10 min or more)'}:`);
+console.log(
+  `memory, mean of the first vs the last third of samples under traffic${isLongEnough ? '' : ' (a short run mostly shows warm-up; judge 10 min or more)'}:`,
+);
 for (const result of memory) if (result) console.log(`  ${flatnessLine(result)}`);
-for (const [name, log] of [['hub', hubLog], ['laptop', laptopLog]] as const) {
-  console.log(`log ${name}: ${log.lines} lines, ${log.leaks} with a token; warnings/errors: ${log.warnings.map(([message, count]) => `${count}× ${message}`).join('; ') || 'none'}`);
+for (const [name, log] of [
+  ['hub', hubLog],
+  ['laptop', laptopLog],
+] as const) {
+  console.log(
+    `log ${name}: ${log.lines} lines, ${log.leaks} with a token; warnings/errors: ${log.warnings.map(([message, count]) => `${count}× ${message}`).join('; ') || 'none'}`,
+  );
 }
-console.log(`peak rss MiB: ${ROLES.map((role) => `${role} ${mib(Math.max(...samples.map((s) => s.stats[role]?.rssBytes ?? 0)))}`).join(', ')}`);
+console.log(
+  `peak rss MiB: ${ROLES.map((role) => `${role} ${mib(Math.max(...samples.map((s) => s.stats[role]?.rssBytes ?? 0)))}`).join(', ')}`,
+);
 
 const failures = [
   ledger.lostAtHub.length > 0 && 'ledger lines lost at the hub',

@@ -16,7 +16,6 @@ const USAGE = `usage: quotamesh <command> [options]
   token                                   print a new random token
   sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
 
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'statusline') return statuslineMain(rest);
@@ -45,7 +44,13 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return runDemo({ port: integer(values.port, 'port') });
     case 'status':
-      return runStatus({ url: values.url, token: values.token, watch: values.watch ?? false, json: values.json ?? false, ledger: values.ledger });
+      return runStatus({
+        url: values.url,
+        token: values.token,
+        watch: values.watch ?? false,
+        json: values.json ?? false,
+        ledger: values.ledger,
+      });
     case 'check':
       return runCheck({ configPath: values.config });
     case 'token':

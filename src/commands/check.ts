@@ -8,7 +8,10 @@ import { loadConfigFile, type Config } from '../node/index.ts';
 import { PROVIDERS } from '../providers/index.ts';
 import { resolveConfigPath } from './config-path.ts';
 
-export function runCheck(options: { configPath: string | undefined }, print: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): number {
+export function runCheck(
+  options: { configPath: string | undefined },
+  print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): number {
   const path = resolveConfigPath(options.configPath);
   const config = loadConfigFile(path);
   const problems = credentialFileProblems(config);
@@ -28,12 +31,15 @@ export function credentialFileProblems(config: Config): string[] {
         text = readFileSync(credential.path, 'utf8');
       } catch (error) {
         const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-        problems.push(`${where}: ${missing ? `${credential.path} does not exist (the node starts anyway and picks it up when it appears)` : errorMessage(error)}`);
+        problems.push(
+          `${where}: ${missing ? `${credential.path} does not exist (the node starts anyway and picks it up when it appears)` : errorMessage(error)}`,
+        );
         return;
       }
       // The node's own reading of the file, so `check` and `serve` never disagree.
       const parsed = provider.credentialFile.parse(text);
-      if (parsed !== null && typeof parsed === 'object' && 'error' in parsed) problems.push(`${where}: ${credential.path}: ${parsed.error}`);
+      if (parsed !== null && typeof parsed === 'object' && 'error' in parsed)
+        problems.push(`${where}: ${credential.path}: ${parsed.error}`);
     });
   }
   return problems;

@@ -23,7 +23,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   try {
     const mesh = await startDemoMesh({ directory, hubPort: options.port });
     const { hub, userToken, adminToken } = mesh;
-    const stopWatching = hub.onTunnel((peer, isUp) => print(isUp ? `● ${peer} linked to the hub through the tunnel` : `○ ${peer} dropped its tunnel; it will redial`));
+    const stopWatching = hub.onTunnel((peer, isUp) =>
+      print(isUp ? `● ${peer} linked to the hub through the tunnel` : `○ ${peer} dropped its tunnel; it will redial`),
+    );
     print(`quotamesh demo: simulated Anthropic at ${mesh.sim.url}`);
     print(`  hub    ${hub.url}   (public node; your user token is below)`);
     print(`  laptop ${mesh.laptop.url}   (dials the hub, shares its two accounts)`);
@@ -36,7 +38,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     print('');
     print('Point Codex CLI at the hub (a model provider in ~/.codex/config.toml, or inline):');
     print(`  export QUOTAMESH_TOKEN=${userToken}`);
-    print(`  codex -c model_provider=quotamesh -c 'model_providers.quotamesh={name="quotamesh",base_url="${hub.url}/v1",wire_api="responses",env_key="QUOTAMESH_TOKEN"}'`);
+    print(
+      `  codex -c model_provider=quotamesh -c 'model_providers.quotamesh={name="quotamesh",base_url="${hub.url}/v1",wire_api="responses",env_key="QUOTAMESH_TOKEN"}'`,
+    );
     print('');
     print(`Pool status:   npx quotamesh status --url ${hub.url} --token ${adminToken}`);
     print(`Dashboard:     ${hub.url}/  (admin token above)`);

@@ -89,7 +89,8 @@ export function renderLedgerSummary(summary: LedgerSummary, options: { color: bo
   } else {
     lines.push(...table('user', summary.byUser, color, summary.total), '', ...table('model', summary.byModel, color));
   }
-  if (summary.skippedLines > 0) lines.push(paint(`  (${summary.skippedLines} unreadable line${summary.skippedLines === 1 ? '' : 's'} skipped)`, 'dim', color));
+  if (summary.skippedLines > 0)
+    lines.push(paint(`  (${summary.skippedLines} unreadable line${summary.skippedLines === 1 ? '' : 's'} skipped)`, 'dim', color));
   return `${lines.join('\n')}\n`;
 }
 
@@ -149,7 +150,9 @@ function count(totals: UsageTotals, tokens: number): void {
 
 /** Heaviest first, so the person who used the pool most is at the top. */
 function sortRows(rows: Map<string, UsageRow>): UsageRow[] {
-  return [...rows.values()].sort((a, b) => b.week.tokens - a.week.tokens || b.week.requests - a.week.requests || a.key.localeCompare(b.key));
+  return [...rows.values()].sort(
+    (a, b) => b.week.tokens - a.week.tokens || b.week.requests - a.week.requests || a.key.localeCompare(b.key),
+  );
 }
 
 /** Local midnight of `nowMs`: "today" means the reader's day, not UTC's. */

@@ -33,7 +33,10 @@ const LEDGER_REFRESH_MS = 5000;
 // Home, then erase the screen: the next frame replaces the last instead of scrolling.
 const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 
-export async function runStatus(options: StatusCommandOptions, environment: StatusEnvironment = { stdout: process.stdout, env: process.env }): Promise<number> {
+export async function runStatus(
+  options: StatusCommandOptions,
+  environment: StatusEnvironment = { stdout: process.stdout, env: process.env },
+): Promise<number> {
   const { stdout, env } = environment;
   const url = options.url ?? nonEmpty(env.QUOTAMESH_URL) ?? 'http://127.0.0.1:8787';
   const token = options.token ?? nonEmpty(env.QUOTAMESH_TOKEN);

@@ -124,7 +124,13 @@ export function parseSession(value: unknown): SessionAssignment | undefined {
 }
 
 /** The cache after a successful answer: sessions are merged, the oldest dropped past a bound. */
-export function withAnswer(cache: StatuslineCache, pool: ProviderStatus, session: SessionAssignment | undefined, nodeOffsetMs: number, nowMs: number): StatuslineCache {
+export function withAnswer(
+  cache: StatuslineCache,
+  pool: ProviderStatus,
+  session: SessionAssignment | undefined,
+  nodeOffsetMs: number,
+  nowMs: number,
+): StatuslineCache {
   const sessions = { ...cache.sessions };
   if (session !== undefined) {
     delete sessions[session.id];

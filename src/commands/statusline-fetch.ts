@@ -32,7 +32,13 @@ export function statusUrl(base: string, sessionId: string | undefined): URL {
   return url;
 }
 
-export async function fetchAnswer(base: string, token: string, sessionId: string | undefined, timeoutMs: number, nowMs: () => number): Promise<StatuslineAnswer | undefined> {
+export async function fetchAnswer(
+  base: string,
+  token: string,
+  sessionId: string | undefined,
+  timeoutMs: number,
+  nowMs: () => number,
+): Promise<StatuslineAnswer | undefined> {
   try {
     const response = await fetch(statusUrl(base, sessionId), {
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
@@ -45,7 +51,11 @@ export async function fetchAnswer(base: string, token: string, sessionId: string
     const pool = parsePool(body);
     if (pool === undefined) return undefined;
     const session = parseSession(body.session);
-    return { pool, session: session?.id === sessionId ? session : undefined, nodeOffsetMs: offsetFrom(response.headers.get('date'), receivedAtMs) };
+    return {
+      pool,
+      session: session?.id === sessionId ? session : undefined,
+      nodeOffsetMs: offsetFrom(response.headers.get('date'), receivedAtMs),
+    };
   } catch {
     return undefined;
   }

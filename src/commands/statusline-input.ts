@@ -15,7 +15,10 @@ export const INPUT_TIMEOUT_MS = 1000;
 /** The node's bound on `?session=`; a longer id would only earn a 400. */
 const MAX_SESSION_ID_LENGTH = 256;
 
-export async function readStatuslineInput(stdin: NodeJS.ReadableStream & { isTTY?: boolean }, timeoutMs = INPUT_TIMEOUT_MS): Promise<StatuslineInput> {
+export async function readStatuslineInput(
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean },
+  timeoutMs = INPUT_TIMEOUT_MS,
+): Promise<StatuslineInput> {
   if (stdin.isTTY === true) return { sessionId: undefined };
   const text = await readBounded(stdin, MAX_INPUT_BYTES, timeoutMs);
   return parseStatuslineInput(text);

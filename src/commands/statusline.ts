@@ -60,7 +60,10 @@ export const COLD_TIMEOUT_MS = 2000;
 /** The background refresher has time: nobody waits on it. */
 const REFRESH_TIMEOUT_MS = 5000;
 
-export async function runStatusline(options: StatuslineOptions, environment: StatuslineEnvironment = defaultEnvironment()): Promise<number> {
+export async function runStatusline(
+  options: StatuslineOptions,
+  environment: StatuslineEnvironment = defaultEnvironment(),
+): Promise<number> {
   const { env, stdout, nowMs } = environment;
   // https://no-color.org: any non-empty NO_COLOR turns colour off. Claude Code's stdout is a
   // pipe, not a TTY, yet it renders colours, so a pipe does not turn them off here.
@@ -112,7 +115,8 @@ export function resolveTarget(options: StatuslineOptions, env: Record<string, st
 function line(cache: StatuslineCache, sessionId: string | undefined, nowMs: number, color: boolean): string {
   if (cache.pool === undefined || isOffline(cache)) return renderOffline(color);
   const entry = sessionId === undefined ? undefined : cache.sessions[sessionId];
-  const session = sessionId === undefined || entry === undefined ? undefined : { id: sessionId, credential: entry.credential, peer: entry.peer };
+  const session =
+    sessionId === undefined || entry === undefined ? undefined : { id: sessionId, credential: entry.credential, peer: entry.peer };
   return renderStatusline({ pool: cache.pool, session }, Math.floor((nowMs + cache.nodeOffsetMs) / 1000), color);
 }
 

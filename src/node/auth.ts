@@ -8,9 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Config, PeerConfig, UserConfig } from './config-schema.ts';
 
 export type Caller =
-  | { kind: 'user'; name: string; user: UserConfig }
-  | { kind: 'peer'; name: string; peer: PeerConfig }
-  | { kind: 'admin'; name: 'admin' };
+  { kind: 'user'; name: string; user: UserConfig } | { kind: 'peer'; name: string; peer: PeerConfig } | { kind: 'admin'; name: 'admin' };
 
 interface Entry {
   digest: Buffer;

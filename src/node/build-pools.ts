@@ -53,7 +53,12 @@ export async function buildPool(module: AnyProviderModule, section: ProviderConf
       externals.push(instance);
       credentials.push(instance);
     } else {
-      routes.push({ tag: credential.tag, members: credential.credentials, strategy: credential.strategy, rebalanceThreshold: credential.rebalance_threshold });
+      routes.push({
+        tag: credential.tag,
+        members: credential.credentials,
+        strategy: credential.strategy,
+        rebalanceThreshold: credential.rebalance_threshold,
+      });
     }
   }
   for (const external of externals) external.start();

@@ -115,7 +115,11 @@ function resolvePaths(config: Config, environment: ConfigEnvironment): Config {
       credential.type === 'default' ? { ...credential, path: resolvePath(credential.path) } : credential,
     ),
   });
-  const resolved: Config = { ...config, state_dir: resolvePath(config.state_dir), tls: config.tls && { cert: resolvePath(config.tls.cert), key: resolvePath(config.tls.key) } };
+  const resolved: Config = {
+    ...config,
+    state_dir: resolvePath(config.state_dir),
+    tls: config.tls && { cert: resolvePath(config.tls.cert), key: resolvePath(config.tls.key) },
+  };
   for (const provider of PROVIDER_NAMES) {
     const section = config[provider];
     if (section !== undefined) Object.assign(resolved, { [provider]: resolveCredentials(section) });

@@ -25,7 +25,10 @@ export function checkReferences(config: Config): Problem[] {
     config.users.forEach((user, index) => {
       checkTagRef(`users[${index}].${provider}`, user[provider], tags, section !== undefined, problems);
       if (section && user[provider] === undefined && section.route === undefined && soleTag === undefined) {
-        problems.push({ path: `users[${index}].${provider}`, message: `${provider} has several credentials: set ${provider}.route or a route for this user` });
+        problems.push({
+          path: `users[${index}].${provider}`,
+          message: `${provider} has several credentials: set ${provider}.route or a route for this user`,
+        });
       }
     });
     config.peers.forEach((peer, index) => {

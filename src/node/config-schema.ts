@@ -42,19 +42,19 @@ const balancerCredential = z.strictObject({
   rebalance_threshold: z.number().min(0).max(100).default(0),
 });
 
-const credential = z.discriminatedUnion('type', [
-  defaultCredential,
-  externalCredential,
-  balancerCredential,
-]);
+const credential = z.discriminatedUnion('type', [defaultCredential, externalCredential, balancerCredential]);
 
 /** `<provider>:` sections: routes and credentials, plus the provider's own URL fields. */
 function providerSection<Fields extends ConfigFields>(fields: Fields) {
   return z.strictObject({ route: tag.optional(), credentials: z.array(credential).min(1), ...fields });
 }
 
-type Sections = { [Module in (typeof PROVIDERS)[number] as Module['name']]: z.ZodOptional<ReturnType<typeof providerSection<Module['configFields']>>> };
-const sections = Object.fromEntries(PROVIDERS.map((provider) => [provider.name, providerSection(provider.configFields).optional()])) as Sections;
+type Sections = {
+  [Module in (typeof PROVIDERS)[number] as Module['name']]: z.ZodOptional<ReturnType<typeof providerSection<Module['configFields']>>>;
+};
+const sections = Object.fromEntries(
+  PROVIDERS.map((provider) => [provider.name, providerSection(provider.configFields).optional()]),
+) as Sections;
 
 /** A route per provider (`claude: <tag>`), for users and for what a peer is shared. */
 type RouteChoices = Record<ProviderName, z.ZodOptional<typeof tag>>;

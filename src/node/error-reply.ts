@@ -12,7 +12,12 @@ export function errorBody(provider: AnyProviderModule, error: QuotaMeshError): R
   return provider.errorBody(error, requestId());
 }
 
-export function sendError(response: ServerResponse, provider: AnyProviderModule, error: QuotaMeshError, extraHeaders: Record<string, string> = {}): void {
+export function sendError(
+  response: ServerResponse,
+  provider: AnyProviderModule,
+  error: QuotaMeshError,
+  extraHeaders: Record<string, string> = {},
+): void {
   if (response.headersSent) {
     response.destroy(error);
     return;
@@ -35,9 +40,15 @@ export const errors = {
   tooLarge: () => new QuotaMeshError('body_too_large', 413, 'request_too_large', 'request body is larger than 32 MiB'),
   badUrl: (detail: string) => new QuotaMeshError('bad_url', 400, 'invalid_request_error', detail),
   badInput: (status: number, code: string, detail: string) => new QuotaMeshError(code, status, 'invalid_request_error', detail),
-  malformedJson: (detail: string) => new QuotaMeshError('malformed_json', 400, 'invalid_request_error', `request body is not valid JSON: ${detail}`),
+  malformedJson: (detail: string) =>
+    new QuotaMeshError('malformed_json', 400, 'invalid_request_error', `request body is not valid JSON: ${detail}`),
   badGateway: (detail: string) => new QuotaMeshError('upstream_unreachable', 502, 'api_error', `upstream request failed: ${detail}`),
   loop: (via: string[]) =>
-    new QuotaMeshError('loop_detected', 508, 'api_error', `request loop between nodes (via ${via.join(' → ') || 'nothing'}); not forwarded`),
+    new QuotaMeshError(
+      'loop_detected',
+      508,
+      'api_error',
+      `request loop between nodes (via ${via.join(' → ') || 'nothing'}); not forwarded`,
+    ),
   shuttingDown: () => new QuotaMeshError('shutting_down', 503, 'overloaded_error', 'node is shutting down', { retryAfterSeconds: 5 }),
 };

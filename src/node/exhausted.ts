@@ -13,9 +13,15 @@ export function exhaustedError(snapshots: CredentialSnapshot[], nowMs: number, t
   const limited = snapshots.filter((snapshot) => snapshot.state === 'rate_limited');
   if (limited.length === snapshots.length) {
     const retryAt = Math.min(...limited.map((snapshot) => snapshot.retryAt || nowSeconds + 60));
-    return new QuotaMeshError('all_rate_limited', 429, 'rate_limit_error', `all credentials are rate-limited; earliest retry in ${formatDuration(retryAt - nowSeconds)}`, {
-      retryAfterSeconds: Math.max(1, retryAt - nowSeconds),
-    });
+    return new QuotaMeshError(
+      'all_rate_limited',
+      429,
+      'rate_limit_error',
+      `all credentials are rate-limited; earliest retry in ${formatDuration(retryAt - nowSeconds)}`,
+      {
+        retryAfterSeconds: Math.max(1, retryAt - nowSeconds),
+      },
+    );
   }
   if (transportError !== undefined && snapshots.every((snapshot) => snapshot.state !== 'unavailable')) {
     return errors.badGateway(errorMessage(transportError));
@@ -30,7 +36,8 @@ export function exhaustedError(snapshots: CredentialSnapshot[], nowMs: number, t
 
 function describe(snapshot: CredentialSnapshot, nowSeconds: number): string {
   // Reasons stay in the logs and the admin's status rows: they may name local file paths.
-  if (snapshot.state === 'unavailable') return snapshot.retryAt > nowSeconds ? `unreachable for ${formatDuration(snapshot.retryAt - nowSeconds)}` : 'unavailable';
+  if (snapshot.state === 'unavailable')
+    return snapshot.retryAt > nowSeconds ? `unreachable for ${formatDuration(snapshot.retryAt - nowSeconds)}` : 'unavailable';
   if (snapshot.state === 'rate_limited') return `rate-limited for ${formatDuration(snapshot.retryAt - nowSeconds)}`;
   if (snapshot.weekly.utilization >= snapshot.capWeekly) return `weekly usage at its cap of ${snapshot.capWeekly}%`;
   if (snapshot.fiveHour.utilization >= snapshot.cap5h) return `5-hour usage at its cap of ${snapshot.cap5h}%`;

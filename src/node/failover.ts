@@ -7,7 +7,13 @@
  */
 import type { Logger } from 'pino';
 import { errorMessage, type Clock } from '../lib/index.ts';
-import { CredentialUnavailableError, type Credential, type ProviderPool, type UpstreamOutcome, type UpstreamTarget } from '../pool/index.ts';
+import {
+  CredentialUnavailableError,
+  type Credential,
+  type ProviderPool,
+  type UpstreamOutcome,
+  type UpstreamTarget,
+} from '../pool/index.ts';
 import type { Access } from './access.ts';
 import type { Metrics } from './metrics.ts';
 

@@ -42,7 +42,8 @@ export class Ledger {
       if (this.#failing) this.#logger.info({ path: this.path }, 'usage ledger writable again');
       this.#failing = false;
     } catch (error) {
-      if (!this.#failing) this.#logger.error({ path: this.path, err: errorMessage(error) }, 'cannot write the usage ledger; requests are still served');
+      if (!this.#failing)
+        this.#logger.error({ path: this.path, err: errorMessage(error) }, 'cannot write the usage ledger; requests are still served');
       this.#failing = true;
     }
   }

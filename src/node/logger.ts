@@ -28,7 +28,10 @@ export type LogFormat = 'json' | 'pretty';
 
 export function createLogger(options: { level: string; name?: string; destination?: DestinationStream; format?: LogFormat }): Logger {
   // Pretty output goes through the same redaction: pino redacts before any stream sees a line.
-  const destination = options.format === 'pretty' ? pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', destination: 1 }) : options.destination;
+  const destination =
+    options.format === 'pretty'
+      ? pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', destination: 1 })
+      : options.destination;
   return pino(
     {
       level: options.level,

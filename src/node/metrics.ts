@@ -24,8 +24,18 @@ export class Metrics {
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'quotamesh_requests_total', help: 'Proxied requests by final status', labelNames: ['provider', 'credential', 'status'], registers });
-    this.failovers = new Counter({ name: 'quotamesh_failovers_total', help: 'Requests moved to another credential before the first byte', labelNames: ['provider', 'credential', 'reason'], registers });
+    this.requests = new Counter({
+      name: 'quotamesh_requests_total',
+      help: 'Proxied requests by final status',
+      labelNames: ['provider', 'credential', 'status'],
+      registers,
+    });
+    this.failovers = new Counter({
+      name: 'quotamesh_failovers_total',
+      help: 'Requests moved to another credential before the first byte',
+      labelNames: ['provider', 'credential', 'reason'],
+      registers,
+    });
     this.upstreamLatency = new Histogram({
       name: 'quotamesh_upstream_latency_seconds',
       help: 'Time from sending upstream to the response head',
@@ -33,7 +43,12 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.tunnelReconnects = new Counter({ name: 'quotamesh_tunnel_reconnects_total', help: 'Tunnels that came up again after going down', labelNames: ['peer'], registers });
+    this.tunnelReconnects = new Counter({
+      name: 'quotamesh_tunnel_reconnects_total',
+      help: 'Tunnels that came up again after going down',
+      labelNames: ['peer'],
+      registers,
+    });
     new Counter({
       name: 'quotamesh_token_refreshes_total',
       help: 'OAuth token refresh attempts by result',
@@ -122,7 +137,10 @@ function forEachStats(sources: MetricsSources, visit: (provider: string, tag: st
   }
 }
 
-function forEachSnapshot(sources: MetricsSources, visit: (provider: string, snapshot: ReturnType<ProviderPool['allSnapshots']>[number]) => void): void {
+function forEachSnapshot(
+  sources: MetricsSources,
+  visit: (provider: string, snapshot: ReturnType<ProviderPool['allSnapshots']>[number]) => void,
+): void {
   const nowMs = sources.now();
   for (const [provider, pool] of Object.entries(sources.pools())) {
     for (const snapshot of pool?.allSnapshots(nowMs) ?? []) visit(provider, snapshot);

@@ -94,7 +94,9 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   // One WebSocket relay per provider that speaks WebSocket, keyed by its upgrade path.
   const webSockets = new Map(
     PROVIDERS.flatMap((provider) =>
-      'websocket' in provider ? [[provider.websocket.path, new WebSocketProxy(serverDeps, provider, (request) => callerOfRequest(serverDeps, request))] as const] : [],
+      'websocket' in provider
+        ? [[provider.websocket.path, new WebSocketProxy(serverDeps, provider, (request) => callerOfRequest(serverDeps, request))] as const]
+        : [],
     ),
   );
   mesh.attach(app.server);

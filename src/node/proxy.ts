@@ -54,7 +54,12 @@ interface HttpAnswer extends Answer {
   message: IncomingMessage;
 }
 
-export async function proxyRequest(deps: ProxyDeps, access: Access, request: ProxyRequest, response: ServerResponse): Promise<ProxyOutcome> {
+export async function proxyRequest(
+  deps: ProxyDeps,
+  access: Access,
+  request: ProxyRequest,
+  response: ServerResponse,
+): Promise<ProxyOutcome> {
   const { pool, adapter, clock } = deps;
   const abort = new AbortController();
   const onClose = (): void => {
@@ -67,7 +72,12 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
         baseUrl: target.baseUrl,
         pathAndQuery: adapter.upstreamPath(request.pathAndQuery, credential.type === 'default'),
         method: request.method,
-        headers: withVia(adapter.requestHeaders(request.headers, target.headers, credential.type === 'default'), credential.type === 'external', request.via, deps.nodeName),
+        headers: withVia(
+          adapter.requestHeaders(request.headers, target.headers, credential.type === 'default'),
+          credential.type === 'external',
+          request.via,
+          deps.nodeName,
+        ),
         body: request.body,
         agent: target.agent,
         signal,
@@ -81,7 +91,13 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
     },
   };
   try {
-    const result = await failover({ pool, provider: adapter.provider, clock, logger: deps.logger, metrics: deps.metrics }, access, request.sessionId, transport, abort.signal);
+    const result = await failover(
+      { pool, provider: adapter.provider, clock, logger: deps.logger, metrics: deps.metrics },
+      access,
+      request.sessionId,
+      transport,
+      abort.signal,
+    );
     const held = result.last;
     if (result.aborted) {
       if (held !== undefined) transport.discard(held.answer);
@@ -89,7 +105,11 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
     }
     if (held === undefined || held.answer.status === 429) {
       if (held !== undefined) transport.discard(held.answer);
-      const error = exhaustedError(pool.snapshots(access.routeTag, access.allowExternal, clock.now()), clock.now(), result.lastTransportError);
+      const error = exhaustedError(
+        pool.snapshots(access.routeTag, access.allowExternal, clock.now()),
+        clock.now(),
+        result.lastTransportError,
+      );
       sendError(response, deps.provider, error);
       return { credential: held?.credential.tag, status: error.status, attempts: result.attempts, upstream: undefined };
     }

@@ -22,12 +22,7 @@ export interface RequestContext {
 
 export type RecordDeps = { ledger: Ledger; logger: Logger; clock: Clock; metrics: Metrics };
 
-export function recordWhenDone(
-  deps: RecordDeps,
-  context: RequestContext,
-  outcome: ProxyOutcome,
-  response: ServerResponse,
-): void {
+export function recordWhenDone(deps: RecordDeps, context: RequestContext, outcome: ProxyOutcome, response: ServerResponse): void {
   const upstream = outcome.upstream;
   if (upstream === undefined) return recordRequest(deps, context, outcome.credential, outcome.status, undefined);
   const tap = context.provider.usageTap(upstream.headers['content-type']);
@@ -70,7 +65,17 @@ export function recordRequest(
   deps.ledger.append(record);
   deps.metrics.requests.inc({ provider: record.provider, credential: record.credential ?? 'none', status: String(status) });
   deps.logger.info(
-    { provider: record.provider, user: record.user, peer: record.peer, credential: record.credential, model: record.model, status, durationMs: record.duration_ms, inputTokens: record.input_tokens, outputTokens: record.output_tokens },
+    {
+      provider: record.provider,
+      user: record.user,
+      peer: record.peer,
+      credential: record.credential,
+      model: record.model,
+      status,
+      durationMs: record.duration_ms,
+      inputTokens: record.input_tokens,
+      outputTokens: record.output_tokens,
+    },
     'request',
   );
 }

@@ -49,9 +49,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       const requestLine = error.rawPacket?.subarray(0, 256).toString('latin1').split('\r\n')[0] ?? '';
       const provider = providerFor(requestLine.split(' ')[1] ?? '');
       const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-      const refusal = new QuotaMeshError(tooLarge ? 'headers_too_large' : 'bad_request', tooLarge ? 431 : 400, 'invalid_request_error', tooLarge ? 'request headers are larger than 64 KiB' : 'malformed HTTP request');
+      const refusal = new QuotaMeshError(
+        tooLarge ? 'headers_too_large' : 'bad_request',
+        tooLarge ? 431 : 400,
+        'invalid_request_error',
+        tooLarge ? 'request headers are larger than 64 KiB' : 'malformed HTTP request',
+      );
       const body = JSON.stringify(errorBody(provider, refusal));
-      socket.end(`HTTP/1.1 ${refusal.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${refusal.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
     },
     // fastify hands only `https` to https.createServer and drops `http`: the bounds go in both.
     ...(deps.https ? { https: { ...serverOptions, ...deps.https } } : {}),
@@ -74,7 +81,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     deps.logger.error({ err: error, url: request.url }, 'request failed');
     return replyError(reply, provider, new QuotaMeshError('internal', 500, 'api_error', 'internal error in quotamesh'));
   });
-  app.setNotFoundHandler((request, reply) => replyError(reply, providerFor(request.url), errors.notFound(request.url.split('?')[0] ?? '/')));
+  app.setNotFoundHandler((request, reply) =>
+    replyError(reply, providerFor(request.url), errors.notFound(request.url.split('?')[0] ?? '/')),
+  );
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/metrics', async (request, reply) => {

@@ -81,15 +81,26 @@ export class WebSocketProxy {
     socket.off('close', onSocketClose);
     const held = result.last;
     const record = (status: number): void =>
-      recordRequest(this.#deps, { caller: admitted.caller, provider, model: info.model, startedMs }, held?.credential.tag, status, undefined);
+      recordRequest(
+        this.#deps,
+        { caller: admitted.caller, provider, model: info.model, startedMs },
+        held?.credential.tag,
+        status,
+        undefined,
+      );
     if (result.aborted) {
       if (held !== undefined) transport.discard(held.answer);
       return record(499);
     }
-    if (held?.answer.kind === 'open') return this.#accept(request, socket, head, admitted, held.credential, held.answer.socket, startedMs, info.model);
+    if (held?.answer.kind === 'open')
+      return this.#accept(request, socket, head, admitted, held.credential, held.answer.socket, startedMs, info.model);
     if (held === undefined || held.answer.status === 429) {
       const nowMs = clock.now();
-      const error = exhaustedError(admitted.pool.snapshots(admitted.access.routeTag, admitted.access.allowExternal, nowMs), nowMs, result.lastTransportError);
+      const error = exhaustedError(
+        admitted.pool.snapshots(admitted.access.routeTag, admitted.access.allowExternal, nowMs),
+        nowMs,
+        result.lastTransportError,
+      );
       record(error.status);
       return this.#refuse(socket, error);
     }
@@ -98,11 +109,21 @@ export class WebSocketProxy {
     return refuseRaw(socket, held.answer.status, held.answer.body);
   }
 
-  #accept(request: IncomingMessage, socket: Duplex, head: Buffer, admitted: Admitted, credential: Credential, upstream: WebSocket, startedMs: number, requestModel: string | undefined): void {
+  #accept(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    admitted: Admitted,
+    credential: Credential,
+    upstream: WebSocket,
+    startedMs: number,
+    requestModel: string | undefined,
+  ): void {
     const { access } = admitted;
     const { clock } = this.#deps;
     const wire = this.#provider.websocket;
-    const aggregate = () => aggregateProvider(admitted.pool.snapshots(access.routeTag, access.allowExternal, clock.now()), toUnixSeconds(clock.now()));
+    const aggregate = () =>
+      aggregateProvider(admitted.pool.snapshots(access.routeTag, access.allowExternal, clock.now()), toUnixSeconds(clock.now()));
     this.#server.handleUpgrade(request, socket, head, (client) => {
       const entry = { client, upstream };
       this.#sessions.add(entry);
@@ -136,7 +157,13 @@ export class WebSocketProxy {
         stopWatching();
         this.#sessions.delete(entry);
         // A session is one request in the ledger and the metrics: status 101, its turns' tokens summed.
-        recordRequest(this.#deps, { caller: admitted.caller, provider: this.#provider, model, startedMs }, credential.tag, 101, tap.finish());
+        recordRequest(
+          this.#deps,
+          { caller: admitted.caller, provider: this.#provider, model, startedMs },
+          credential.tag,
+          101,
+          tap.finish(),
+        );
       });
     });
   }
@@ -168,5 +195,7 @@ function sendable(code: number): number {
 }
 
 function refuseRaw(socket: Duplex, status: number, body: Buffer, extraHeaders = ''): void {
-  socket.end(`HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${extraHeaders}\r\n${body.toString('utf8')}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 429 ? 'Too Many Requests' : 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${extraHeaders}\r\n${body.toString('utf8')}`,
+  );
 }

@@ -7,8 +7,7 @@ type Headers = Record<string, string | string[] | undefined>;
 
 /** An answer for failover.ts: an open socket reads as 200, a refused handshake as its status. */
 export type UpstreamConnection =
-  | { kind: 'open'; status: 200; socket: WebSocket; headers: Headers }
-  | { kind: 'refused'; status: number; headers: Headers; body: Buffer };
+  { kind: 'open'; status: 200; socket: WebSocket; headers: Headers } | { kind: 'refused'; status: number; headers: Headers; body: Buffer };
 
 /** Resolves with the open socket or the refusal; throws on a transport failure (no HTTP answer). */
 export function connectUpstream(url: string, headers: OutgoingHttpHeaders, agent: Agent | undefined): Promise<UpstreamConnection> {
@@ -17,7 +16,13 @@ export function connectUpstream(url: string, headers: OutgoingHttpHeaders, agent
     for (const [name, value] of Object.entries(headers)) {
       if (value !== undefined) stringHeaders[name] = Array.isArray(value) ? value.join(', ') : String(value);
     }
-    const socket = new WebSocket(url, { headers: stringHeaders, agent, perMessageDeflate: false, handshakeTimeout: 30_000, maxPayload: 64 * 1024 * 1024 });
+    const socket = new WebSocket(url, {
+      headers: stringHeaders,
+      agent,
+      perMessageDeflate: false,
+      handshakeTimeout: 30_000,
+      maxPayload: 64 * 1024 * 1024,
+    });
     let upgradeHeaders: Headers = {};
     socket.once('upgrade', (response) => {
       upgradeHeaders = response.headers;

@@ -16,7 +16,10 @@ export type TokenFetch<T> = (token: string) => Promise<AccountFetch<T>>;
 const QUIET_AFTER_FAILURES = 3;
 
 /** One fetch; on an auth failure one recovery and one retry with the token then in hand. */
-export async function fetchWithAuthRecovery<Document, T>(tokens: TokenSource<Document>, fetchWith: TokenFetch<T>): Promise<AccountFetch<T>> {
+export async function fetchWithAuthRecovery<Document, T>(
+  tokens: TokenSource<Document>,
+  fetchWith: TokenFetch<T>,
+): Promise<AccountFetch<T>> {
   let token: string;
   try {
     token = await tokens.accessToken();

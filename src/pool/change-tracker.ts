@@ -60,10 +60,13 @@ export class ChangeTracker {
     clearTimeout(this.#timer);
     this.#wakeAtMs = wakeAtMs;
     if (wakeAtMs === 0) return;
-    this.#timer = setTimeout(() => {
-      this.#wakeAtMs = 0;
-      this.check();
-    }, Math.min(wakeAtMs - nowMs + WAKE_SLACK_MS, MAX_TIMER_MS));
+    this.#timer = setTimeout(
+      () => {
+        this.#wakeAtMs = 0;
+        this.check();
+      },
+      Math.min(wakeAtMs - nowMs + WAKE_SLACK_MS, MAX_TIMER_MS),
+    );
     this.#timer.unref();
   }
 }

@@ -13,7 +13,13 @@ import { errorMessage, type Clock } from '../lib/index.ts';
 import type { CredentialSnapshot, Provider } from '../status/index.ts';
 import { abortable } from './abortable.ts';
 import { ChangeTracker } from './change-tracker.ts';
-import { CredentialUnavailableError, type Credential, type CredentialStats, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
+import {
+  CredentialUnavailableError,
+  type Credential,
+  type CredentialStats,
+  type UpstreamOutcome,
+  type UpstreamTarget,
+} from './credential.ts';
 import type { FileLockOptions } from './file-lock.ts';
 import type { TokenFormat } from './token-format.ts';
 import { TokenSource } from './token-source.ts';
@@ -107,7 +113,11 @@ export abstract class DefaultCredential<Document> implements Credential {
 
   /** On every pick, so it avoids building the reason text. */
   isUsable(nowMs: number): boolean {
-    return this.tokens.unavailableReason(nowMs) === undefined && !this.usage.isCoolingDown(nowMs) && this.usage.cappedUntil(this.options, nowMs) === undefined;
+    return (
+      this.tokens.unavailableReason(nowMs) === undefined &&
+      !this.usage.isCoolingDown(nowMs) &&
+      this.usage.cappedUntil(this.options, nowMs) === undefined
+    );
   }
 
   /** Why this credential cannot take a request now (for logs, admin rows, 503 bodies). */

@@ -68,7 +68,8 @@ export class ExternalCredential implements Credential {
       random: options.random,
       onFrame: (frame) => this.#applyFrame(frame),
       onProblem: (problem) => {
-        if (problem !== undefined && problem !== this.#problem) options.logger.warn({ peer: this.peerName, problem }, 'peer status stream stopped');
+        if (problem !== undefined && problem !== this.#problem)
+          options.logger.warn({ peer: this.peerName, problem }, 'peer status stream stopped');
         this.#problem = problem;
         this.#emitIfChanged();
       },

@@ -109,7 +109,9 @@ export class ProviderPool {
 
   /** Refresh and poll counts of the credentials that keep them, for /metrics. */
   credentialStats(): Array<{ tag: string; stats: CredentialStats }> {
-    return [...this.#credentials.values()].flatMap((credential) => (credential.stats ? [{ tag: credential.tag, stats: credential.stats() }] : []));
+    return [...this.#credentials.values()].flatMap((credential) =>
+      credential.stats ? [{ tag: credential.tag, stats: credential.stats() }] : [],
+    );
   }
 
   /**
@@ -172,7 +174,14 @@ export class ProviderPool {
     }
   }
 
-  #stickyHit(route: RouteDefinition, key: StickyKey, members: Credential[], views: CandidateView[], boundIndex: number, nowMs: number): Credential | undefined {
+  #stickyHit(
+    route: RouteDefinition,
+    key: StickyKey,
+    members: Credential[],
+    views: CandidateView[],
+    boundIndex: number,
+    nowMs: number,
+  ): Credential | undefined {
     const current = members[boundIndex];
     if (route.strategy !== 'least-used' || route.rebalanceThreshold <= 0 || current === undefined) return current;
     const decision = rebalanceTarget(views, boundIndex, route.rebalanceThreshold, nowMs);

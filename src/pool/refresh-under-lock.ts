@@ -138,7 +138,13 @@ function isFresherThan<Document>(format: TokenFormat<Document>, document: Docume
   return format.accessToken(document) !== staleToken && !format.needsRefresh(document, nowMs);
 }
 
-function blocked(kind: RefreshProblem['kind'], reason: string, retryAtMs: number, refreshToken: string | undefined, isFatal: boolean): RefreshProblem {
+function blocked(
+  kind: RefreshProblem['kind'],
+  reason: string,
+  retryAtMs: number,
+  refreshToken: string | undefined,
+  isFatal: boolean,
+): RefreshProblem {
   return { kind, reason, retryAtMs, isFatal, refreshToken };
 }
 
@@ -146,7 +152,10 @@ function isParseError<Document>(parsed: Document | { error: string }): parsed is
   return parsed !== null && typeof parsed === 'object' && 'error' in parsed;
 }
 
-export async function readTokenFile<Document>(path: string, format: TokenFormat<Document>): Promise<{ document: Document } | { problem: string }> {
+export async function readTokenFile<Document>(
+  path: string,
+  format: TokenFormat<Document>,
+): Promise<{ document: Document } | { problem: string }> {
   const noun = format.messages.file;
   let text: string;
   try {

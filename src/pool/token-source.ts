@@ -225,7 +225,8 @@ export class TokenSource<Document> {
     const problem = this.#problem;
     // A block restored before the file was read names no refresh token and simply runs out.
     const isNewLogin =
-      (problem?.refreshToken !== undefined && problem.refreshToken !== format.refreshToken(document)) || (problem?.accessToken !== undefined && tokenChanged);
+      (problem?.refreshToken !== undefined && problem.refreshToken !== format.refreshToken(document)) ||
+      (problem?.accessToken !== undefined && tokenChanged);
     if (isNewLogin) this.#problem = undefined;
     if (previous === undefined) this.#options.logger.info({ path: this.#options.path }, `${format.messages.file} loaded`);
     if (previous === undefined || tokenChanged || problem !== this.#problem || format.hasVisibleChange?.(previous, document) === true) {

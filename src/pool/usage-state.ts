@@ -150,7 +150,10 @@ export class UsageState {
     if (state === null || typeof state !== 'object') return;
     const fields = state as Record<string, unknown>;
     if (fields['version'] !== 1) return;
-    const savedAt = typeof fields['lastUpdatedMs'] === 'number' && Number.isFinite(fields['lastUpdatedMs']) ? Math.min(fields['lastUpdatedMs'], nowMs) : 0;
+    const savedAt =
+      typeof fields['lastUpdatedMs'] === 'number' && Number.isFinite(fields['lastUpdatedMs'])
+        ? Math.min(fields['lastUpdatedMs'], nowMs)
+        : 0;
     const fiveHour = parseWindow(fields['fiveHour']);
     const weekly = parseWindow(fields['weekly']);
     if (savedAt > this.lastUpdatedMs && fiveHour !== undefined && weekly !== undefined) {

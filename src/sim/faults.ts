@@ -7,14 +7,7 @@ import type { WindowClaim } from './account-table.ts';
  * (`/oauth/token`).
  */
 export type SimEndpoint =
-  | 'messages'
-  | 'usage'
-  | 'profile'
-  | 'token'
-  | 'codex_responses'
-  | 'codex_handshake'
-  | 'codex_usage'
-  | 'codex_token';
+  'messages' | 'usage' | 'profile' | 'token' | 'codex_responses' | 'codex_handshake' | 'codex_usage' | 'codex_token';
 
 /**
  * One scripted misbehaviour. On `messages` every Claude kind applies; on `usage`/`profile`/`token`

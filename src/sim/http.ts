@@ -47,12 +47,7 @@ export function anthropicErrorBody(kind: ErrorKind, message: string, requestId: 
   return { type: 'error', error: { type: kind, message }, request_id: requestId };
 }
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {

@@ -36,10 +36,7 @@ export function effectiveWindow(window: WindowUsage, nowSeconds: number): Window
  * exhausted windows. Every number is bounded (weights to MAX_PLAN_WEIGHT, times to
  * MAX_UNIX_SECONDS), so no input makes the payload NaN, Infinity or null.
  */
-export function aggregateProvider(
-  snapshots: readonly CredentialSnapshot[],
-  nowSeconds: number,
-): ProviderStatus {
+export function aggregateProvider(snapshots: readonly CredentialSnapshot[], nowSeconds: number): ProviderStatus {
   const fiveHour = new WindowSum();
   const weekly = new WindowSum();
   let totalWeight = 0;
@@ -80,15 +77,10 @@ export function aggregateProvider(
  * Per-credential rows for the admin view. With `nowSeconds` the windows are shown reset-aware,
  * matching what the aggregate used; without it they are the last values seen.
  */
-export function credentialRows(
-  snapshots: readonly CredentialSnapshot[],
-  nowSeconds?: number,
-): CredentialStatusRow[] {
+export function credentialRows(snapshots: readonly CredentialSnapshot[], nowSeconds?: number): CredentialStatusRow[] {
   return snapshots.map((snapshot) => {
-    const fiveHour =
-      nowSeconds === undefined ? snapshot.fiveHour : effectiveWindow(snapshot.fiveHour, nowSeconds);
-    const weekly =
-      nowSeconds === undefined ? snapshot.weekly : effectiveWindow(snapshot.weekly, nowSeconds);
+    const fiveHour = nowSeconds === undefined ? snapshot.fiveHour : effectiveWindow(snapshot.fiveHour, nowSeconds);
+    const weekly = nowSeconds === undefined ? snapshot.weekly : effectiveWindow(snapshot.weekly, nowSeconds);
     return {
       tag: snapshot.tag,
       type: snapshot.type,
@@ -119,19 +111,14 @@ function hasSnapshotData(snapshot: CredentialSnapshot): boolean {
 }
 
 /** Usable beats rate-limited beats unavailable; a pool with no credentials is unavailable. */
-function aggregateAvailability(
-  snapshots: readonly CredentialSnapshot[],
-  nowSeconds: number,
-): Pick<ProviderStatus, 'state' | 'retry_at'> {
+function aggregateAvailability(snapshots: readonly CredentialSnapshot[], nowSeconds: number): Pick<ProviderStatus, 'state' | 'retry_at'> {
   if (snapshots.some((snapshot) => snapshot.state === 'usable')) {
     return { state: 'usable', retry_at: 0 };
   }
   const limited = snapshots.filter((snapshot) => snapshot.state === 'rate_limited');
   if (limited.length === 0) return { state: 'unavailable', retry_at: 0 };
   // Past retry times say nothing about when capacity returns, so only future ones count.
-  const futureRetries = limited
-    .map((snapshot) => wholeSeconds(snapshot.retryAt))
-    .filter((retryAt) => retryAt > nowSeconds);
+  const futureRetries = limited.map((snapshot) => wholeSeconds(snapshot.retryAt)).filter((retryAt) => retryAt > nowSeconds);
   return {
     state: 'rate_limited',
     retry_at: futureRetries.length === 0 ? 0 : Math.min(...futureRetries),

@@ -29,10 +29,7 @@ export function statusKey(payload: NodeStatus | ProviderStatus): string {
 }
 
 /** True when two payloads differ at most in `time`. */
-export function statusEquals(
-  a: NodeStatus | ProviderStatus,
-  b: NodeStatus | ProviderStatus,
-): boolean {
+export function statusEquals(a: NodeStatus | ProviderStatus, b: NodeStatus | ProviderStatus): boolean {
   return statusKey(a) === statusKey(b);
 }
 

@@ -42,7 +42,8 @@ export function registerStatusRoutes(app: FastifyInstance, options: StatusRouteO
     const query = request.query as Record<string, string | undefined>;
     const requested = fixed ?? query.provider;
     const names = options.providers.map((provider) => provider.name);
-    if (requested !== undefined && !names.includes(requested)) return options.badRequest(request, reply, `provider must be ${names.join(' or ')}`);
+    if (requested !== undefined && !names.includes(requested))
+      return options.badRequest(request, reply, `provider must be ${names.join(' or ')}`);
     const session: unknown = query.session;
     if (session !== undefined && !isSessionId(session)) {
       return options.badRequest(request, reply, `session must be one session id of 1–${MAX_SESSION_ID_LENGTH} printable characters`);

@@ -151,7 +151,9 @@ export class TunnelDialer extends EventEmitter<TunnelDialerEvents> {
       try {
         ws = new WebSocket(this.#url, [TUNNEL_SUBPROTOCOL], {
           ...tunnelWebSocketOptions,
-          headers: { authorization: signAuthorization({ node: this.#options.nodeName, token: this.#options.token, nowMs: this.#clock.now() }) },
+          headers: {
+            authorization: signAuthorization({ node: this.#options.nodeName, token: this.#options.token, nowMs: this.#clock.now() }),
+          },
           handshakeTimeout: this.#options.handshakeTimeoutMs ?? 5_000,
           followRedirects: false,
           generateMask: zeroMask,

@@ -55,7 +55,13 @@ export class LivenessProbe {
       timer = setTimeout(() => resolve(false), pingTimeoutMs);
       timer.unref();
     });
-    const isAlive = await Promise.race([session.ping().then(() => true, () => false), timedOut]);
+    const isAlive = await Promise.race([
+      session.ping().then(
+        () => true,
+        () => false,
+      ),
+      timedOut,
+    ]);
     clearTimeout(timer);
     session.off('close', onClose);
     // A session that ended meanwhile has already failed its streams; nothing to take down.

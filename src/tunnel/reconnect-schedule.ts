@@ -16,9 +16,7 @@ export interface ReconnectOptions {
 }
 
 export type ReconnectCause =
-  | { kind: 'dial_failed'; retryAfterMs?: number | undefined }
-  | { kind: 'unauthorized' }
-  | { kind: 'tunnel_lost'; livedMs: number };
+  { kind: 'dial_failed'; retryAfterMs?: number | undefined } | { kind: 'unauthorized' } | { kind: 'tunnel_lost'; livedMs: number };
 
 export class ReconnectSchedule {
   readonly #baseMs: number;

@@ -43,10 +43,7 @@ export function outboundRequestHeaders(headers: IncomingHttpHeaders): Record<str
 }
 
 /** Response headers as they may go back to the client. */
-export function inboundResponseHeaders(
-  headers: IncomingHttpHeaders,
-  drop: (name: string) => boolean = () => false,
-): OutgoingHttpHeaders {
+export function inboundResponseHeaders(headers: IncomingHttpHeaders, drop: (name: string) => boolean = () => false): OutgoingHttpHeaders {
   const result: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || isHopHeader(name) || drop(name)) continue;

@@ -12,5 +12,11 @@ export {
   type HeaderGetter,
   type HeaderSource,
 } from './header-values.ts';
-export { parseJsonObject, postTokenRequest, type TokenRequest, type TokenRequestOptions, type TokenResponseParser } from './oauth-request.ts';
+export {
+  parseJsonObject,
+  postTokenRequest,
+  type TokenRequest,
+  type TokenRequestOptions,
+  type TokenResponseParser,
+} from './oauth-request.ts';
 export type { AccountFetch, AccountFetchOptions } from './account-fetch.ts';

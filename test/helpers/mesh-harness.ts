@@ -39,7 +39,10 @@ export interface MeshOptions {
 export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
   const dir = await mkdtemp(join(tmpdir(), 'qm-mesh-'));
   const sim = await startSimulator({
-    accounts: [{ id: 'hub-a', plan: 'max20x', ...options.hubAccount }, { id: 'lap-a', plan: 'max20x', ...options.laptopAccount }],
+    accounts: [
+      { id: 'hub-a', plan: 'max20x', ...options.hubAccount },
+      { id: 'lap-a', plan: 'max20x', ...options.laptopAccount },
+    ],
   });
   const initialTokens = simulatorTokens(sim);
   const credentialFile = async (id: string): Promise<string> => {

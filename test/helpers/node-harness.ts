@@ -6,7 +6,14 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigValue, startNode, type NodeOptions, type RunningNode } from '../../src/node/index.ts';
-import { claudeCredentialFile, codexAuthFile, startSimulator, type CodexAccountSpec, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
+import {
+  claudeCredentialFile,
+  codexAuthFile,
+  startSimulator,
+  type CodexAccountSpec,
+  type SimAccountSpec,
+  type Simulator,
+} from '../../src/sim/index.ts';
 import { capturingLogger } from './log-capture.ts';
 import { assertNoSecrets, simulatorTokens } from './secrets.ts';
 
@@ -58,7 +65,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
   const credentials = sim.accounts.map((account) => ({ tag: account.id, type: 'default', path: credentialPath(account.id) }));
   const claude = options.claude?.(credentials) ?? {
-    credentials: credentials.length === 1 ? credentials : [...credentials, { tag: 'pool', type: 'balancer', credentials: credentials.map((c) => c.tag) }],
+    credentials:
+      credentials.length === 1
+        ? credentials
+        : [...credentials, { tag: 'pool', type: 'balancer', credentials: credentials.map((c) => c.tag) }],
     ...(credentials.length === 1 ? {} : { route: 'pool' }),
   };
   const codexCredentials = [];
@@ -115,4 +125,3 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   return harness;
 }
-

@@ -34,7 +34,10 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: strin
     }
     if (Date.now() >= deadline) {
       const outcome = 'error' in last ? `the last check threw ${String(last.error)}` : `the last check gave ${String(last.value)}`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${message} (${outcome})`, 'error' in last ? { cause: last.error } : undefined);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${message} (${outcome})`,
+        'error' in last ? { cause: last.error } : undefined,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

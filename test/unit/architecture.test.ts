@@ -37,7 +37,10 @@ function layerOf(file: string): string {
 
 /** Every `import … from` / `export … from`, type-only included. */
 const imports = sourceFiles(SRC).flatMap((file) =>
-  [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^'";]*?from\s+'([^']+)'/gm)].map((match) => ({ file, target: match[1] ?? '' })),
+  [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^'";]*?from\s+'([^']+)'/gm)].map((match) => ({
+    file,
+    target: match[1] ?? '',
+  })),
 );
 
 describe('architecture', () => {

@@ -4,7 +4,10 @@
 'use strict';
 (() => {
   const TOKEN_KEY = 'quotamesh.token';
-  const WINDOWS = [['5 hour', 'five_hour'], ['weekly', 'weekly']];
+  const WINDOWS = [
+    ['5 hour', 'five_hour'],
+    ['weekly', 'weekly'],
+  ];
   // Filled in by dashboard.ts from the provider registry.
   const PROVIDER_NAMES = /*__PROVIDER_LABELS__*/ {};
   const $ = (id) => document.getElementById(id);
@@ -97,7 +100,11 @@
     card.dataset.provider = name;
     card.dataset.state = status.state;
     const head = element('div', 'card-head');
-    head.append(element('h2', '', PROVIDER_NAMES[name] || name), badge(status.state), element('span', 'weight', 'plan weight ' + status.plan_weight));
+    head.append(
+      element('h2', '', PROVIDER_NAMES[name] || name),
+      badge(status.state),
+      element('span', 'weight', 'plan weight ' + status.plan_weight),
+    );
     card.append(head);
     if (status.state !== 'usable' && status.retry_at > 0) card.append(countdownNode('retry', status.retry_at, 'retry ', ''));
     for (const [label, key] of WINDOWS) card.append(meter(label, status[key + '_utilization'], status[key + '_reset'], key));
@@ -114,7 +121,9 @@
     skewSeconds = status.time > 0 ? status.time - Date.now() / 1000 : 0;
     $('node-name').textContent = status.node ? '· ' + status.node : '';
     document.title = status.node ? status.node + ' · quotamesh' : 'quotamesh';
-    const cards = Object.entries(status.providers || {}).filter(([, value]) => value).map(([name, value]) => providerCard(name, value));
+    const cards = Object.entries(status.providers || {})
+      .filter(([, value]) => value)
+      .map(([name, value]) => providerCard(name, value));
     if (cards.length === 0) cards.push(element('p', 'empty', 'No provider is shared with this token.'));
     $('providers').replaceChildren(...cards);
     $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
@@ -153,7 +162,11 @@
     setConnection('connecting', 'connecting…');
     let response;
     try {
-      response = await fetch('/v1/status?watch=true', { headers: { authorization: 'Bearer ' + token }, signal: controller.signal, cache: 'no-store' });
+      response = await fetch('/v1/status?watch=true', {
+        headers: { authorization: 'Bearer ' + token },
+        signal: controller.signal,
+        cache: 'no-store',
+      });
     } catch (error) {
       if (error.name !== 'AbortError') scheduleRetry('node unreachable');
       return;

@@ -32,7 +32,9 @@ export async function pollClaudeAccount(deps: AccountPollDeps): Promise<PollResu
 }
 
 async function learnProfile(deps: AccountPollDeps): Promise<void> {
-  const profile = await fetchWithAuthRecovery(deps.tokens, (token) => fetchClaudeProfile(deps.apiUrl, token, { nowMs: () => deps.clock.now() }));
+  const profile = await fetchWithAuthRecovery(deps.tokens, (token) =>
+    fetchClaudeProfile(deps.apiUrl, token, { nowMs: () => deps.clock.now() }),
+  );
   if (profile.kind === 'ok') {
     deps.logger.info({ ...profile.value }, 'learned plan from profile');
     deps.onProfile(profile.value);

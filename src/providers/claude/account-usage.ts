@@ -74,7 +74,11 @@ export function fetchClaudeUsage(apiUrl: string, accessToken: string, options: A
   return fetchAccountJson(`${trimSlash(apiUrl)}/api/oauth/usage`, accessToken, options, parseClaudeUsage);
 }
 
-export function fetchClaudeProfile(apiUrl: string, accessToken: string, options: AccountFetchOptions): Promise<AccountFetch<ClaudeProfile>> {
+export function fetchClaudeProfile(
+  apiUrl: string,
+  accessToken: string,
+  options: AccountFetchOptions,
+): Promise<AccountFetch<ClaudeProfile>> {
   return fetchAccountJson(`${trimSlash(apiUrl)}/api/oauth/profile`, accessToken, options, parseClaudeProfile);
 }
 

@@ -32,7 +32,10 @@ export class ClaudeDefaultCredential extends DefaultCredential<ClaudeCredentialD
 
   get planWeight(): number {
     const oauth = this.tokens.document?.oauth;
-    return claudePlanWeight(oauth?.subscriptionType ?? this.#profile?.subscriptionType, oauth?.rateLimitTier ?? this.#profile?.rateLimitTier);
+    return claudePlanWeight(
+      oauth?.subscriptionType ?? this.#profile?.subscriptionType,
+      oauth?.rateLimitTier ?? this.#profile?.rateLimitTier,
+    );
   }
 
   protected learnFrom(outcome: UpstreamOutcome, nowMs: number): void {

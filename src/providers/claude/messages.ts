@@ -2,7 +2,7 @@
 export const OAUTH_BETA = 'oauth-2025-04-20';
 
 export function withOauthBeta(existing: string | string[] | undefined): string {
-  const values = (Array.isArray(existing) ? existing.join(',') : existing ?? '')
+  const values = (Array.isArray(existing) ? existing.join(',') : (existing ?? ''))
     .split(',')
     .map((value) => value.trim())
     .filter((value) => value !== '');
@@ -41,6 +41,7 @@ export function messagesRequestInfo(body: unknown, headers: Record<string, strin
   const headerSession = headers['x-claude-code-session-id'];
   return {
     model: typeof object.model === 'string' ? object.model : undefined,
-    sessionId: sessionIdFromUserId(metadata.user_id) ?? (typeof headerSession === 'string' && headerSession !== '' ? headerSession : undefined),
+    sessionId:
+      sessionIdFromUserId(metadata.user_id) ?? (typeof headerSession === 'string' && headerSession !== '' ? headerSession : undefined),
   };
 }

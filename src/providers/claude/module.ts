@@ -30,7 +30,8 @@ export const claudeProvider = {
   adapter: claudeAdapter,
   parseRateLimitHeaders: (headers, nowSeconds) => parseUnifiedHeaders(headers, nowSeconds),
   credentialFile: claudeTokenFormat,
-  createDefaultCredential: (spec, section) => new ClaudeDefaultCredential({ ...spec, apiUrl: section.api_url, oauthUrl: section.oauth_url }),
+  createDefaultCredential: (spec, section) =>
+    new ClaudeDefaultCredential({ ...spec, apiUrl: section.api_url, oauthUrl: section.oauth_url }),
   usageTap: claudeUsageTap,
   // Anthropic's shape: Claude Code shows `error.message` and logs the request id.
   errorBody: (error, requestId) => ({ type: 'error', error: { type: error.kind, message: error.message }, request_id: requestId }),

@@ -53,12 +53,7 @@ export type RefreshResult =
   /** Transport error, 5xx, garbage: worth another try later. */
   | { kind: 'failed'; message: string };
 
-export function parseRefreshResponse(
-  status: number,
-  headers: Headers,
-  bodyText: string,
-  nowMs: number,
-): RefreshResult {
+export function parseRefreshResponse(status: number, headers: Headers, bodyText: string, nowMs: number): RefreshResult {
   const body = parseJsonObject(bodyText);
   if (status === 429) {
     const retryAfter = parseUnifiedHeaders(headers, Math.floor(nowMs / 1000))?.retryAfterSeconds;
@@ -72,7 +67,13 @@ export function parseRefreshResponse(
   }
   const accessToken = body?.['access_token'];
   const expiresIn = body?.['expires_in'];
-  if (typeof accessToken !== 'string' || accessToken === '' || typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+  if (
+    typeof accessToken !== 'string' ||
+    accessToken === '' ||
+    typeof expiresIn !== 'number' ||
+    !Number.isFinite(expiresIn) ||
+    expiresIn <= 0
+  ) {
     return { kind: 'failed', message: 'token endpoint answered 200 without access_token/expires_in' };
   }
   const refreshToken = body?.['refresh_token'];

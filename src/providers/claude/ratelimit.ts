@@ -7,7 +7,15 @@
  */
 import type { StatusFacts } from '../../pool/index.ts';
 import type { ProviderStatus, WindowUsage } from '../../status/index.ts';
-import { headerReader, parseDecimal, parseEpochSeconds, parseRetryAfter, PLAN_WEIGHT_HEADER, type HeaderGetter, type HeaderSource } from '../../upstream/index.ts';
+import {
+  headerReader,
+  parseDecimal,
+  parseEpochSeconds,
+  parseRetryAfter,
+  PLAN_WEIGHT_HEADER,
+  type HeaderGetter,
+  type HeaderSource,
+} from '../../upstream/index.ts';
 import { claimWarnings, type ClaimWarning } from './warnings.ts';
 
 const UNIFIED_PREFIX = 'anthropic-ratelimit-unified-';
@@ -38,10 +46,7 @@ const LEGACY_CLAIMS: Readonly<Record<string, string>> = { '5h': 'five_hour', '7d
  * Reads what a response says about its account. Absent or garbage values are skipped, never
  * thrown on: a 429 may carry no unified headers at all, and sing-box crashed on exactly that. `undefined` when nothing usable was found.
  */
-export function parseUnifiedHeaders(
-  headers: HeaderSource,
-  nowSeconds: number,
-): UnifiedRateLimit | undefined {
+export function parseUnifiedHeaders(headers: HeaderSource, nowSeconds: number): UnifiedRateLimit | undefined {
   const get = headerReader(headers);
   const result: UnifiedRateLimit = {};
   const fiveHour = parseWindow(get, '5h', nowSeconds);
@@ -71,10 +76,7 @@ export function isUnifiedHeader(name: string): boolean {
  * rewriting, with the real claim
  * names). Claude Code reads these to warn the user and to decide when to stop.
  */
-export function renderUnifiedHeaders(
-  aggregate: ProviderStatus,
-  nowSeconds: number,
-): Record<string, string> {
+export function renderUnifiedHeaders(aggregate: ProviderStatus, nowSeconds: number): Record<string, string> {
   const [fiveHour, weekly] = claimWarnings(aggregate, nowSeconds);
   const headers: Record<string, string> = {};
   for (const claim of [fiveHour, weekly]) {
@@ -87,24 +89,14 @@ export function renderUnifiedHeaders(
     }
   }
 
-  const isRejected =
-    fiveHour.isExhausted || weekly.isExhausted || aggregate.state === 'rate_limited';
+  const isRejected = fiveHour.isExhausted || weekly.isExhausted || aggregate.state === 'rate_limited';
   const isWarning = fiveHour.isWarning || weekly.isWarning;
-  headers[`${UNIFIED_PREFIX}status`] = isRejected
-    ? 'rejected'
-    : isWarning
-      ? 'allowed_warning'
-      : 'allowed';
+  headers[`${UNIFIED_PREFIX}status`] = isRejected ? 'rejected' : isWarning ? 'allowed_warning' : 'allowed';
 
   const representative = representativeClaim(fiveHour, weekly);
   headers[`${UNIFIED_PREFIX}representative-claim`] = representative.claim;
   // A rate-limited pool with no known window reset still knows when it expects capacity back.
-  const resetAt =
-    representative.resetAt > 0
-      ? representative.resetAt
-      : aggregate.state === 'rate_limited'
-        ? aggregate.retry_at
-        : 0;
+  const resetAt = representative.resetAt > 0 ? representative.resetAt : aggregate.state === 'rate_limited' ? aggregate.retry_at : 0;
   if (resetAt > 0) headers[`${UNIFIED_PREFIX}reset`] = String(resetAt);
 
   if (Number.isFinite(aggregate.plan_weight) && aggregate.plan_weight > 0) {
@@ -133,11 +125,7 @@ function representativeClaim(fiveHour: ClaimWarning, weekly: ClaimWarning): Clai
   return weekly;
 }
 
-function parseWindow(
-  get: HeaderGetter,
-  abbreviation: '5h' | '7d',
-  nowSeconds: number,
-): WindowUsage | undefined {
+function parseWindow(get: HeaderGetter, abbreviation: '5h' | '7d', nowSeconds: number): WindowUsage | undefined {
   const fraction = parseDecimal(get(`${UNIFIED_PREFIX}${abbreviation}-utilization`));
   if (fraction === undefined || fraction > MAX_PLAUSIBLE_FRACTION) return undefined;
   // Four decimals keeps the six the header carries (as a fraction) without float noise.
@@ -148,9 +136,7 @@ function parseWindow(
 
 function parseStatus(value: string | undefined): UnifiedStatus | undefined {
   const status = value?.trim().toLowerCase();
-  return status === 'allowed' || status === 'allowed_warning' || status === 'rejected'
-    ? status
-    : undefined;
+  return status === 'allowed' || status === 'allowed_warning' || status === 'rejected' ? status : undefined;
 }
 
 function parseClaim(value: string | undefined): string | undefined {
@@ -168,7 +154,11 @@ export function claudeStatusFacts(limits: UnifiedRateLimit | undefined): StatusF
   const hint: StatusFacts['hint'] = {};
   if (limits?.status === 'rejected') {
     const claimReset =
-      limits.representativeClaim === 'five_hour' ? limits.fiveHour?.resetAt : limits.representativeClaim === 'seven_day' ? limits.weekly?.resetAt : undefined;
+      limits.representativeClaim === 'five_hour'
+        ? limits.fiveHour?.resetAt
+        : limits.representativeClaim === 'seven_day'
+          ? limits.weekly?.resetAt
+          : undefined;
     const resetAt = claimReset !== undefined && claimReset > 0 ? claimReset : limits.resetAt;
     if (resetAt !== undefined && resetAt > 0) hint.resetAtMs = resetAt * 1000;
   }

@@ -59,25 +59,15 @@ const SEVEN_DAY: WindowRules = {
 };
 
 /** The 5-hour and the weekly window of an aggregate, judged at `nowSeconds`. */
-export function claimWarnings(
-  aggregate: ProviderStatus,
-  nowSeconds: number,
-): [ClaimWarning, ClaimWarning] {
+export function claimWarnings(aggregate: ProviderStatus, nowSeconds: number): [ClaimWarning, ClaimWarning] {
   return [
     judgeWindow(FIVE_HOUR, aggregate.five_hour_utilization, aggregate.five_hour_reset, nowSeconds),
     judgeWindow(SEVEN_DAY, aggregate.weekly_utilization, aggregate.weekly_reset, nowSeconds),
   ];
 }
 
-function judgeWindow(
-  window: WindowRules,
-  rawUtilization: number,
-  rawResetAt: number,
-  nowSeconds: number,
-): ClaimWarning {
-  const utilization = Number.isFinite(rawUtilization)
-    ? Math.min(100, Math.max(0, rawUtilization))
-    : 100;
+function judgeWindow(window: WindowRules, rawUtilization: number, rawResetAt: number, nowSeconds: number): ClaimWarning {
+  const utilization = Number.isFinite(rawUtilization) ? Math.min(100, Math.max(0, rawUtilization)) : 100;
   const resetAt = Number.isFinite(rawResetAt) && rawResetAt > 0 ? Math.round(rawResetAt) : 0;
   const isExhausted = utilization >= 100;
   const base = { abbreviation: window.abbreviation, claim: window.claim, utilization, resetAt };
@@ -98,16 +88,9 @@ function judgeWindow(
 }
 
 /** Without a known reset the elapsed share is unknown, and Claude Code does not warn either. */
-function firedRule(
-  window: WindowRules,
-  utilization: number,
-  resetAt: number,
-  nowSeconds: number,
-): WarningRule | undefined {
+function firedRule(window: WindowRules, utilization: number, resetAt: number, nowSeconds: number): WarningRule | undefined {
   if (resetAt === 0) return undefined;
   const windowStart = resetAt - window.durationSeconds;
   const elapsedFraction = Math.max(0, Math.min(1, (nowSeconds - windowStart) / window.durationSeconds));
-  return window.rules.find(
-    (rule) => utilization >= rule.utilizationPercent && elapsedFraction <= rule.elapsedFraction,
-  );
+  return window.rules.find((rule) => utilization >= rule.utilizationPercent && elapsedFraction <= rule.elapsedFraction);
 }

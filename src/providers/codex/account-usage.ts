@@ -42,7 +42,11 @@ function usageWindow(slot: CodexRawWindow['slot'], value: unknown, nowSeconds: n
   const resetAt = finite(value['reset_at']);
   const resetAfter = finite(value['reset_after_seconds']);
   const reset =
-    resetAt !== undefined && resetAt > 0 ? Math.round(resetAt) : resetAfter !== undefined && resetAfter > 0 ? nowSeconds + Math.ceil(resetAfter) : 0;
+    resetAt !== undefined && resetAt > 0
+      ? Math.round(resetAt)
+      : resetAfter !== undefined && resetAfter > 0
+        ? nowSeconds + Math.ceil(resetAfter)
+        : 0;
   if (used === 0 && seconds <= 0 && reset === 0) return undefined;
   // Window minutes = ceil(seconds / 60), as sing-box converts them.
   return { slot, usedPercent: Math.min(100, used), windowMinutes: seconds > 0 ? Math.ceil(seconds / 60) : 0, resetAt: reset };

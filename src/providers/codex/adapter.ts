@@ -24,7 +24,8 @@ export const codexAdapter: ProviderAdapter = {
   aggregateHeaders: renderCodexHeaders,
   // The ChatGPT backend serves `{api_url}/responses`; OAuth mode strips our `/v1` (PROTOCOL.md ›
   // HTTP surface).
-  upstreamPath: (pathAndQuery, isDefault) => (isDefault && pathAndQuery.startsWith('/v1/') ? pathAndQuery.slice('/v1'.length) : pathAndQuery),
+  upstreamPath: (pathAndQuery, isDefault) =>
+    isDefault && pathAndQuery.startsWith('/v1/') ? pathAndQuery.slice('/v1'.length) : pathAndQuery,
 };
 
 /** What `Credential.observe` takes; structurally the pool's `UpstreamOutcome`. */

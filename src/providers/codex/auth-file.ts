@@ -62,7 +62,8 @@ export function parseCodexAuthFile(text: string): CodexAuthDocument | { error: s
       accessToken,
       refreshToken: nonEmpty(tokens['refresh_token']),
       idToken,
-      accountId: nonEmpty(tokens['account_id']) ?? nonEmpty(idClaim?.['chatgpt_account_id']) ?? nonEmpty(accessClaim?.['chatgpt_account_id']),
+      accountId:
+        nonEmpty(tokens['account_id']) ?? nonEmpty(idClaim?.['chatgpt_account_id']) ?? nonEmpty(accessClaim?.['chatgpt_account_id']),
       expiresAtMs: typeof exp === 'number' && Number.isFinite(exp) && exp > 0 ? exp * 1000 : undefined,
       planType: nonEmpty(idClaim?.['chatgpt_plan_type']) ?? nonEmpty(accessClaim?.['chatgpt_plan_type']),
     },

@@ -36,7 +36,14 @@ export {
   type CodexRateLimit,
   type CodexRawWindow,
 } from './ratelimit.ts';
-export { DEFAULT_CODEX_USAGE_URL, CODEX_ORIGINATOR, CODEX_USER_AGENT, parseCodexUsage, fetchCodexUsage, type CodexUsage } from './account-usage.ts';
+export {
+  DEFAULT_CODEX_USAGE_URL,
+  CODEX_ORIGINATOR,
+  CODEX_USER_AGENT,
+  parseCodexUsage,
+  fetchCodexUsage,
+  type CodexUsage,
+} from './account-usage.ts';
 export { codexUsageTap } from './usage-tap.ts';
 export { aggregateRateLimitsEvent } from './websocket-events.ts';
 export { CodexDefaultCredential, type CodexDefaultCredentialOptions } from './default-credential.ts';

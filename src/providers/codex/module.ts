@@ -33,7 +33,10 @@ export const codexProvider = {
     requestInfo: (body, headers) => {
       const model = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).model : undefined;
       const session = headers['session_id'] ?? headers['session-id'];
-      return { model: typeof model === 'string' ? model : undefined, sessionId: typeof session === 'string' && session !== '' ? session : undefined };
+      return {
+        model: typeof model === 'string' ? model : undefined,
+        sessionId: typeof session === 'string' && session !== '' ? session : undefined,
+      };
     },
   },
   adapter: codexAdapter,

@@ -3,7 +3,14 @@
  * CLI sends and a tolerant reading of the answer. The network call is here; locking and saving are
  * the pool's job.
  */
-import { headerReader, parseJsonObject, parseRetryAfter, postTokenRequest, type HeaderSource, type TokenRequestOptions } from '../../upstream/index.ts';
+import {
+  headerReader,
+  parseJsonObject,
+  parseRetryAfter,
+  postTokenRequest,
+  type HeaderSource,
+  type TokenRequestOptions,
+} from '../../upstream/index.ts';
 import type { CodexTokenUpdate } from './auth-file.ts';
 
 export const CODEX_OAUTH_CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
@@ -34,7 +41,9 @@ export function parseCodexRefreshResponse(status: number, headers: HeaderSource,
   if (status !== 200) {
     const code = errorCode(body);
     const message = `token endpoint answered ${status}${code === undefined ? '' : ` ${code}`}`;
-    return status === 401 || (code !== undefined && PERMANENT_CODES.has(code)) ? { kind: 'rejected', message } : { kind: 'failed', message };
+    return status === 401 || (code !== undefined && PERMANENT_CODES.has(code))
+      ? { kind: 'rejected', message }
+      : { kind: 'failed', message };
   }
   const update: CodexTokenUpdate = {
     accessToken: nonEmpty(body?.['access_token']),
@@ -49,7 +58,11 @@ export function parseCodexRefreshResponse(status: number, headers: HeaderSource,
 }
 
 /** One POST to the token endpoint. Never throws; never aborted by a client, only by timeout. */
-export function requestCodexTokenRefresh(oauthUrl: string, refreshToken: string, options: TokenRequestOptions): Promise<CodexRefreshResult> {
+export function requestCodexTokenRefresh(
+  oauthUrl: string,
+  refreshToken: string,
+  options: TokenRequestOptions,
+): Promise<CodexRefreshResult> {
   return postTokenRequest(oauthUrl, { body: codexRefreshRequestBody(refreshToken) }, parseCodexRefreshResponse, options);
 }
 

@@ -6,7 +6,15 @@
  * as "primary".
  */
 import type { ProviderStatus, WindowUsage } from '../../status/index.ts';
-import { headerReader, parseDecimal, parseEpochSeconds, parseRetryAfter, PLAN_WEIGHT_HEADER, type HeaderGetter, type HeaderSource } from '../../upstream/index.ts';
+import {
+  headerReader,
+  parseDecimal,
+  parseEpochSeconds,
+  parseRetryAfter,
+  PLAN_WEIGHT_HEADER,
+  type HeaderGetter,
+  type HeaderSource,
+} from '../../upstream/index.ts';
 
 export interface CodexRateLimit {
   fiveHour?: WindowUsage;
@@ -109,7 +117,9 @@ export interface CodexRefusal {
  * bring the account back days too early (sing-box does, service/ocm).
  */
 export function codexRefusal(limits: CodexRateLimit | undefined, bodyText: string | undefined, nowSeconds: number): CodexRefusal {
-  const spent = [limits?.fiveHour, limits?.weekly].filter((window): window is WindowUsage => window !== undefined && window.utilization >= 100);
+  const spent = [limits?.fiveHour, limits?.weekly].filter(
+    (window): window is WindowUsage => window !== undefined && window.utilization >= 100,
+  );
   const refusal: CodexRefusal = { isRejected: spent.length > 0 || limits?.limitReachedType !== undefined };
   const spentReset = Math.max(0, ...spent.map((window) => window.resetAt));
   const resetAt = parseCodexErrorReset(bodyText, nowSeconds) ?? (spentReset > nowSeconds ? spentReset : undefined);
@@ -145,7 +155,11 @@ export function renderCodexHeaders(aggregate: ProviderStatus, nowSeconds: number
   return headers;
 }
 
-export function renderCodexWindows(fiveHour: WindowUsage | undefined, weekly: WindowUsage | undefined, nowSeconds: number): Record<string, string> {
+export function renderCodexWindows(
+  fiveHour: WindowUsage | undefined,
+  weekly: WindowUsage | undefined,
+  nowSeconds: number,
+): Record<string, string> {
   const headers: Record<string, string> = {};
   const slots: Array<[string, WindowUsage | undefined, number]> = [
     ['primary', fiveHour, FIVE_HOUR_MINUTES],
@@ -210,7 +224,8 @@ function rawWindow(slot: CodexRawWindow['slot'], value: unknown, nowSeconds: num
   const minutes = parseDecimal(numberText(value['window_minutes'])) ?? 0;
   let resetAt = parseEpochSeconds(numberText(value['reset_at']), nowSeconds) ?? 0;
   const resetAfter = parseDecimal(numberText(value['reset_after_seconds']));
-  if (resetAt === 0 && resetAfter !== undefined && resetAfter > 0 && resetAfter <= 400 * 24 * 3600) resetAt = nowSeconds + Math.ceil(resetAfter);
+  if (resetAt === 0 && resetAfter !== undefined && resetAfter > 0 && resetAfter <= 400 * 24 * 3600)
+    resetAt = nowSeconds + Math.ceil(resetAfter);
   if (used === 0 && minutes === 0 && resetAt === 0) return undefined;
   return { slot, usedPercent: Math.min(100, used), windowMinutes: Math.round(minutes), resetAt };
 }

@@ -1,10 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  CLAUDE_CODE_SCOPES,
-  PLAN_FACTS,
-  SETUP_TOKEN_SCOPES,
-  type SimPlan,
-} from './plans.ts';
+import { CLAUDE_CODE_SCOPES, PLAN_FACTS, SETUP_TOKEN_SCOPES, type SimPlan } from './plans.ts';
 import { clampPercent, FIVE_HOUR_WINDOW_MS, WEEKLY_WINDOW_MS } from '../account-table.ts';
 
 /** How a test describes an account it wants; everything is optional. */
@@ -75,12 +70,7 @@ export function newRefreshToken(): string {
   return `sk-ant-ort01-${randomBytes(72).toString('base64url')}AA`;
 }
 
-export function createAccount(
-  spec: SimAccountSpec,
-  index: number,
-  nowMs: number,
-  tokenLifetimeMs: number,
-): SimAccount {
+export function createAccount(spec: SimAccountSpec, index: number, nowMs: number, tokenLifetimeMs: number): SimAccount {
   const id = spec.id ?? `account-${index + 1}`;
   const isSetupToken = spec.isSetupToken ?? false;
   return {

@@ -33,10 +33,7 @@ export interface SimMessage {
 }
 
 /** Validation wording follows the real API's `<field>: <problem>` style. */
-export function parseMessagesRequest(
-  text: string,
-  options: { requireMaxTokens: boolean },
-): MessagesRequest | { error: string } {
+export function parseMessagesRequest(text: string, options: { requireMaxTokens: boolean }): MessagesRequest | { error: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -39,8 +39,24 @@ export function usageBody(account: Readonly<SimAccount>): Record<string, unknown
       disabled_reason: null,
     },
     limits: [
-      { kind: 'session', group: 'session', percent: fiveHour.utilization, severity: severity(fiveHour.utilization), resets_at: fiveHour.resets_at, scope: null, is_active: true },
-      { kind: 'weekly_all', group: 'weekly', percent: sevenDay.utilization, severity: severity(sevenDay.utilization), resets_at: sevenDay.resets_at, scope: null, is_active: true },
+      {
+        kind: 'session',
+        group: 'session',
+        percent: fiveHour.utilization,
+        severity: severity(fiveHour.utilization),
+        resets_at: fiveHour.resets_at,
+        scope: null,
+        is_active: true,
+      },
+      {
+        kind: 'weekly_all',
+        group: 'weekly',
+        percent: sevenDay.utilization,
+        severity: severity(sevenDay.utilization),
+        resets_at: sevenDay.resets_at,
+        scope: null,
+        is_active: true,
+      },
     ],
   };
 }

@@ -32,12 +32,8 @@ export function rollWindows(account: SimAccount, nowMs: number): void {
 
 export function consumeTokens(account: SimAccount, tokens: number): void {
   const facts = PLAN_FACTS[account.plan];
-  account.fiveHourUtilization = clampPercent(
-    account.fiveHourUtilization + (tokens / facts.fiveHourBudgetTokens) * 100,
-  );
-  account.weeklyUtilization = clampPercent(
-    account.weeklyUtilization + (tokens / facts.weeklyBudgetTokens) * 100,
-  );
+  account.fiveHourUtilization = clampPercent(account.fiveHourUtilization + (tokens / facts.fiveHourBudgetTokens) * 100);
+  account.weeklyUtilization = clampPercent(account.weeklyUtilization + (tokens / facts.weeklyBudgetTokens) * 100);
 }
 
 export function windowStatus(utilizationPercent: number): UnifiedStatus {
@@ -72,8 +68,7 @@ function representative(windows: WindowView[]): WindowView {
   const candidates = rejected.length > 0 ? rejected : windows;
   let best = candidates[0] as WindowView;
   for (const window of candidates.slice(1)) {
-    const isBetter =
-      rejected.length > 0 ? window.resetAtMs > best.resetAtMs : window.utilization > best.utilization;
+    const isBetter = rejected.length > 0 ? window.resetAtMs > best.resetAtMs : window.utilization > best.utilization;
     if (isBetter) best = window;
   }
   return best;
@@ -84,11 +79,7 @@ export function isRejected(account: Readonly<SimAccount>): boolean {
 }
 
 /** Seconds until the binding window resets — what Claude Code's own mock puts in retry-after. */
-export function retryAfterSeconds(
-  account: Readonly<SimAccount>,
-  nowMs: number,
-  forcedRejection?: WindowClaim,
-): number {
+export function retryAfterSeconds(account: Readonly<SimAccount>, nowMs: number, forcedRejection?: WindowClaim): number {
   const binding = representative(windowsOf(account, forcedRejection));
   return Math.max(0, Math.ceil((binding.resetAtMs - nowMs) / 1000));
 }
@@ -103,10 +94,7 @@ export function formatFraction(percent: number): string {
  * fractions 0–1, resets in epoch seconds, claim names `five_hour`/`seven_day`. The overage
  * headers mirror a subscription without extra usage, the common real case.
  */
-export function unifiedHeaders(
-  account: Readonly<SimAccount>,
-  forcedRejection?: WindowClaim,
-): Record<string, string> {
+export function unifiedHeaders(account: Readonly<SimAccount>, forcedRejection?: WindowClaim): Record<string, string> {
   const windows = windowsOf(account, forcedRejection);
   const binding = representative(windows);
   const statuses = windows.map((window) => windowStatus(window.utilization));

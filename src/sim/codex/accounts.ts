@@ -1,12 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { toUnixSeconds } from '../../lib/index.ts';
 import { clampPercent } from '../account-table.ts';
-import {
-  CODEX_CLIENT_ID,
-  OPENAI_AUTH_CLAIM,
-  OPENAI_PROFILE_CLAIM,
-  type CodexPlan,
-} from './plans.ts';
+import { CODEX_CLIENT_ID, OPENAI_AUTH_CLAIM, OPENAI_PROFILE_CLAIM, type CodexPlan } from './plans.ts';
 import { encodeJwt } from '../jwt.ts';
 import { FIVE_HOUR_WINDOW_MS, WEEKLY_WINDOW_MS } from '../account-table.ts';
 
@@ -126,12 +121,7 @@ export function newCodexRefreshToken(): string {
   return `rt_${randomBytes(48).toString('base64url')}`;
 }
 
-export function createCodexAccount(
-  spec: CodexAccountSpec,
-  index: number,
-  nowMs: number,
-  tokenLifetimeMs: number,
-): SimCodexAccount {
+export function createCodexAccount(spec: CodexAccountSpec, index: number, nowMs: number, tokenLifetimeMs: number): SimCodexAccount {
   const id = spec.id ?? `codex-${index + 1}`;
   const identity: TokenIdentity = {
     email: spec.email ?? `${id}@example.com`,

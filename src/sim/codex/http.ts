@@ -17,10 +17,30 @@ export type CodexAuthFailure = 'missing' | 'invalid' | 'expired' | 'revoked' | '
  */
 const AUTH_ERRORS: Readonly<Record<CodexAuthFailure, OpenAIError>> = Object.freeze({
   missing: { message: 'Missing bearer or basic authentication in header', type: 'invalid_request_error', param: null, code: null },
-  invalid: { message: 'Could not parse your authentication token. Please try signing in again.', type: 'invalid_request_error', param: null, code: 'token_invalid' },
-  expired: { message: 'Provided authentication token is expired. Please try signing in again.', type: 'invalid_request_error', param: null, code: 'token_expired' },
-  revoked: { message: 'Your authentication token has been invalidated. Please try signing in again.', type: 'invalid_request_error', param: null, code: 'token_revoked' },
-  accountMismatch: { message: 'ChatGPT-Account-Id does not match the authenticated account.', type: 'invalid_request_error', param: null, code: 'account_mismatch' },
+  invalid: {
+    message: 'Could not parse your authentication token. Please try signing in again.',
+    type: 'invalid_request_error',
+    param: null,
+    code: 'token_invalid',
+  },
+  expired: {
+    message: 'Provided authentication token is expired. Please try signing in again.',
+    type: 'invalid_request_error',
+    param: null,
+    code: 'token_expired',
+  },
+  revoked: {
+    message: 'Your authentication token has been invalidated. Please try signing in again.',
+    type: 'invalid_request_error',
+    param: null,
+    code: 'token_revoked',
+  },
+  accountMismatch: {
+    message: 'ChatGPT-Account-Id does not match the authenticated account.',
+    type: 'invalid_request_error',
+    param: null,
+    code: 'account_mismatch',
+  },
 });
 
 export const SERVER_ERROR: Readonly<OpenAIError> = Object.freeze({
@@ -43,10 +63,7 @@ export function sendCodexAuthFailure(res: ServerResponse, failure: CodexAuthFail
 }
 
 /** `Authorization: Bearer <access>` (known, live, unexpired) plus a matching `ChatGPT-Account-Id`. */
-export function authenticateCodex(
-  req: IncomingMessage,
-  codex: CodexState,
-): { account: SimCodexAccount } | { failure: CodexAuthFailure } {
+export function authenticateCodex(req: IncomingMessage, codex: CodexState): { account: SimCodexAccount } | { failure: CodexAuthFailure } {
   const token = bearerToken(req);
   if (token === undefined) return { failure: 'missing' };
   const account = codex.byAccessToken(token);

@@ -103,13 +103,15 @@ export function buildResponse(request: ResponsesRequest, account: Readonly<SimCo
   };
   const output = request.isWarmup
     ? []
-    : [{
-        id: `msg_${randomBytes(24).toString('hex')}`,
-        type: 'message',
-        status: 'completed',
-        role: 'assistant',
-        content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
-      }];
+    : [
+        {
+          id: `msg_${randomBytes(24).toString('hex')}`,
+          type: 'message',
+          status: 'completed',
+          role: 'assistant',
+          content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
+        },
+      ];
   return {
     id: `resp_${randomBytes(24).toString('hex')}`,
     object: 'response',

@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SimCodexAccount } from './accounts.ts';
 import { codexHeaders } from './headers.ts';
-import {
-  answerCodexTurnFault,
-  authenticateCodex,
-  sendCodexAuthFailure,
-  sendOpenAIError,
-  sendUsageLimit,
-} from './http.ts';
+import { answerCodexTurnFault, authenticateCodex, sendCodexAuthFailure, sendOpenAIError, sendUsageLimit } from './http.ts';
 import {
   buildResponse,
   overloadedEvents,
@@ -24,20 +18,14 @@ import type { SimulatorState } from '../state.ts';
 import { weightedTokens } from '../account-table.ts';
 
 export type CodexTurn =
-  | { kind: 'rejected' }
-  | { kind: 'answered'; response: Record<string, unknown>; events: SseEvent[]; windows: CodexWindows };
+  { kind: 'rejected' } | { kind: 'answered'; response: Record<string, unknown>; events: SseEvent[]; windows: CodexWindows };
 
 /**
  * One response, whatever the transport: refused when a window is full, else built and charged
  * before the rate limits are read, so each answer reports the usage including itself. A
  * warm-up (`generate: false`) is answered empty and not charged.
  */
-export function runCodexTurn(
-  account: SimCodexAccount,
-  request: ResponsesRequest,
-  nowMs: number,
-  fault: SimFault | undefined,
-): CodexTurn {
+export function runCodexTurn(account: SimCodexAccount, request: ResponsesRequest, nowMs: number, fault: SimFault | undefined): CodexTurn {
   if (isCodexRejected(codexWindows(account))) return { kind: 'rejected' };
   const response = buildResponse(request, account, nowMs);
   if (!request.isWarmup) consumeCodexTokens(account, weightedTokens(response['usage'] as ResponseUsage));

@@ -24,9 +24,7 @@ export function runCodexSession(socket: WebSocket, account: SimCodexAccount, sta
   socket.on('error', () => socket.terminate());
   let turns = Promise.resolve();
   socket.on('message', (data: RawData, isBinary: boolean) => {
-    turns = turns
-      .then(() => turn(socket, account, state, frameText(data, isBinary), signal))
-      .catch(() => socket.terminate());
+    turns = turns.then(() => turn(socket, account, state, frameText(data, isBinary), signal)).catch(() => socket.terminate());
   });
 }
 

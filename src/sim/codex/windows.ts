@@ -1,11 +1,6 @@
 import { clampPercent } from '../account-table.ts';
 import type { SimCodexAccount } from './accounts.ts';
-import {
-  codexFiveHourBudget,
-  codexWeeklyBudget,
-  FIVE_HOUR_WINDOW_MINUTES,
-  WEEKLY_WINDOW_MINUTES,
-} from './plans.ts';
+import { codexFiveHourBudget, codexWeeklyBudget, FIVE_HOUR_WINDOW_MINUTES, WEEKLY_WINDOW_MINUTES } from './plans.ts';
 import { FIVE_HOUR_WINDOW_MS, WEEKLY_WINDOW_MS } from '../account-table.ts';
 import { nextResetMs, type WindowClaim } from '../account-table.ts';
 

@@ -1,14 +1,7 @@
 /** Pure frame encoding. Hot paths call writeHeader into a buffer they already own. */
 import { FrameType, HEADER_LENGTH, YAMUX_VERSION, type FrameHeader } from './frame.ts';
 
-export function writeHeader(
-  target: Buffer,
-  offset: number,
-  type: FrameType,
-  flags: number,
-  streamId: number,
-  length: number,
-): void {
+export function writeHeader(target: Buffer, offset: number, type: FrameType, flags: number, streamId: number, length: number): void {
   target[offset] = YAMUX_VERSION;
   target[offset + 1] = type;
   target.writeUInt16BE(flags, offset + 2);

@@ -313,7 +313,10 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
     // After a GoAway either way with every stream finished, the end of the transport is the plan.
     const isExpected = (this.#isGoingAway || this.#isRemoteGoAway) && this.#streams.size === 0 && error === undefined;
     const reason = error === undefined ? 'peer closed the tunnel' : `tunnel transport failed: ${error.message}`;
-    this.#terminate(isExpected ? undefined : new TunnelError(error === undefined ? 'tunnel_closed' : 'transport_error', reason, { cause: error }), false);
+    this.#terminate(
+      isExpected ? undefined : new TunnelError(error === undefined ? 'tunnel_closed' : 'transport_error', reason, { cause: error }),
+      false,
+    );
   }
 
   /** The single teardown path. `flush` lets queued frames (GoAway, RSTs) out before the end. */

@@ -52,7 +52,12 @@ export interface StatuslineRun {
   elapsedMs: number;
 }
 
-export function runLikeClaudeCode(command: string, input: unknown, env: Record<string, string | undefined>, cwd: string): Promise<StatuslineRun> {
+export function runLikeClaudeCode(
+  command: string,
+  input: unknown,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): Promise<StatuslineRun> {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();
     const child = spawn(command, [], { shell: true, detached: true, env: { ...env, COLUMNS: '120', LINES: '40' }, cwd, windowsHide: true });

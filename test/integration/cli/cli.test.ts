@@ -47,12 +47,18 @@ describe('quotamesh CLI', () => {
   });
 
   it('check exits 1 when a named credential file is missing, 0 when all is well', async () => {
-    const config = { users: [{ name: 'alice', token: 'a'.repeat(24) }], claude: { credentials: [{ tag: 'mine', type: 'default', path: 'creds.json' }] } };
+    const config = {
+      users: [{ name: 'alice', token: 'a'.repeat(24) }],
+      claude: { credentials: [{ tag: 'mine', type: 'default', path: 'creds.json' }] },
+    };
     const path = await writeConfig('good.json', config);
     const missing = await run(['check', '--config', path]);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain('claude.credentials[0].path');
-    await writeFile(join(dir, 'creds.json'), JSON.stringify({ claudeAiOauth: { accessToken: 'sk-ant-oat01-x', refreshToken: 'sk-ant-ort01-y', expiresAt: 0 } }));
+    await writeFile(
+      join(dir, 'creds.json'),
+      JSON.stringify({ claudeAiOauth: { accessToken: 'sk-ant-oat01-x', refreshToken: 'sk-ant-ort01-y', expiresAt: 0 } }),
+    );
     const ok = await run(['check', '--config', path]);
     expect(ok.code).toBe(0);
   });

@@ -106,18 +106,26 @@ describe('quotamesh status against a running node', () => {
   });
 
   it('--watch --json prints a frame at once and another when utilization changes', async () => {
-    const child = spawn(process.execPath, [BIN, 'status', '--url', harness.node.url, '--token', harness.adminToken, '--watch', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'status', '--url', harness.node.url, '--token', harness.adminToken, '--watch', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     watcher = child;
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const frames = (): NodeStatus[] => output.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as NodeStatus);
+    const frames = (): NodeStatus[] =>
+      output
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as NodeStatus);
     await waitFor(() => frames().length >= 1, 'the first --json frame');
     // 35% keeps 'big' the least used, so the next request goes there and the node learns it from
     // the response headers.
     harness.sim.setUsage('big', { fiveHourUtilization: 35 });
     await waitFor(async () => {
       await sendMessage(harness);
-      return frames().some((frame) => (frame.providers.claude?.credentials?.find((row) => row.tag === 'big')?.five_hour_utilization ?? 0) >= 35);
+      return frames().some(
+        (frame) => (frame.providers.claude?.credentials?.find((row) => row.tag === 'big')?.five_hour_utilization ?? 0) >= 35,
+      );
     }, "a frame showing 'big' at 35 % or more");
   });
 

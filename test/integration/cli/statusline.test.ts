@@ -26,10 +26,14 @@ interface CountingProxy {
 async function startCountingProxy(target: string): Promise<CountingProxy> {
   const waiting: Array<() => void> = [];
   const forward = (incoming: import('node:http').IncomingMessage, outgoing: import('node:http').ServerResponse): void => {
-    const upstream = httpRequest(new URL(incoming.url ?? '/', target), { method: incoming.method, headers: incoming.headers }, (response) => {
-      outgoing.writeHead(response.statusCode ?? 502, response.headers);
-      response.pipe(outgoing);
-    });
+    const upstream = httpRequest(
+      new URL(incoming.url ?? '/', target),
+      { method: incoming.method, headers: incoming.headers },
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(outgoing);
+      },
+    );
     upstream.on('error', () => outgoing.destroy());
     incoming.pipe(upstream);
   };
@@ -85,13 +89,17 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
 
   /** Which simulated account answered the last request of a session, read from the simulator. */
   function servingAccount(sessionId: string): string | undefined {
-    const request = [...harness.sim.received].reverse().find((entry) => entry.path.startsWith('/v1/messages') && entry.body.includes(sessionId));
+    const request = [...harness.sim.received]
+      .reverse()
+      .find((entry) => entry.path.startsWith('/v1/messages') && entry.body.includes(sessionId));
     const bearer = String(request?.headers.authorization ?? '').replace(/^Bearer /, '');
     return harness.sim.accounts.find((account) => account.accessToken === bearer)?.id;
   }
 
   async function poolAsUser(): Promise<ProviderStatus> {
-    const response = await fetch(`${harness.node.url}/v1/status?provider=claude`, { headers: { authorization: `Bearer ${harness.userToken}` } });
+    const response = await fetch(`${harness.node.url}/v1/status?provider=claude`, {
+      headers: { authorization: `Bearer ${harness.userToken}` },
+    });
     return (await response.json()) as ProviderStatus;
   }
 
@@ -114,7 +122,10 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
       ],
       // Round-robin so that two sessions land on two different accounts.
       claude: (credentials) => ({
-        credentials: [...credentials, { tag: 'pool', type: 'balancer', strategy: 'round-robin', credentials: credentials.map((c) => c.tag) }],
+        credentials: [
+          ...credentials,
+          { tag: 'pool', type: 'balancer', strategy: 'round-robin', credentials: credentials.map((c) => c.tag) },
+        ],
         route: 'pool',
       }),
     });
@@ -122,7 +133,9 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
     harness.sim.setUsage('second', { fiveHourResetAtMs: nowMs + 3 * HOUR * 1000, weeklyResetAtMs: nowMs + 120 * HOUR * 1000 });
     await sendMessage(sessionA);
     await sendMessage(sessionB);
-    await waitFor(async () => (await poolAsUser()).five_hour_reset > 0 && (await poolAsUser()).weekly_reset > 0, { message: 'the pool to report both resets' });
+    await waitFor(async () => (await poolAsUser()).five_hour_reset > 0 && (await poolAsUser()).weekly_reset > 0, {
+      message: 'the pool to report both resets',
+    });
     proxy = await startCountingProxy(harness.node.url);
   });
 
@@ -134,14 +147,22 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
 
   it('prints the pool and the account serving this session on one line, exit 0', async () => {
     const pool = await poolAsUser();
-    const result = await run(sessionA, { QUOTAMESH_URL: harness.node.url, QUOTAMESH_TOKEN: harness.userToken, QUOTAMESH_CACHE_DIR: await freshCacheDir() });
+    const result = await run(sessionA, {
+      QUOTAMESH_URL: harness.node.url,
+      QUOTAMESH_TOKEN: harness.userToken,
+      QUOTAMESH_CACHE_DIR: await freshCacheDir(),
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout.endsWith('\n')).toBe(true);
     expect(result.stdout.trimEnd().split('\n')).toHaveLength(1);
     const account = servingAccount(sessionA);
     expect(account).toBeDefined();
-    expect(result.text).toMatch(new RegExp(`^pool 5h ${Math.round(pool.five_hour_utilization)}% resets \\d+h\\d\\dm · week ${Math.round(pool.weekly_utilization)}% resets \\d+d\\d\\dh · account ${account}$`));
+    expect(result.text).toMatch(
+      new RegExp(
+        `^pool 5h ${Math.round(pool.five_hour_utilization)}% resets \\d+h\\d\\dm · week ${Math.round(pool.weekly_utilization)}% resets \\d+d\\d\\dh · account ${account}$`,
+      ),
+    );
   });
 
   it('names each session its own account', async () => {
@@ -152,23 +173,38 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
     expect(new Set([accountA, accountB])).toEqual(new Set(['first', 'second']));
     expect((await run(sessionA, env)).text).toMatch(new RegExp(`· account ${accountA}$`));
     // The second session is not in the cache yet: the line shows the pool, a refresh learns it.
-    await waitFor(async () => (await run(sessionB, env)).text?.endsWith(`· account ${accountB}`), { message: 'the status line to name the account of session B' });
+    await waitFor(async () => (await run(sessionB, env)).text?.endsWith(`· account ${accountB}`), {
+      message: 'the status line to name the account of session B',
+    });
   });
 
   it('leaves the account out for a session the node has not seen', async () => {
-    const result = await run(randomUUID(), { QUOTAMESH_URL: harness.node.url, QUOTAMESH_TOKEN: harness.userToken, QUOTAMESH_CACHE_DIR: await freshCacheDir() });
+    const result = await run(randomUUID(), {
+      QUOTAMESH_URL: harness.node.url,
+      QUOTAMESH_TOKEN: harness.userToken,
+      QUOTAMESH_CACHE_DIR: await freshCacheDir(),
+    });
     expect(result.status).toBe(0);
     expect(result.text).toMatch(/^pool 5h \d+% .* · week \d+% [^·]*$/);
   });
 
   it('works from the ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN Claude Code passes on', async () => {
-    const result = await run(sessionA, { ANTHROPIC_BASE_URL: harness.node.url, ANTHROPIC_AUTH_TOKEN: harness.userToken, QUOTAMESH_CACHE_DIR: await freshCacheDir() });
+    const result = await run(sessionA, {
+      ANTHROPIC_BASE_URL: harness.node.url,
+      ANTHROPIC_AUTH_TOKEN: harness.userToken,
+      QUOTAMESH_CACHE_DIR: await freshCacheDir(),
+    });
     expect(result.text).toMatch(new RegExp(`^pool 5h .* · account ${servingAccount(sessionA)}$`));
   });
 
   it('colours with SGR sequences only (what Claude Code keeps), and none under NO_COLOR', async () => {
     const cache = await freshCacheDir();
-    const coloured = await run(sessionA, { QUOTAMESH_URL: harness.node.url, QUOTAMESH_TOKEN: harness.userToken, QUOTAMESH_CACHE_DIR: cache, NO_COLOR: '' });
+    const coloured = await run(sessionA, {
+      QUOTAMESH_URL: harness.node.url,
+      QUOTAMESH_TOKEN: harness.userToken,
+      QUOTAMESH_CACHE_DIR: cache,
+      NO_COLOR: '',
+    });
     expect(coloured.text).toContain('\x1b[');
     const withoutKept = coloured.text?.replace(CLAUDE_CODE_KEPT_ESCAPES, '') ?? '';
     expect(withoutKept).not.toContain('\x1b');
@@ -204,8 +240,12 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
     expect(stale.text).toBe(first.text);
     await waitFor(() => proxy.held > heldBefore, { message: 'the proxy to hold the request of the refresher' });
     proxy.release();
-    await waitFor(async () => (JSON.parse(await readFile(path, 'utf8')) as { fetchedAtMs: number }).fetchedAtMs > 1, { message: 'the cache file to be refreshed' });
-    await waitFor(async () => !(await readdir(cache)).some((name) => name.endsWith('.lock')), { message: 'the refresher to drop its lock file' });
+    await waitFor(async () => (JSON.parse(await readFile(path, 'utf8')) as { fetchedAtMs: number }).fetchedAtMs > 1, {
+      message: 'the cache file to be refreshed',
+    });
+    await waitFor(async () => !(await readdir(cache)).some((name) => name.endsWith('.lock')), {
+      message: 'the refresher to drop its lock file',
+    });
   });
 
   it('says "quotamesh: offline" and exits 0 when the node is down, then stops asking for a while', async () => {
@@ -221,7 +261,11 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
   });
 
   it('says offline when the node refuses the token, and hints when there is no token at all', async () => {
-    const refused = await run(sessionA, { QUOTAMESH_URL: harness.node.url, QUOTAMESH_TOKEN: 'nobody-0123456789abcdefghij', QUOTAMESH_CACHE_DIR: await freshCacheDir() });
+    const refused = await run(sessionA, {
+      QUOTAMESH_URL: harness.node.url,
+      QUOTAMESH_TOKEN: 'nobody-0123456789abcdefghij',
+      QUOTAMESH_CACHE_DIR: await freshCacheDir(),
+    });
     expect(refused.text).toBe('quotamesh: offline');
     const missing = await run(sessionA, { QUOTAMESH_URL: harness.node.url, QUOTAMESH_CACHE_DIR: await freshCacheDir() });
     expect(missing.status).toBe(0);
@@ -231,7 +275,12 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
   it('garbage on stdin or in the cache file costs the account name, never the line', async () => {
     const cache = await freshCacheDir();
     const env = { QUOTAMESH_URL: harness.node.url, QUOTAMESH_TOKEN: harness.userToken, QUOTAMESH_CACHE_DIR: cache };
-    const huge = await runLikeClaudeCode(COMMAND, { session_id: sessionA, padding: 'x'.repeat(2 * 1024 * 1024) }, { PATH: process.env.PATH, NO_COLOR: '1', ...env }, scratch);
+    const huge = await runLikeClaudeCode(
+      COMMAND,
+      { session_id: sessionA, padding: 'x'.repeat(2 * 1024 * 1024) },
+      { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+      scratch,
+    );
     expect(huge.status).toBe(0);
     expect(huge.text).toMatch(/^pool 5h \d+% .* · week \d+% [^·]*$/);
     const [file] = (await readdir(cache)).filter((name) => name.endsWith('.json'));

@@ -72,7 +72,9 @@ export async function readAuth(path: string): Promise<Record<string, unknown> & 
 }
 
 /** One real request on the credential's target, as the proxy would send it. */
-export async function postResponse(credential: CodexDefaultCredential): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+export async function postResponse(
+  credential: CodexDefaultCredential,
+): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   const target = await credential.target();
   const response = await fetch(`${target.baseUrl}/responses`, {
     method: 'POST',

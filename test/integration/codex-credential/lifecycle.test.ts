@@ -34,7 +34,10 @@ describe('Codex credential lifecycle', () => {
   it('carries a cooldown across a restart through persistentState/restoreState', async () => {
     const { sim, clock, path, credential } = await startCodexHarness();
     const resetAt = Math.floor(START_MS / 1000) + 600;
-    credential.observe({ status: 429, headers: {}, body: JSON.stringify({ error: { type: 'usage_limit_reached', resets_at: resetAt } }) }, clock.now());
+    credential.observe(
+      { status: 429, headers: {}, body: JSON.stringify({ error: { type: 'usage_limit_reached', resets_at: resetAt } }) },
+      clock.now(),
+    );
     const saved = JSON.parse(JSON.stringify(credential.persistentState())) as unknown;
     const restarted = new CodexDefaultCredential({
       tag: 'cx',

@@ -29,7 +29,9 @@ describe('Codex auth.json refresh', () => {
   });
 
   it('saves the new tokens atomically with last_refresh = now, keeping every unknown key', async () => {
-    const { sim, clock, path, directory, credential } = await startCodexHarness({ accounts: [{ id: 'alice', expiresAt: START_MS - 1000 }] });
+    const { sim, clock, path, directory, credential } = await startCodexHarness({
+      accounts: [{ id: 'alice', expiresAt: START_MS - 1000 }],
+    });
     const before = await readAuth(path);
     await credential.target();
     const account = sim.codexAccount('alice');
@@ -47,7 +49,9 @@ describe('Codex auth.json refresh', () => {
   });
 
   it('refreshes a valid token once last_refresh is 8 days old, and not before', async () => {
-    const { sim, clock, credential } = await startCodexHarness({ accounts: [{ id: 'alice', lastRefreshAtMs: START_MS - 8 * DAY_MS + 60_000 }] });
+    const { sim, clock, credential } = await startCodexHarness({
+      accounts: [{ id: 'alice', lastRefreshAtMs: START_MS - 8 * DAY_MS + 60_000 }],
+    });
     await credential.target();
     expect(sim.codexAccount('alice').counters.refreshes).toBe(0);
     clock.advance(60_000);

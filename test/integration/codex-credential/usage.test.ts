@@ -25,11 +25,16 @@ describe('Codex usage', () => {
       accounts: [{ id: 'alice', fiveHourUtilization: 12 }],
       credential: { pollUsage: true, pollTimings: { initialDelayMs: 0 } },
     });
-    await waitFor(() => sim.codexAccount('alice').counters.usage > 0 && credential.snapshot(START_MS).fiveHour.utilization === 12, 'the background poll to bring 12 % five-hour usage');
+    await waitFor(
+      () => sim.codexAccount('alice').counters.usage > 0 && credential.snapshot(START_MS).fiveHour.utilization === 12,
+      'the background poll to bring 12 % five-hour usage',
+    );
   });
 
   it('learns both windows from the x-codex-* headers of a response', async () => {
-    const { sim, clock, credential } = await startCodexHarness({ accounts: [{ id: 'alice', fiveHourUtilization: 20, weeklyUtilization: 30 }] });
+    const { sim, clock, credential } = await startCodexHarness({
+      accounts: [{ id: 'alice', fiveHourUtilization: 20, weeklyUtilization: 30 }],
+    });
     const response = await postResponse(credential);
     expect(response.status).toBe(200);
     credential.observe({ status: response.status, headers: response.headers }, clock.now());

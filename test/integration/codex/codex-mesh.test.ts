@@ -45,7 +45,9 @@ describe('Codex across the mesh', () => {
   it("relays a WebSocket session to the laptop's account through the tunnel", async () => {
     const m = await linked();
     m.sim.script({ endpoint: 'codex_handshake', account: 'hub-codex-pro', fault: { type: 'rate_limit' } });
-    const socket = new WebSocket(`${m.hub.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${m.userToken}` } });
+    const socket = new WebSocket(`${m.hub.url.replace('http', 'ws')}/v1/responses`, {
+      headers: { authorization: `Bearer ${m.userToken}` },
+    });
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);

@@ -40,9 +40,11 @@ describe('Codex through a node', () => {
     expect(forwarded?.headers['chatgpt-account-id']).toBe(harness.sim.codexAccount('cx-a').accountId);
   });
 
-  it('answers a full stream and carries the aggregate x-codex headers, never one account\'s', async () => {
+  it("answers a full stream and carries the aggregate x-codex headers, never one account's", async () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro', fiveHourUtilization: 20, weeklyUtilization: 40 }] });
-    const { data: stream, response } = await client(harness).responses.create({ model: 'gpt-5-codex', input: 'hello', stream: true }).withResponse();
+    const { data: stream, response } = await client(harness)
+      .responses.create({ model: 'gpt-5-codex', input: 'hello', stream: true })
+      .withResponse();
     let completed = false;
     for await (const event of stream) if (event.type === 'response.completed') completed = true;
     expect(completed).toBe(true);
@@ -54,7 +56,12 @@ describe('Codex through a node', () => {
   });
 
   it('fails over transparently when the first account answers 429', async () => {
-    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }, { id: 'cx-b', plan: 'pro' }] });
+    harness = await startHarness({
+      codexAccounts: [
+        { id: 'cx-a', plan: 'pro' },
+        { id: 'cx-b', plan: 'pro' },
+      ],
+    });
     const h = harness;
     await waitFor(async () => {
       const status = await fetch(`${h.node.url}/v1/status?provider=codex`, { headers: { authorization: `Bearer ${h.userToken}` } });
@@ -68,7 +75,12 @@ describe('Codex through a node', () => {
   });
 
   it('keeps a session_id on one account', async () => {
-    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }, { id: 'cx-b', plan: 'pro' }] });
+    harness = await startHarness({
+      codexAccounts: [
+        { id: 'cx-a', plan: 'pro' },
+        { id: 'cx-b', plan: 'pro' },
+      ],
+    });
     const openai = client(harness);
     const served = new Set<string | undefined>();
     for (let i = 0; i < 4; i += 1) {
@@ -117,7 +129,12 @@ describe('Codex through a node', () => {
   });
 
   it('moves a WebSocket handshake refused with 429 to the next account', async () => {
-    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }, { id: 'cx-b', plan: 'pro' }] });
+    harness = await startHarness({
+      codexAccounts: [
+        { id: 'cx-a', plan: 'pro' },
+        { id: 'cx-b', plan: 'pro' },
+      ],
+    });
     harness.sim.script({ endpoint: 'codex_handshake', fault: { type: 'rate_limit' } });
     const socket = new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, {
       headers: { authorization: `Bearer ${harness.userToken}`, 'openai-beta': 'responses_websockets=2026-02-06' },
@@ -137,8 +154,12 @@ describe('Codex through a node', () => {
 
   it('refuses a WebSocket with an unknown token before the upgrade', async () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
-    const socket = new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: 'Bearer nobody-0123456789abcdef' } });
-    const status = await new Promise<number>((resolve) => socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
+    const socket = new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, {
+      headers: { authorization: 'Bearer nobody-0123456789abcdef' },
+    });
+    const status = await new Promise<number>((resolve) =>
+      socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)),
+    );
     expect(status).toBe(401);
   });
 });

@@ -12,7 +12,9 @@ import { waitFor } from '../../helpers/wait-for.ts';
 const BETA = { 'openai-beta': 'responses_websockets=2026-02-06' };
 
 function connect(harness: Harness): WebSocket {
-  return new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${harness.userToken}`, ...BETA } });
+  return new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, {
+    headers: { authorization: `Bearer ${harness.userToken}`, ...BETA },
+  });
 }
 
 /** Resolves 'open', or the HTTP status the upgrade was refused with. */
@@ -78,11 +80,14 @@ describe('Codex WebSocket sessions in the request pipeline', () => {
     await oneTurn(socket);
     socket.close();
     const h = harness;
-    const line = await waitFor(async () => (await metricsText(h)).split('\n').find((text) => text.startsWith('quotamesh_requests_total{provider="codex"')), 'a Codex line in quotamesh_requests_total');
+    const line = await waitFor(
+      async () => (await metricsText(h)).split('\n').find((text) => text.startsWith('quotamesh_requests_total{provider="codex"')),
+      'a Codex line in quotamesh_requests_total',
+    );
     expect(line).toBe('quotamesh_requests_total{provider="codex",credential="cx-a",status="101"} 1');
   });
 
-  it('writes one request log line and one ledger line per session, with the turn\'s tokens', async () => {
+  it("writes one request log line and one ledger line per session, with the turn's tokens", async () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
     const socket = connect(harness);
     expect(await opened(socket)).toBe('open');
@@ -103,7 +108,10 @@ describe('Codex WebSocket sessions in the request pipeline', () => {
     harness.sim.script({ endpoint: 'codex_handshake', fault: { type: 'rate_limit', retryAfterSeconds: 600 } });
     expect(await opened(connect(harness))).toBe(429);
     const h = harness;
-    const line = await waitFor(async () => (await metricsText(h)).split('\n').find((text) => text.startsWith('quotamesh_requests_total{provider="codex"')), 'a Codex line in quotamesh_requests_total');
+    const line = await waitFor(
+      async () => (await metricsText(h)).split('\n').find((text) => text.startsWith('quotamesh_requests_total{provider="codex"')),
+      'a Codex line in quotamesh_requests_total',
+    );
     expect(line).toBe('quotamesh_requests_total{provider="codex",credential="cx-a",status="429"} 1');
     expect(requestLogLines(h)).toMatchObject([{ provider: 'codex', status: 429 }]);
     expect(ledgerLines(h)).toMatchObject([{ provider: 'codex', status: 429 }]);

@@ -12,7 +12,10 @@ describe('credential file lifecycle', () => {
     const { sim, path, credential } = await startHarness({ clock: systemClock });
     expect(credential.isUsable(systemClock.now())).toBe(true);
     await rm(path);
-    await waitFor(() => credential.snapshot(systemClock.now()).state === 'unavailable', 'the removed file to make the credential unavailable');
+    await waitFor(
+      () => credential.snapshot(systemClock.now()).state === 'unavailable',
+      'the removed file to make the credential unavailable',
+    );
     expect(credential.reason(systemClock.now())).toMatch(/does not exist/);
     await expect(credential.target()).rejects.toThrow(/does not exist/);
 
@@ -59,7 +62,15 @@ describe('persistent state', () => {
     expect(saved).toMatchObject({ version: 1, hasData: true, cooldown: { untilMs: resetSeconds * 1000, cause: 'rate_limit' } });
 
     const restarted = new ClaudeDefaultCredential({
-      tag: 'mine', path, apiUrl: sim.url, oauthUrl: sim.tokenUrl, cap5h: 99, capWeekly: 99, clock, logger: silentLogger, pollUsage: false,
+      tag: 'mine',
+      path,
+      apiUrl: sim.url,
+      oauthUrl: sim.tokenUrl,
+      cap5h: 99,
+      capWeekly: 99,
+      clock,
+      logger: silentLogger,
+      pollUsage: false,
     });
     try {
       restarted.restoreState(saved);
@@ -100,7 +111,15 @@ describe('persistent state', () => {
     const saved = credential.persistentState();
 
     const restarted = new ClaudeDefaultCredential({
-      tag: 'mine', path, apiUrl: sim.url, oauthUrl: sim.tokenUrl, cap5h: 99, capWeekly: 99, clock, logger: silentLogger, pollUsage: false,
+      tag: 'mine',
+      path,
+      apiUrl: sim.url,
+      oauthUrl: sim.tokenUrl,
+      cap5h: 99,
+      capWeekly: 99,
+      clock,
+      logger: silentLogger,
+      pollUsage: false,
     });
     try {
       restarted.restoreState(saved);

@@ -30,7 +30,9 @@ describe('refresh through the node', () => {
     await mkdir(dirname(current.credentialPath('a')), { recursive: true });
     await writeFile(current.credentialPath('a'), credentialText(current.sim.account('a')), { mode: 0o600 });
     await waitFor(async () => {
-      const status = (await (await fetch(`${current.node.url}/v1/status`, { headers: { authorization: `Bearer ${current.userToken}` } })).json()) as {
+      const status = (await (
+        await fetch(`${current.node.url}/v1/status`, { headers: { authorization: `Bearer ${current.userToken}` } })
+      ).json()) as {
         providers: { claude?: { state: string } };
       };
       return status.providers.claude?.state === 'usable';
@@ -44,7 +46,11 @@ describe('refresh through the node', () => {
     expect(account.counters.refreshAttempts).toBe(1);
     const file = JSON.parse(await readFile(current.credentialPath('a'), 'utf8')) as Record<string, Record<string, unknown>>;
     expect(file['someOtherTool']).toEqual({ keep: true });
-    expect(file['claudeAiOauth']).toMatchObject({ accessToken: account.accessToken, refreshToken: account.refreshToken, futureField: 'keep me' });
+    expect(file['claudeAiOauth']).toMatchObject({
+      accessToken: account.accessToken,
+      refreshToken: account.refreshToken,
+      futureField: 'keep me',
+    });
     expect(current.logs.join('')).not.toContain(account.refreshToken);
     expect(current.logs.join('')).not.toContain(account.accessToken);
   });

@@ -84,7 +84,10 @@ describe('observe', () => {
     const { credential } = await startHarness({ clock });
     const reset = toUnixSeconds(clock.now()) + 600;
     credential.observe(
-      { status: 200, headers: { 'anthropic-ratelimit-unified-5h-utilization': '1.0', 'anthropic-ratelimit-unified-5h-reset': String(reset) } },
+      {
+        status: 200,
+        headers: { 'anthropic-ratelimit-unified-5h-utilization': '1.0', 'anthropic-ratelimit-unified-5h-reset': String(reset) },
+      },
       clock.now(),
     );
     expect(credential.snapshot(clock.now())).toMatchObject({ state: 'rate_limited', retryAt: reset });

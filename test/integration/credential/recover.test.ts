@@ -6,8 +6,10 @@ import { bearer, cleanup, credentialText, startHarness } from './fixture.ts';
 afterEach(cleanup);
 
 const EXPIRED_401 = '{"type":"error","error":{"type":"authentication_error","message":"OAuth access token has expired."}}';
-const REVOKED_403 = '{"type":"error","error":{"type":"permission_error","message":"OAuth token has been revoked. Please obtain a new token."}}';
-const SCOPE_403 = '{"type":"error","error":{"type":"permission_error","message":"OAuth token does not meet scope requirement user:profile"}}';
+const REVOKED_403 =
+  '{"type":"error","error":{"type":"permission_error","message":"OAuth token has been revoked. Please obtain a new token."}}';
+const SCOPE_403 =
+  '{"type":"error","error":{"type":"permission_error","message":"OAuth token does not meet scope requirement user:profile"}}';
 
 /** Time between loading the file and the failing request, so no token change counts as "recent". */
 const LATER_MS = 60_000;

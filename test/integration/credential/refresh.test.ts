@@ -55,7 +55,10 @@ describe('OAuth refresh', () => {
     const oldRefresh = sim.account('alice').refreshToken;
     sim.script({ endpoint: 'token', fault: { type: 'omit_refresh_token' } });
     await credential.target();
-    expect((await readJson(path))['claudeAiOauth']).toMatchObject({ refreshToken: oldRefresh, accessToken: sim.account('alice').accessToken });
+    expect((await readJson(path))['claudeAiOauth']).toMatchObject({
+      refreshToken: oldRefresh,
+      accessToken: sim.account('alice').accessToken,
+    });
   });
 
   it('does not refresh a token with more than 5 minutes left, and refreshes one with less', async () => {
@@ -81,7 +84,11 @@ describe('OAuth refresh', () => {
     const response = await fetch(sim.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: sim.account('alice').refreshToken, client_id: '9d1c250a-e61b-44d9-88ed-5944d1962f5e' }),
+      body: JSON.stringify({
+        grant_type: 'refresh_token',
+        refresh_token: sim.account('alice').refreshToken,
+        client_id: '9d1c250a-e61b-44d9-88ed-5944d1962f5e',
+      }),
     });
     expect(response.status).toBe(200);
     await writeFile(path, credentialText(sim.account('alice')));
@@ -131,7 +138,10 @@ describe('OAuth refresh', () => {
 
   it('marks a rejected refresh token unavailable until the user logs in again', async () => {
     const clock = new ManualClock();
-    const { sim, path, credential } = await startHarness({ clock, accounts: [{ id: 'alice', expiresAt: clock.now() - 1000 }, { id: 'bob' }] });
+    const { sim, path, credential } = await startHarness({
+      clock,
+      accounts: [{ id: 'alice', expiresAt: clock.now() - 1000 }, { id: 'bob' }],
+    });
     sim.revokeToken('alice');
     await expect(credential.target()).rejects.toThrow(/invalid_grant.*log in again/);
     expect(credential.snapshot(clock.now()).state).toBe('unavailable');
@@ -148,7 +158,10 @@ describe('OAuth refresh', () => {
 
   it('uses a setup token as it is, even past expiresAt', async () => {
     const clock = new ManualClock();
-    const { sim, credential } = await startHarness({ clock, accounts: [{ id: 'alice', isSetupToken: true, expiresAt: clock.now() - 1000 }] });
+    const { sim, credential } = await startHarness({
+      clock,
+      accounts: [{ id: 'alice', isSetupToken: true, expiresAt: clock.now() - 1000 }],
+    });
     const target = await credential.target();
     expect(bearer(target.headers)).toBe(sim.account('alice').accessToken);
     expect(sim.account('alice').counters.refreshAttempts).toBe(0);

@@ -29,7 +29,9 @@ export interface Browser {
 
 export async function launchBrowser(viewport: { width: number; height: number }): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium); .ci/run does this`);
+    throw new Error(
+      `${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium); .ci/run does this`,
+    );
   }
   const userDataDir = await mkdtemp(join(tmpdir(), 'qm-chromium-'));
   // launchPersistentContext is how playwright takes a --user-data-dir of our choosing.

@@ -112,7 +112,10 @@ describe('dashboard in headless Chromium', () => {
       return (await utilizationOf(page, BIG_5H)) >= 62;
     }, "the page to show 'big' at 62 % or more");
     expect(await utilizationOf(page, POOL_5H)).toBeGreaterThan(poolBefore);
-    await waitFor(async () => /^resets in \d+h\d\dm$/.test((await page.locator(`${BIG_5H} .reset`).textContent()) ?? ''), "'big' to show when its window resets");
+    await waitFor(
+      async () => /^resets in \d+h\d\dm$/.test((await page.locator(`${BIG_5H} .reset`).textContent()) ?? ''),
+      "'big' to show when its window resets",
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
@@ -131,7 +134,10 @@ describe('dashboard in headless Chromium', () => {
   it('asks again when the token is refused', async () => {
     const page = await openPage();
     await signIn(page, 'nobody-0123456789abcdefghij');
-    await waitFor(async () => (await page.locator('#login-message').textContent())?.includes('not accepted'), 'the login form to say the token was not accepted');
+    await waitFor(
+      async () => (await page.locator('#login-message').textContent())?.includes('not accepted'),
+      'the login form to say the token was not accepted',
+    );
     expect(await page.locator('#login').isVisible()).toBe(true);
     expect(await page.evaluate("localStorage.getItem('quotamesh.token')")).toBeNull();
   });

@@ -108,7 +108,11 @@ describe('credential file faults on a running node', () => {
     const refreshed = await fetch(sim.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: expired.claudeAiOauth.refreshToken, client_id: CLAUDE_CODE_CLIENT_ID }),
+      body: JSON.stringify({
+        grant_type: 'refresh_token',
+        refresh_token: expired.claudeAiOauth.refreshToken,
+        client_id: CLAUDE_CODE_CLIENT_ID,
+      }),
     });
     expect(refreshed.status).toBe(200);
     await chmod(dirname(path), 0o700);

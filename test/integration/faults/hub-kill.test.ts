@@ -56,11 +56,17 @@ describe('hub killed with SIGKILL mid-stream', () => {
     expect((await setup.hub.exited).signal).toBe('SIGKILL');
     // Transport loss is seen at once; the keepalive timeout is the bound for a silent peer.
     const boundMs = TUNNEL.keepaliveTimeoutMs * 5;
-    await waitFor(() => streams.every((stream) => stream.outcome() !== 'pending'), { message: 'every client stream to end', timeoutMs: boundMs });
+    await waitFor(() => streams.every((stream) => stream.outcome() !== 'pending'), {
+      message: 'every client stream to end',
+      timeoutMs: boundMs,
+    });
     expect(streams.map((stream) => stream.outcome()).filter((outcome) => outcome === 'pending')).toEqual([]);
     await waitFor(() => !laptop.isTunnelUp('hub'), { message: 'the laptop to see the tunnel down', timeoutMs: boundMs });
     // The laptop finished (and recorded) every request it was serving for the hub: none leaked.
-    await waitFor(async () => (await setup!.laptopLedger()).filter((line) => line.peer === 'hub').length === STREAMS, { message: `the laptop ledger to record ${STREAMS} hub requests`, timeoutMs: boundMs });
+    await waitFor(async () => (await setup!.laptopLedger()).filter((line) => line.peer === 'hub').length === STREAMS, {
+      message: `the laptop ledger to record ${STREAMS} hub requests`,
+      timeoutMs: boundMs,
+    });
     const ledger = (await setup.laptopLedger()).filter((line) => line.peer === 'hub');
     expect(new Set(ledger.map((line) => line.status))).toEqual(new Set([499]));
     expect(await metric(laptop, 'quotamesh_tunnel_open_streams{peer="hub"}')).toBe(0);

@@ -19,7 +19,12 @@ export const USER = 'alice-token-0123456789-abcdefgh';
 export const ADMIN = 'laptop-admin-token-0123456789-ab';
 const LINK = 'hub-laptop-link-0123456789-abcd';
 
-export const STREAM = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+export const STREAM = JSON.stringify({
+  model: 'claude-sonnet-4-5',
+  max_tokens: 64,
+  stream: true,
+  messages: [{ role: 'user', content: 'hi' }],
+});
 
 export interface HubAndLaptop {
   sim: Simulator;
@@ -55,7 +60,11 @@ export async function startHubAndLaptop(options: HubAndLaptopOptions = {}): Prom
   };
   const hubs: NodeProcess[] = [];
   const startHub = async (forked: ForkedNode = forkNode()): Promise<NodeProcess> => {
-    const hub = await forked.start({ config: hubConfig, dir, options: { tunnel: { ...TUNNEL, ...options.hubTunnel }, drainMs: options.hubDrainMs ?? 5000 } });
+    const hub = await forked.start({
+      config: hubConfig,
+      dir,
+      options: { tunnel: { ...TUNNEL, ...options.hubTunnel }, drainMs: options.hubDrainMs ?? 5000 },
+    });
     hubs.push(hub);
     return hub;
   };
@@ -88,7 +97,10 @@ export async function startHubAndLaptop(options: HubAndLaptopOptions = {}): Prom
     },
     laptopLedger: async () => {
       const text = await readFile(join(dir, 'laptop-state', 'usage.jsonl'), 'utf8').catch(() => '');
-      return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+      return text
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
     close: async () => {
       await setup.laptop.close();
@@ -104,16 +116,24 @@ export async function startHubAndLaptop(options: HubAndLaptopOptions = {}): Prom
 
 /** Waits until the hub can serve on the laptop's account (tunnel up and the laptop's status read). */
 export async function hubServesThroughLaptop(hub: NodeProcess, timeoutMs = 15_000): Promise<void> {
-  await waitFor(async () => {
-    const response = await fetch(`${hub.url}/v1/status?provider=claude`, { headers: { authorization: `Bearer ${USER}` } });
-    const status = (await response.json()) as { state: string; weekly_utilization: number };
-    // Until the laptop has read its account's usage it reports no data, which reads as full.
-    return status.state === 'usable' && status.weekly_utilization < 100;
-  }, { message: 'the hub to see the laptop usable with capacity', timeoutMs });
+  await waitFor(
+    async () => {
+      const response = await fetch(`${hub.url}/v1/status?provider=claude`, { headers: { authorization: `Bearer ${USER}` } });
+      const status = (await response.json()) as { state: string; weekly_utilization: number };
+      // Until the laptop has read its account's usage it reports no data, which reads as full.
+      return status.state === 'usable' && status.weekly_utilization < 100;
+    },
+    { message: 'the hub to see the laptop usable with capacity', timeoutMs },
+  );
 }
 
 export function postMessage(url: string, body = STREAM, signal?: AbortSignal): Promise<Response> {
-  return fetch(`${url}/v1/messages`, { method: 'POST', headers: { authorization: `Bearer ${USER}`, 'content-type': 'application/json' }, body, signal });
+  return fetch(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${USER}`, 'content-type': 'application/json' },
+    body,
+    signal,
+  });
 }
 
 /** One gauge or counter value from a node's /metrics, or undefined when the series is absent. */

@@ -54,7 +54,9 @@ function capture(nodeLogs: string[]): NodeOptions['logger'] {
 }
 
 /** A TLS hub whose only credential is the laptop, and a laptop dialing it with `peerCa` or not. */
-async function startTlsMesh(laptopOptions: Pick<NodeOptions, 'peerCa'>): Promise<{ hub: RunningNode; laptop: RunningNode; laptopLogs: string[] }> {
+async function startTlsMesh(
+  laptopOptions: Pick<NodeOptions, 'peerCa'>,
+): Promise<{ hub: RunningNode; laptop: RunningNode; laptopLogs: string[] }> {
   const simulator = await startSimulator({ accounts: [{ id: 'lap-a', plan: 'max20x' }] });
   sim = simulator;
   secrets.push(...simulatorTokens(simulator));
@@ -89,7 +91,11 @@ async function startTlsMesh(laptopOptions: Pick<NodeOptions, 'peerCa'>): Promise
         listen: '127.0.0.1:0',
         state_dir: join(base, 'laptop-state'),
         peers: [{ name: 'hub', url: hub.url, token: LINK, reverse: true, share: { claude: 'lap-a' } }],
-        claude: { api_url: simulator.url, oauth_url: simulator.tokenUrl, credentials: [{ tag: 'lap-a', type: 'default', path: credentialPath }] },
+        claude: {
+          api_url: simulator.url,
+          oauth_url: simulator.tokenUrl,
+          credentials: [{ tag: 'lap-a', type: 'default', path: credentialPath }],
+        },
       },
       environment,
     ),
@@ -120,7 +126,10 @@ describe('tunnel over TLS with a private CA', () => {
     await tunnelUp(laptop, 'hub');
     await tunnelUp(hub, 'laptop');
     await waitFor(async () => {
-      const status = JSON.parse((await request(hub, 'GET', '/v1/status?provider=claude')).text) as { state: string; weekly_utilization: number };
+      const status = JSON.parse((await request(hub, 'GET', '/v1/status?provider=claude')).text) as {
+        state: string;
+        weekly_utilization: number;
+      };
       return status.state === 'usable' && status.weekly_utilization < 100;
     }, 'the hub to see the laptop usable with capacity');
     const before = sim!.account('lap-a').counters.messages;
@@ -132,7 +141,10 @@ describe('tunnel over TLS with a private CA', () => {
 
   it('refuses to link without the CA and logs why', async () => {
     const { hub, laptop, laptopLogs } = await startTlsMesh({});
-    const failure = await waitFor(() => logLines(laptopLogs, 'tunnel dial failed').find((line) => line.peer === 'hub'), "a 'tunnel dial failed' log line");
+    const failure = await waitFor(
+      () => logLines(laptopLogs, 'tunnel dial failed').find((line) => line.peer === 'hub'),
+      "a 'tunnel dial failed' log line",
+    );
     expect(String(failure.reason)).toMatch(/self[- ]signed certificate/i);
     expect(String(failure.url)).toMatch(/^wss:/);
     expect(laptop.isTunnelUp('hub')).toBe(false);

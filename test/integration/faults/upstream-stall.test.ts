@@ -4,7 +4,11 @@ import { startHarness, type Harness } from '../../helpers/node-harness.ts';
 const STREAM = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] });
 
 async function post(harness: Harness, body = STREAM): Promise<Response> {
-  return fetch(`${harness.node.url}/v1/messages`, { method: 'POST', headers: { authorization: `Bearer ${harness.userToken}`, 'content-type': 'application/json' }, body });
+  return fetch(`${harness.node.url}/v1/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${harness.userToken}`, 'content-type': 'application/json' },
+    body,
+  });
 }
 
 describe('an upstream that stalls', () => {
@@ -24,7 +28,9 @@ describe('an upstream that stalls', () => {
       (error: unknown) => `error: ${String(error)}`,
     );
     expect(outcome).toMatch(/^error/);
-    const status = (await (await fetch(`${harness.node.url}/v1/status?provider=claude`, { headers: { authorization: `Bearer ${harness.userToken}` } })).json()) as { state: string };
+    const status = (await (
+      await fetch(`${harness.node.url}/v1/status?provider=claude`, { headers: { authorization: `Bearer ${harness.userToken}` } })
+    ).json()) as { state: string };
     expect(status.state).toBe('usable');
     const next = await post(harness);
     expect(next.status).toBe(200);

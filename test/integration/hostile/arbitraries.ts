@@ -7,7 +7,20 @@ import fc from 'fast-check';
 import type { RawRequest } from './raw-http.ts';
 
 const PREFIXES = {
-  claude: ['/v1/messages', '/v1/messages/count_tokens', '/v1/models', '/v1/', '/v1', '/v1/status', '/ccm/v1/status', '/', '/healthz', '/metrics', '/nope', '/v1/tunnel'],
+  claude: [
+    '/v1/messages',
+    '/v1/messages/count_tokens',
+    '/v1/models',
+    '/v1/',
+    '/v1',
+    '/v1/status',
+    '/ccm/v1/status',
+    '/',
+    '/healthz',
+    '/metrics',
+    '/nope',
+    '/v1/tunnel',
+  ],
   codex: ['/v1/responses', '/v1/responses/', '/v1/responses/compact', '/v1/responses/resp_1', '/ocm/v1/status', '/v1/status'],
 };
 
@@ -19,17 +32,18 @@ const segment = fc.oneof(
 
 /** Never `watch=true`: a status stream would (correctly) never end. */
 const query = fc.option(
-  fc.oneof(fc.constantFrom('beta=true', 'provider=codex', 'provider=%00', 'x=..%2f', '', '&&==', 'provider=claude&provider=codex'), fc.stringMatching(/^[a-z0-9=&%]{0,16}$/)),
+  fc.oneof(
+    fc.constantFrom('beta=true', 'provider=codex', 'provider=%00', 'x=..%2f', '', '&&==', 'provider=claude&provider=codex'),
+    fc.stringMatching(/^[a-z0-9=&%]{0,16}$/),
+  ),
   { nil: undefined },
 );
 
 export function path(provider: 'claude' | 'codex'): fc.Arbitrary<string> {
-  return fc
-    .tuple(fc.constantFrom(...PREFIXES[provider]), fc.array(segment, { maxLength: 4 }), query)
-    .map(([prefix, segments, search]) => {
-      const joined = segments.length === 0 ? prefix : `${prefix.replace(/\/$/, '')}/${segments.join('/')}`;
-      return search === undefined ? joined : `${joined}?${search}`;
-    });
+  return fc.tuple(fc.constantFrom(...PREFIXES[provider]), fc.array(segment, { maxLength: 4 }), query).map(([prefix, segments, search]) => {
+    const joined = segments.length === 0 ? prefix : `${prefix.replace(/\/$/, '')}/${segments.join('/')}`;
+    return search === undefined ? joined : `${joined}?${search}`;
+  });
 }
 
 export const method = fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'PROPFIND');
@@ -43,9 +57,17 @@ function authorization(tokens: { user: string; admin: string }): fc.Arbitrary<Ar
     fc.constant([['x-api-key', tokens.user]] as Array<[string, string]>),
     fc.constant([['authorization', `Bearer ${tokens.admin}`]] as Array<[string, string]>),
     fc.constant([] as Array<[string, string]>),
-    fc.constantFrom('Bearer', 'Bearer ', 'bearer  x', 'Basic dXNlcjpwYXNz', `Bearer ${tokens.user} extra`, `Bearer ${tokens.user.slice(0, -1)}`, 'QuotaMesh node=x, ts=1, nonce=a, sig=b').map(
-      (value) => [['authorization', value]] as Array<[string, string]>,
-    ),
+    fc
+      .constantFrom(
+        'Bearer',
+        'Bearer ',
+        'bearer  x',
+        'Basic dXNlcjpwYXNz',
+        `Bearer ${tokens.user} extra`,
+        `Bearer ${tokens.user.slice(0, -1)}`,
+        'QuotaMesh node=x, ts=1, nonce=a, sig=b',
+      )
+      .map((value) => [['authorization', value]] as Array<[string, string]>),
     headerText.map((value) => [['authorization', value]] as Array<[string, string]>),
     fc.constant([
       ['authorization', 'Bearer wrong-token-0123456789abcdef'],
@@ -59,7 +81,10 @@ function authorization(tokens: { user: string; admin: string }): fc.Arbitrary<Ar
 }
 
 const optionalHeader = (name: string, values: fc.Arbitrary<string>): fc.Arbitrary<Array<[string, string]>> =>
-  fc.array(values.map((value) => [name, value] as [string, string]), { maxLength: 3 });
+  fc.array(
+    values.map((value) => [name, value] as [string, string]),
+    { maxLength: 3 },
+  );
 
 const beta = fc.oneof(
   fc.constantFrom('oauth-2025-04-20', 'interleaved-thinking-2025-05-14,oauth-2025-04-20', ',,,', ' , '),
@@ -68,7 +93,17 @@ const beta = fc.oneof(
   fc.integer({ min: 50, max: 400 }).map((count) => Array.from({ length: count }, (_, index) => `beta-${index}`).join(',')),
 );
 
-const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-16', 'text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', '', '*/*', ';;;', 'application/json\tx');
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-16',
+  'text/plain',
+  'multipart/form-data; boundary=x',
+  'application/x-www-form-urlencoded',
+  '',
+  '*/*',
+  ';;;',
+  'application/json\tx',
+);
 
 const via = fc.oneof(
   fc.constantFrom(',,,', ' ', 'a,b', 'a,b,c,d,e,f', 'test-node', 'x, test-node ', '\t'),
@@ -76,7 +111,11 @@ const via = fc.oneof(
   fc.integer({ min: 100, max: 5000 }).map((count) => Array.from({ length: count }, () => 'n').join(',')),
 );
 
-const session = fc.oneof(fc.constantFrom('', ' ', 'session', '..', '%00', '../../etc'), headerText, fc.integer({ min: 1000, max: 8000 }).map((length) => 's'.repeat(length)));
+const session = fc.oneof(
+  fc.constantFrom('', ' ', 'session', '..', '%00', '../../etc'),
+  headerText,
+  fc.integer({ min: 1000, max: 8000 }).map((length) => 's'.repeat(length)),
+);
 
 export function headers(tokens: { user: string; admin: string }): fc.Arbitrary<Array<[string, string]>> {
   return fc
@@ -108,9 +147,13 @@ export function body(provider: 'claude' | 'codex'): fc.Arbitrary<Buffer | undefi
     fc.integer({ min: 0, max: valid.length - 1 }).map((cut) => Buffer.from(valid.slice(0, cut))),
     fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes)),
     fc.json({ maxDepth: 4 }).map((text) => Buffer.from(text)),
-    fc.record({ model: fc.oneof(fc.string(), fc.integer(), fc.constant(null)), metadata: fc.oneof(fc.constant({ user_id: 'x_session_..' }), fc.jsonValue()), messages: fc.jsonValue() }).map((value) =>
-      Buffer.from(JSON.stringify(value)),
-    ),
+    fc
+      .record({
+        model: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+        metadata: fc.oneof(fc.constant({ user_id: 'x_session_..' }), fc.jsonValue()),
+        messages: fc.jsonValue(),
+      })
+      .map((value) => Buffer.from(JSON.stringify(value))),
     fc.integer({ min: 1000, max: 20_000 }).map((depth) => Buffer.from('['.repeat(depth) + ']'.repeat(depth))),
     fc.constantFrom('{', '}', 'null', '""', '\ufeff{}', '{"model":"\ud800"}', '{"__proto__":{"x":1}}').map((text) => Buffer.from(text)),
   );
@@ -125,5 +168,7 @@ const HEAD_BYTES = 14 * 1024;
 export function request(provider: 'claude' | 'codex', tokens: { user: string; admin: string }): fc.Arbitrary<RawRequest> {
   return fc
     .record({ method, path: path(provider), headers: headers(tokens), body: body(provider) })
-    .filter((sent) => sent.path.length + sent.headers.reduce((total, [name, value]) => total + name.length + value.length + 4, 0) < HEAD_BYTES);
+    .filter(
+      (sent) => sent.path.length + sent.headers.reduce((total, [name, value]) => total + name.length + value.length + 4, 0) < HEAD_BYTES,
+    );
 }

@@ -40,7 +40,9 @@ describe('hostile paths and heads', () => {
     const answer = await send(method, path, [['content-type', 'application/json']], method === 'POST' ? MESSAGE : undefined);
     expect(answer.status).toBe(404);
     expect(isClaudeError(answer.body)).toBe(true);
-    expect(harness.sim.received.slice(before).filter((received) => received.path.startsWith('/v1/') && !received.path.startsWith('/v1/oauth/'))).toEqual([]);
+    expect(
+      harness.sim.received.slice(before).filter((received) => received.path.startsWith('/v1/') && !received.path.startsWith('/v1/oauth/')),
+    ).toEqual([]);
   });
 
   it('a Codex path that climbs out of /v1/responses gets 404 in OpenAI shape, never forwarded', async () => {

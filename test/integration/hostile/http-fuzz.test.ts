@@ -58,7 +58,10 @@ async function check(sent: RawRequest): Promise<void> {
   for (const received of forwarded) {
     // However the path climbs, what the vendor resolves stays under the provider's API prefix.
     const resolved = new URL(received.path, 'http://upstream.invalid').pathname;
-    expect(resolved.startsWith('/v1/') || resolved.startsWith('/backend-api/codex/'), `${sent.path} reached the upstream as ${received.path}`).toBe(true);
+    expect(
+      resolved.startsWith('/v1/') || resolved.startsWith('/backend-api/codex/'),
+      `${sent.path} reached the upstream as ${received.path}`,
+    ).toBe(true);
   }
   const context = `${sent.method} ${sent.path.slice(0, 200)} → ${answer.status} ${answer.body.slice(0, 300)}`;
   if (relayed) {
@@ -78,7 +81,9 @@ async function fuzz(requests: fc.Arbitrary<RawRequest>): Promise<void> {
   if (!details.failed) return;
   const replay = `FUZZ_SEED=${SEED} HOSTILE_RUNS=${RUNS} npx vitest run test/integration/hostile/http-fuzz.test.ts`;
   // The report names the shrunk counterexample; the cause is the assertion it broke.
-  throw new Error(`HTTP fuzz failed with seed ${SEED}; replay it with\n  ${replay}\n${fc.defaultReportMessage(details) ?? ''}`, { cause: details.errorInstance });
+  throw new Error(`HTTP fuzz failed with seed ${SEED}; replay it with\n  ${replay}\n${fc.defaultReportMessage(details) ?? ''}`, {
+    cause: details.errorInstance,
+  });
 }
 
 describe('HTTP fuzz against a node', () => {

@@ -50,7 +50,9 @@ function sendLarge(totalBytes: number, declareLength: boolean): Promise<number |
 }
 
 function openCodexSocket(): Promise<WebSocket> {
-  const socket = new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${harness.userToken}` } });
+  const socket = new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, {
+    headers: { authorization: `Bearer ${harness.userToken}` },
+  });
   return new Promise((resolve, reject) => {
     socket.once('open', () => resolve(socket));
     socket.once('error', reject);

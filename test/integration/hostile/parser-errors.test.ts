@@ -22,8 +22,18 @@ describe('requests the HTTP parser refuses', () => {
   });
 
   it.each([
-    ['a head over 64 KiB on a Claude path', `GET /v1/messages HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(70_000)}\r\n\r\n`, 431, '"type":"error"'],
-    ['garbage on a Codex path', `GET /v1/responses HTTP/1.1\r\nhost: x\r\nbad header\r\n\r\n`, 400, '"error":{"type":"invalid_request_error"'],
+    [
+      'a head over 64 KiB on a Claude path',
+      `GET /v1/messages HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(70_000)}\r\n\r\n`,
+      431,
+      '"type":"error"',
+    ],
+    [
+      'garbage on a Codex path',
+      `GET /v1/responses HTTP/1.1\r\nhost: x\r\nbad header\r\n\r\n`,
+      400,
+      '"error":{"type":"invalid_request_error"',
+    ],
   ])('answers %s in the provider shape', async (_name, request, status, shape) => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a' }] });
     const answer = await raw(harness.node.url, request);

@@ -5,7 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { ADMIN, adminStatus, linkFakePeer, MiB, postMessage, residentBytes, startHubProcess, statusFrame, USER, type FakePeer, type HubSetup } from './peer-harness.ts';
+import {
+  ADMIN,
+  adminStatus,
+  linkFakePeer,
+  MiB,
+  postMessage,
+  residentBytes,
+  startHubProcess,
+  statusFrame,
+  USER,
+  type FakePeer,
+  type HubSetup,
+} from './peer-harness.ts';
 
 const LAPTOPS = 50;
 const KILLED = 10;
@@ -60,17 +72,24 @@ afterAll(async () => {
 describe('dead peers in the aggregate', () => {
   it('drops the weight of 10 killed laptops of 50, and keeps serving the local user', async () => {
     const allWeight = OWN_WEIGHT + LAPTOPS * LAPTOP_WEIGHT;
-    await waitFor(async () => (await adminStatus(setup.hub)).plan_weight === allWeight, { message: 'every laptop to count in the aggregate', timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor(async () => (await adminStatus(setup.hub)).plan_weight === allWeight, {
+      message: 'every laptop to count in the aggregate',
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
     expect(await postMessage(setup.hub)).toBe(200);
     const baseline = await residentBytes(setup.hub.pid);
 
     const killed = laptops.slice(0, KILLED);
     await Promise.all(killed.map((laptop) => laptop.kill()));
 
-    const status = await waitFor(async () => {
-      const current = await adminStatus(setup.hub);
-      return current.plan_weight === allWeight - KILLED * LAPTOP_WEIGHT ? current : undefined;
-    }, { message: 'the killed laptops to leave the aggregate', timeoutMs: 30_000, intervalMs: 100 });
+    const status = await waitFor(
+      async () => {
+        const current = await adminStatus(setup.hub);
+        return current.plan_weight === allWeight - KILLED * LAPTOP_WEIGHT ? current : undefined;
+      },
+      { message: 'the killed laptops to leave the aggregate', timeoutMs: 30_000, intervalMs: 100 },
+    );
     const down = new Set(names.slice(0, KILLED));
     for (const row of status.credentials) {
       if (down.has(row.tag)) expect(row.state, row.tag).toBe('unavailable');

@@ -23,7 +23,8 @@ let laptop: NodeProcess;
 
 function servedBy(accountId: string): number {
   const token = setup.sim.account(accountId).accessToken;
-  return setup.sim.received.filter((entry) => entry.path.startsWith('/v1/messages') && entry.headers.authorization === `Bearer ${token}`).length;
+  return setup.sim.received.filter((entry) => entry.path.startsWith('/v1/messages') && entry.headers.authorization === `Bearer ${token}`)
+    .length;
 }
 
 beforeAll(async () => {
@@ -70,10 +71,13 @@ afterAll(async () => {
 
 describe('a frozen laptop', () => {
   it('a request routed to it is answered from another credential within seconds', async () => {
-    await waitFor(async () => {
-      const row = (await adminStatus(setup.hub)).credentials.find((candidate) => candidate.tag === 'laptop');
-      return row?.state === 'usable' && row.plan_weight > 0;
-    }, { message: 'the laptop credential to be usable with weight', timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(
+      async () => {
+        const row = (await adminStatus(setup.hub)).credentials.find((candidate) => candidate.tag === 'laptop');
+        return row?.state === 'usable' && row.plan_weight > 0;
+      },
+      { message: 'the laptop credential to be usable with weight', timeoutMs: 30_000, intervalMs: 100 },
+    );
     expect(await postMessage(setup.hub)).toBe(200);
     expect(servedBy('lap-a')).toBe(1);
     const baseline = await residentBytes(setup.hub.pid);
@@ -98,7 +102,10 @@ describe('a frozen laptop', () => {
     // Thawed, the laptop finds its tunnel gone, dials again and is counted again.
     // (It may also still send the request it had been given: those bytes were in its socket.)
     laptop.kill('SIGCONT');
-    await waitFor(async () => (await adminStatus(setup.hub)).credentials.find((candidate) => candidate.tag === 'laptop')?.state === 'usable', { message: 'the thawed laptop to be usable again', timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(
+      async () => (await adminStatus(setup.hub)).credentials.find((candidate) => candidate.tag === 'laptop')?.state === 'usable',
+      { message: 'the thawed laptop to be usable again', timeoutMs: 30_000, intervalMs: 100 },
+    );
     expect(await postMessage(setup.hub)).toBe(200);
     expect(servedBy('hub-a')).toBe(6);
   }, 90_000);

@@ -104,13 +104,18 @@ export async function untilWithBoundedMemory(
   }
 }
 
-export async function adminStatus(hub: NodeProcess): Promise<{ plan_weight: number | null; state: string; credentials: Array<{ tag: string; state: string; plan_weight: number }> }> {
+export async function adminStatus(
+  hub: NodeProcess,
+): Promise<{ plan_weight: number | null; state: string; credentials: Array<{ tag: string; state: string; plan_weight: number }> }> {
   const response = await fetch(`${hub.url}/v1/status`, { headers: { authorization: `Bearer ${ADMIN}` } });
   const body = (await response.json()) as { providers: { claude: Awaited<ReturnType<typeof adminStatus>> } };
   return body.providers.claude;
 }
 
-export async function userStatus(hub: NodeProcess, token = USER): Promise<{ plan_weight: number | null; state: string; five_hour_utilization: number | null }> {
+export async function userStatus(
+  hub: NodeProcess,
+  token = USER,
+): Promise<{ plan_weight: number | null; state: string; five_hour_utilization: number | null }> {
   const response = await fetch(`${hub.url}/v1/status?provider=claude`, { headers: { authorization: `Bearer ${token}` } });
   return (await response.json()) as Awaited<ReturnType<typeof userStatus>>;
 }
@@ -164,7 +169,10 @@ export function linkFakePeer(options: FakePeerOptions): FakePeer {
       otherRequests += 1;
       request.resume();
       if (options.onRequest !== undefined) options.onRequest(request, response);
-      else response.writeHead(503, { 'content-type': 'application/json' }).end('{"type":"error","error":{"type":"overloaded_error","message":"fake peer"}}');
+      else
+        response
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"type":"error","error":{"type":"overloaded_error","message":"fake peer"}}');
     }
   });
   const dialer = createTunnelDialer({

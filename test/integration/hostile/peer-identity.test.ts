@@ -29,7 +29,10 @@ beforeAll(async () => {
     claude: { api_url: simUrl, oauth_url: tokenUrl, credentials: [{ tag: 'hub-a', type: 'default', path: hubPath }] },
   }));
   peer = linkFakePeer({ hubUrl: setup.hub.url, name: 'impostor', nodeName: 'hub', token: TOKEN, onWatch: (response) => response.end() });
-  await waitFor(() => peer.dialer.session !== undefined && logLines(setup.hub.logs, 'tunnel accepted').length === 1, { message: 'the tunnel to be accepted', timeoutMs: 20_000 });
+  await waitFor(() => peer.dialer.session !== undefined && logLines(setup.hub.logs, 'tunnel accepted').length === 1, {
+    message: 'the tunnel to be accepted',
+    timeoutMs: 20_000,
+  });
 });
 
 afterAll(async () => {
@@ -58,7 +61,10 @@ describe('who a connector is', () => {
     const accepted = logLines(setup.hub.logs, 'tunnel accepted');
     expect(accepted[0]).toMatchObject({ peer: 'impostor' });
     expect(accepted[0]).not.toHaveProperty('node');
-    const mismatch = logLines(setup.hub.logs, 'connector signs a node name other than the peer its token belongs to; it is known here by the peer name');
+    const mismatch = logLines(
+      setup.hub.logs,
+      'connector signs a node name other than the peer its token belongs to; it is known here by the peer name',
+    );
     expect(mismatch).toHaveLength(1);
     expect(mismatch[0]).toMatchObject({ peer: 'impostor', claimedNode: 'hub' });
     // No line names the impostor by the name it claimed.
@@ -87,7 +93,9 @@ describe('a tunnel inside a tunnel', () => {
     stream.destroy();
     expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
     // The hub's log arrives over a pipe, after the answer may have.
-    await waitFor(() => logLines(setup.hub.logs, 'refused a tunnel upgrade arriving through a tunnel').length === 1, { message: 'the nested tunnel upgrade refusal log line' });
+    await waitFor(() => logLines(setup.hub.logs, 'refused a tunnel upgrade arriving through a tunnel').length === 1, {
+      message: 'the nested tunnel upgrade refusal log line',
+    });
     expect(session.isClosed).toBe(false);
     expect(await postMessage(setup.hub)).toBe(200);
   });
@@ -102,6 +110,12 @@ describe('tunnel.max_streams from the config', () => {
     expect(held.map(({ statusLine }) => statusLine)).toEqual(Array(MAX_STREAMS).fill('HTTP/1.1 200 OK'));
     await expect(exchange(session, request)).rejects.toMatchObject({ code: 'stream_reset' });
     for (const { stream } of held) stream.destroy();
-    await waitFor(async () => (await exchange(session, request).then(({ stream, statusLine }) => (stream.destroy(), statusLine)).catch(() => '')) === 'HTTP/1.1 200 OK', { message: 'a stream to answer 200 again' });
+    await waitFor(
+      async () =>
+        (await exchange(session, request)
+          .then(({ stream, statusLine }) => (stream.destroy(), statusLine))
+          .catch(() => '')) === 'HTTP/1.1 200 OK',
+      { message: 'a stream to answer 200 again' },
+    );
   });
 });

@@ -7,7 +7,18 @@ import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logLines } from '../../helpers/node-process.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { ADMIN, linkFakePeer, MiB, postMessage, residentBytes, startHubProcess, untilWithBoundedMemory, USER, type FakePeer, type HubSetup } from './peer-harness.ts';
+import {
+  ADMIN,
+  linkFakePeer,
+  MiB,
+  postMessage,
+  residentBytes,
+  startHubProcess,
+  untilWithBoundedMemory,
+  USER,
+  type FakePeer,
+  type HubSetup,
+} from './peer-harness.ts';
 
 const TOKEN = 'endless-peer-token-0123456789-ab';
 /** The attacker stops after this much; the old hub had taken all of it into one string. */
@@ -74,7 +85,9 @@ describe('a peer whose status line never ends', () => {
 
     release();
     const peak = await untilWithBoundedMemory(setup.hub.pid, baseline, MAX_RSS_GROWTH, () => attack.isClosed, 90_000);
-    console.log(`status-line attack: hub RSS growth peak ${(peak / MiB).toFixed(1)} MiB, attacker queued ${(attack.sentBytes / MiB).toFixed(1)} MiB`);
+    console.log(
+      `status-line attack: hub RSS growth peak ${(peak / MiB).toFixed(1)} MiB, attacker queued ${(attack.sentBytes / MiB).toFixed(1)} MiB`,
+    );
 
     expect(await postMessage(setup.hub)).toBe(200);
     // A refused peer would be asked again within 1.5 s (the first backoff step) if it were

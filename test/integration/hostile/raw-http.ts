@@ -39,14 +39,20 @@ export function rawRequest(baseUrl: string, request: RawRequest, timeoutMs = 10_
       method: request.method,
       path: request.path,
       // A raw header array gets neither Host nor framing from Node: add both.
-      headers: [['host', url.host], ...request.headers, ...(request.body === undefined ? [] : [['content-length', String(request.body.length)]])].flat(),
+      headers: [
+        ['host', url.host],
+        ...request.headers,
+        ...(request.body === undefined ? [] : [['content-length', String(request.body.length)]]),
+      ].flat(),
       agent: false,
       ...(request.localAddress ? { localAddress: request.localAddress } : {}),
     });
     outgoing.on('response', (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => finish({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('end', () =>
+        finish({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       response.on('error', () => finish('closed'));
     });
     outgoing.on('error', () => finish('closed'));

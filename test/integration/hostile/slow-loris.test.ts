@@ -15,7 +15,10 @@ const TRICKLE_MS = 100;
 let harness: Harness;
 const clients: RawClient[] = [];
 beforeAll(async () => {
-  harness = await startHarness({ chunkDelayMs: 0, nodeOptions: { headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS } });
+  harness = await startHarness({
+    chunkDelayMs: 0,
+    nodeOptions: { headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS },
+  });
 });
 afterEach(() => {
   for (const client of clients.splice(0)) client.destroy();
@@ -55,7 +58,9 @@ describe('slow-loris clients', () => {
 
   it('a complete head with a body trickled one byte every 100 ms is cut after requestTimeoutMs', async () => {
     const loris = client();
-    loris.socket.write(`POST /v1/messages HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${harness.userToken}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n`);
+    loris.socket.write(
+      `POST /v1/messages HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${harness.userToken}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n`,
+    );
     loris.trickle('{"model":"claude-sonnet-4-5","messages":[', TRICKLE_MS);
     await servesNormally();
     await waitFor(() => loris.isClosed, { message: 'the node to cut the slow body', timeoutMs: 10 * REQUEST_TIMEOUT_MS + 5_000 });
@@ -67,7 +72,10 @@ describe('slow-loris clients', () => {
     const lorises = Array.from({ length: 50 }, () => client());
     for (const loris of lorises) loris.trickle('GET /v1/status HTTP/1.1\r\nhost: x\r\nx-pad: a\r\n', TRICKLE_MS);
     for (let round = 0; round < 3; round += 1) await servesNormally();
-    await waitFor(() => lorises.every((loris) => loris.isClosed), { message: 'the node to cut every slow client', timeoutMs: 10 * HEADERS_TIMEOUT_MS + 5_000 });
+    await waitFor(() => lorises.every((loris) => loris.isClosed), {
+      message: 'the node to cut every slow client',
+      timeoutMs: 10 * HEADERS_TIMEOUT_MS + 5_000,
+    });
   });
 
   it('logged no internal error while cutting them', () => {

@@ -23,7 +23,13 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'qm-hostile-tls-'));
   const config = parseConfigValue(
-    { name: 'tls-node', listen: '127.0.0.1:0', state_dir: join(dir, 'state'), tls: { cert: CERT_PATH, key: KEY_PATH }, users: [{ name: 'alice', token: 'alice-token-0123456789-abcdefgh' }] },
+    {
+      name: 'tls-node',
+      listen: '127.0.0.1:0',
+      state_dir: join(dir, 'state'),
+      tls: { cert: CERT_PATH, key: KEY_PATH },
+      users: [{ name: 'alice', token: 'alice-token-0123456789-abcdefgh' }],
+    },
     { env: {}, homeDir: dir, baseDir: dir },
   );
   node = await startNode(config, { logger: createLogger({ level: 'silent' }), drainMs: 500, headersTimeoutMs: HEADERS_TIMEOUT_MS });

@@ -59,7 +59,9 @@ async function expectProtocolErrorClose(probe: TunnelProbe): Promise<void> {
 
 describe('garbage on an authenticated tunnel', () => {
   it('random bytes with a bad version byte: GoAway(protocol error), closed, hub unaffected', async () => {
-    const garbage = fc.tuple(fc.integer({ min: 1, max: 255 }), fc.uint8Array({ maxLength: 2048 })).map(([version, rest]) => Buffer.from([version, ...rest]));
+    const garbage = fc
+      .tuple(fc.integer({ min: 1, max: 255 }), fc.uint8Array({ maxLength: 2048 }))
+      .map(([version, rest]) => Buffer.from([version, ...rest]));
     await fc.assert(
       fc.asyncProperty(garbage, async (bytes) => {
         const probe = await linkedProbe();
@@ -80,7 +82,10 @@ describe('garbage on an authenticated tunnel', () => {
         probe.send(encodeFrame({ type: FrameType.Ping, flags: Flag.SYN, streamId: 0, length: 7 }));
         expect(await healthz(mesh.hub.url)).toBe(true);
         probe.close();
-        await waitFor(() => !mesh.hub.isTunnelUp('probe'), { message: 'the hub to drop the probe tunnel', timeoutMs: 10 * KEEPALIVE_TIMEOUT_MS });
+        await waitFor(() => !mesh.hub.isTunnelUp('probe'), {
+          message: 'the hub to drop the probe tunnel',
+          timeoutMs: 10 * KEEPALIVE_TIMEOUT_MS,
+        });
       }),
       { numRuns: 30 },
     );

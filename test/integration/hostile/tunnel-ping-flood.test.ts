@@ -33,7 +33,10 @@ async function rssMiB(pid: number): Promise<number> {
 
 async function linkedProbe(hub: NodeProcess): Promise<TunnelProbe> {
   const linked = await openProbe(hub.url, { node: 'probe', token: PROBE_TOKEN });
-  await waitFor(() => logLines(hub.logs, 'tunnel accepted').some((line) => line.peer === 'probe'), { message: 'the probe tunnel to be accepted', timeoutMs: 15_000 });
+  await waitFor(() => logLines(hub.logs, 'tunnel accepted').some((line) => line.peer === 'probe'), {
+    message: 'the probe tunnel to be accepted',
+    timeoutMs: 15_000,
+  });
   return linked;
 }
 
@@ -55,7 +58,10 @@ async function expectLocalUserServed(hub: NodeProcess): Promise<void> {
 describe('a peer flooding pings', () => {
   it('offering 128 MiB of pings while not reading: the hub stops reading it, stays small, serves its user', async () => {
     // Keepalive as in production, so the flood is not cut short by a missing pong.
-    setup = await startHubAndLaptop({ extraPeers: [{ name: 'probe', token: PROBE_TOKEN }], hubTunnel: { keepaliveIntervalMs: 15_000, keepaliveTimeoutMs: 30_000 } });
+    setup = await startHubAndLaptop({
+      extraPeers: [{ name: 'probe', token: PROBE_TOKEN }],
+      hubTunnel: { keepaliveIntervalMs: 15_000, keepaliveTimeoutMs: 30_000 },
+    });
     const { hub } = setup;
     await hubServesThroughLaptop(hub);
     await expectLocalUserServed(hub);
@@ -83,7 +89,9 @@ describe('a peer flooding pings', () => {
     const taken = offered - probe.ws.bufferedAmount;
     await expectLocalUserServed(hub);
     peakMiB = Math.max(peakMiB, await rssMiB(hub.pid));
-    console.log(`ping flood: offered ${(offered / MiB).toFixed(0)} MiB, hub took ${(taken / MiB).toFixed(0)} MiB; hub RSS ${before.toFixed(0)} → peak ${peakMiB.toFixed(0)} MiB`);
+    console.log(
+      `ping flood: offered ${(offered / MiB).toFixed(0)} MiB, hub took ${(taken / MiB).toFixed(0)} MiB; hub RSS ${before.toFixed(0)} → peak ${peakMiB.toFixed(0)} MiB`,
+    );
     expect(probe.isClosed).toBe(false);
     expect(taken).toBeLessThan(offered);
     expect(peakMiB - before).toBeLessThan(64);
@@ -102,13 +110,27 @@ describe('a peer flooding pings', () => {
     const blindProbe = probe;
     // Small counters are what a sequential opaque would be; a few thousand guesses per tick.
     let next = 0;
-    const timer = setInterval(() => blindProbe.send(Buffer.concat(Array.from({ length: 2000 }, () => encodeFrame({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: next++ % 4096 })))), 20);
+    const timer = setInterval(
+      () =>
+        blindProbe.send(
+          Buffer.concat(
+            Array.from({ length: 2000 }, () => encodeFrame({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: next++ % 4096 })),
+          ),
+        ),
+      20,
+    );
     try {
       await waitFor(() => blindProbe.isClosed, { message: 'the blind-pong peer to be dropped', timeoutMs: 20 * TUNNEL.keepaliveTimeoutMs });
     } finally {
       clearInterval(timer);
     }
-    await waitFor(() => logLines(hub.logs, 'tunnel session ended').some((line) => line.peer === 'probe' && JSON.stringify(line.err).includes('keepalive_timeout')), 'a keepalive_timeout log line for the probe');
+    await waitFor(
+      () =>
+        logLines(hub.logs, 'tunnel session ended').some(
+          (line) => line.peer === 'probe' && JSON.stringify(line.err).includes('keepalive_timeout'),
+        ),
+      'a keepalive_timeout log line for the probe',
+    );
     await expectLocalUserServed(hub);
   }, 120_000);
 });

@@ -5,7 +5,11 @@ import { waitFor } from '../../helpers/wait-for.ts';
 const BODY = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hello mesh' }] });
 
 async function send(url: string, token: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${url}/v1/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: BODY });
+  return fetch(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: BODY,
+  });
 }
 
 async function claudeStatus(url: string, token: string): Promise<any> {
@@ -32,14 +36,21 @@ describe('mesh: hub + laptop over a reverse tunnel', () => {
     await tunnelUp(mesh.hub, 'laptop');
     // The hub knows the laptop's capacity once a status frame arrived over the tunnel.
     const m = mesh;
-    await waitFor(async () => (await claudeStatus(m.hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'laptop')?.plan_weight === 10, "the hub to see the laptop's plan weight 10");
+    await waitFor(
+      async () => (await claudeStatus(m.hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'laptop')?.plan_weight === 10,
+      "the hub to see the laptop's plan weight 10",
+    );
     return mesh;
   }
 
   it('serves a user allowed external usage from the laptop account when it is the least used', async () => {
     const m = await linkedMesh({ hubAccount: { weeklyUtilization: 80 }, laptopAccount: { weeklyUtilization: 10 } });
     // Let the hub learn its own account's usage (a poll or a request) before choosing.
-    await waitFor(async () => (await claudeStatus(m.hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'hub-a')?.weekly_utilization >= 80, "the hub to learn 'hub-a' is 80 % used");
+    await waitFor(
+      async () =>
+        (await claudeStatus(m.hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'hub-a')?.weekly_utilization >= 80,
+      "the hub to learn 'hub-a' is 80 % used",
+    );
     const response = await send(m.hub.url, TOKENS.alice);
     expect(response.status).toBe(200);
     expect(((await response.json()) as { type: string }).type).toBe('message');
@@ -73,8 +84,14 @@ describe('mesh: hub + laptop over a reverse tunnel', () => {
     const m = await linkedMesh({ hubAccount: { weeklyUtilization: 90 }, laptopAccount: { weeklyUtilization: 5 } });
     const hub = await m.restartHub();
     await tunnelUp(hub, 'laptop');
-    await waitFor(async () => (await claudeStatus(hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'laptop')?.state === 'usable', 'the restarted hub to see the laptop usable');
-    await waitFor(async () => (await claudeStatus(hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'hub-a')?.weekly_utilization >= 90, "the restarted hub to learn 'hub-a' is 90 % used");
+    await waitFor(
+      async () => (await claudeStatus(hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'laptop')?.state === 'usable',
+      'the restarted hub to see the laptop usable',
+    );
+    await waitFor(
+      async () => (await claudeStatus(hub.url, TOKENS.admin)).credentials.find((row: any) => row.tag === 'hub-a')?.weekly_utilization >= 90,
+      "the restarted hub to learn 'hub-a' is 90 % used",
+    );
     const response = await send(hub.url, TOKENS.alice);
     expect(response.status).toBe(200);
     await response.arrayBuffer();

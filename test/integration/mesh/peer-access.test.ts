@@ -13,7 +13,11 @@ const NARROW = 'narrow-link-token-0123456789abcd';
 const BODY = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hello peer' }] });
 
 function send(mesh: Mesh, token: string): Promise<Response> {
-  return fetch(`${mesh.hub.url}/v1/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: BODY });
+  return fetch(`${mesh.hub.url}/v1/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: BODY,
+  });
 }
 
 async function claudeStatus(mesh: Mesh, token: string): Promise<{ plan_weight: number; state: string; credentials?: unknown }> {
@@ -65,7 +69,9 @@ describe('peer access', () => {
     const m = await linkedMesh();
     await waitFor(async () => {
       const response = await fetch(`${m.hub.url}/v1/status`, { headers: { authorization: `Bearer ${TOKENS.admin}` } });
-      const rows = ((await response.json()) as { providers: { claude: { credentials: Array<{ tag: string; weekly_utilization: number }> } } }).providers.claude.credentials;
+      const rows = (
+        (await response.json()) as { providers: { claude: { credentials: Array<{ tag: string; weekly_utilization: number }> } } }
+      ).providers.claude.credentials;
       return (rows.find((row) => row.tag === 'hub-a')?.weekly_utilization ?? 0) >= 80;
     }, "the hub to learn 'hub-a' is 80 % used");
     for (let i = 0; i < 6; i += 1) {
@@ -77,7 +83,7 @@ describe('peer access', () => {
     expect(m.sim.account('hub-a').counters.messages).toBe(6);
   });
 
-  it("shows that peer the aggregate of our own accounts only, without per-credential rows", async () => {
+  it('shows that peer the aggregate of our own accounts only, without per-credential rows', async () => {
     const m = await linkedMesh();
     const status = await claudeStatus(m, NARROW);
     expect(status.plan_weight).toBe(10);

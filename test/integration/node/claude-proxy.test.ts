@@ -75,9 +75,14 @@ describe('Claude proxy through a node', () => {
 
   it('rejects an unknown token with 401 in Anthropic shape and forwards nothing', async () => {
     harness = await startHarness();
-    const error = await client(harness, 'not-a-known-token-at-all-000000').messages.create(MESSAGE).catch((e: unknown) => e);
+    const error = await client(harness, 'not-a-known-token-at-all-000000')
+      .messages.create(MESSAGE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
-    expect((error as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+    expect((error as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({
+      type: 'error',
+      error: { type: 'authentication_error' },
+    });
     expect(harness.sim.received.filter((request) => request.path.startsWith('/v1/'))).toHaveLength(0);
   });
 
@@ -159,7 +164,13 @@ describe('Claude proxy through a node', () => {
     expect(JSON.stringify(await before.json())).toContain('unavailable');
     await harness.writeCredential('a');
     const h = harness;
-    const message = await waitFor(() => client(h).messages.create(MESSAGE).catch(() => undefined), 'a message once the credential file exists');
+    const message = await waitFor(
+      () =>
+        client(h)
+          .messages.create(MESSAGE)
+          .catch(() => undefined),
+      'a message once the credential file exists',
+    );
     expect(message?.content[0]?.type).toBe('text');
   });
 

@@ -20,11 +20,14 @@ async function answer(path: string, token = 'stranger-0123456789abcdef'): Promis
 }
 
 describe('error shape follows the path', () => {
-  it.each(['/v1/status?provider=codex', '/v1/status?provider=claude', '/v1/status', '/ccm/v1/status', '/metrics'])('%s refuses a stranger in Anthropic shape', async (path) => {
-    const { status, body } = await answer(path);
-    expect(status).toBe(401);
-    expect(body).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
-  });
+  it.each(['/v1/status?provider=codex', '/v1/status?provider=claude', '/v1/status', '/ccm/v1/status', '/metrics'])(
+    '%s refuses a stranger in Anthropic shape',
+    async (path) => {
+      const { status, body } = await answer(path);
+      expect(status).toBe(401);
+      expect(body).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+    },
+  );
 
   it('/ocm/v1/status refuses a stranger in OpenAI shape', async () => {
     const { status, body } = await answer('/ocm/v1/status');
@@ -33,7 +36,7 @@ describe('error shape follows the path', () => {
     expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'unauthenticated' });
   });
 
-  it('an unknown ?provider= is a 400 in the path\'s shape', async () => {
+  it("an unknown ?provider= is a 400 in the path's shape", async () => {
     const { status, body } = await answer('/v1/status?provider=gemini', harness.userToken);
     expect(status).toBe(400);
     expect(body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: 'provider must be claude or codex' } });

@@ -13,7 +13,10 @@ function ledgerLines(harness: Harness): Array<Record<string, unknown>> {
   } catch {
     return [];
   }
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('usage ledger', () => {
@@ -34,13 +37,30 @@ describe('usage ledger', () => {
       body: JSON.stringify({ model: MESSAGE.model, messages: MESSAGE.messages }),
     });
     expect(invalid.status).toBe(400);
-    await fetch(`${harness.node.url}/v1/messages`, { method: 'POST', headers: { authorization: 'Bearer nobody-0123456789abcdef' }, body: '{}' });
+    await fetch(`${harness.node.url}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nobody-0123456789abcdef' },
+      body: '{}',
+    });
     const h = harness;
     const lines = await waitFor(() => {
       const current = ledgerLines(h);
       return current.length === 3 ? current : undefined;
     }, 'three ledger lines');
-    const keys = ['time', 'user', 'peer', 'provider', 'credential', 'model', 'input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'status', 'duration_ms'];
+    const keys = [
+      'time',
+      'user',
+      'peer',
+      'provider',
+      'credential',
+      'model',
+      'input_tokens',
+      'output_tokens',
+      'cache_creation_input_tokens',
+      'cache_read_input_tokens',
+      'status',
+      'duration_ms',
+    ];
     for (const line of lines) {
       expect(Object.keys(line)).toEqual(keys);
       expect(line).toMatchObject({ user: 'alice', peer: null, provider: 'claude', credential: 'a', model: 'claude-sonnet-4-5' });

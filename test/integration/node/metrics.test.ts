@@ -22,7 +22,12 @@ describe('/metrics', () => {
   });
 
   it('exposes requests, failovers, latency and credential series after traffic', async () => {
-    harness = await startHarness({ accounts: [{ id: 'a', plan: 'max20x' }, { id: 'b', plan: 'max5x' }] });
+    harness = await startHarness({
+      accounts: [
+        { id: 'a', plan: 'max20x' },
+        { id: 'b', plan: 'max5x' },
+      ],
+    });
     harness.sim.script({ fault: { type: 'overloaded' } });
     for (let i = 0; i < 3; i += 1) {
       const response = await fetch(`${harness.node.url}/v1/messages`, {

@@ -8,12 +8,19 @@ describe('/v1/status?session=: the credential serving a session', () => {
   const session = randomUUID();
 
   async function status(query: string, token: string | null = harness.userToken): Promise<{ code: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${harness.node.url}/v1/status${query}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${harness.node.url}/v1/status${query}`, {
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
     return { code: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
   beforeAll(async () => {
-    harness = await startHarness({ accounts: [{ id: 'one', plan: 'max20x' }, { id: 'two', plan: 'pro' }] });
+    harness = await startHarness({
+      accounts: [
+        { id: 'one', plan: 'max20x' },
+        { id: 'two', plan: 'pro' },
+      ],
+    });
     const response = await fetch(`${harness.node.url}/v1/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${harness.userToken}`, 'content-type': 'application/json' },
@@ -46,14 +53,20 @@ describe('/v1/status?session=: the credential serving a session', () => {
 
   it('is null for a session that has not made a request, and absent without ?session', async () => {
     const unknown = randomUUID();
-    expect(((await status(`?provider=claude&session=${unknown}`)).body as unknown as ProviderStatus).session).toEqual({ id: unknown, credential: null, peer: null });
+    expect(((await status(`?provider=claude&session=${unknown}`)).body as unknown as ProviderStatus).session).toEqual({
+      id: unknown,
+      credential: null,
+      peer: null,
+    });
     expect((await status('?provider=claude')).body).not.toHaveProperty('session');
   });
 
   it('also answers in the full payload and on /ccm/v1/status', async () => {
     const full = (await status(`?session=${session}`)).body as unknown as NodeStatus;
     expect(full.providers.claude?.session?.credential).toBe(accountThatServed());
-    const response = await fetch(`${harness.node.url}/ccm/v1/status?session=${session}`, { headers: { authorization: `Bearer ${harness.userToken}` } });
+    const response = await fetch(`${harness.node.url}/ccm/v1/status?session=${session}`, {
+      headers: { authorization: `Bearer ${harness.userToken}` },
+    });
     expect(((await response.json()) as ProviderStatus).session?.credential).toBe(accountThatServed());
   });
 

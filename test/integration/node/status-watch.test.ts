@@ -5,7 +5,15 @@ import { registerStatusRoutes, type ProviderStatus } from '../../../src/status/i
 import { ChangeSignal } from '../../../src/pool/change-signal.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
-const BASE: ProviderStatus = { five_hour_utilization: 10, five_hour_reset: 0, weekly_utilization: 20, weekly_reset: 0, plan_weight: 1, state: 'usable', retry_at: 0 };
+const BASE: ProviderStatus = {
+  five_hour_utilization: 10,
+  five_hour_reset: 0,
+  weekly_utilization: 20,
+  weekly_reset: 0,
+  plan_weight: 1,
+  state: 'usable',
+  retry_at: 0,
+};
 
 /** Reads frames until `isLast` holds for one (or the stream ends), then lets go of the stream. */
 async function readFrames(response: Response, isLast: (frame: ProviderStatus, index: number) => boolean): Promise<ProviderStatus[]> {

@@ -39,7 +39,10 @@ describe('/v1/status', () => {
         { id: 'big', plan: 'max20x', fiveHourUtilization: 10, weeklyUtilization: 20 },
         { id: 'small', plan: 'pro', fiveHourUtilization: 50, weeklyUtilization: 60 },
       ],
-      claude: (credentials) => ({ route: 'pool', credentials: [...credentials, { tag: 'pool', type: 'balancer', strategy: 'round-robin', credentials: ['big', 'small'] }] }),
+      claude: (credentials) => ({
+        route: 'pool',
+        credentials: [...credentials, { tag: 'pool', type: 'balancer', strategy: 'round-robin', credentials: ['big', 'small'] }],
+      }),
     });
     await waitFor(async () => {
       await sendMessage(harness!);
@@ -64,7 +67,15 @@ describe('/v1/status', () => {
     for (const path of ['/v1/status?provider=claude', '/ccm/v1/status']) {
       for (const token of [harness.userToken, harness.adminToken]) {
         const { body } = await getJson(harness, path, token);
-        expect(Object.keys(body)).toEqual(['five_hour_utilization', 'five_hour_reset', 'weekly_utilization', 'weekly_reset', 'plan_weight', 'state', 'retry_at']);
+        expect(Object.keys(body)).toEqual([
+          'five_hour_utilization',
+          'five_hour_reset',
+          'weekly_utilization',
+          'weekly_reset',
+          'plan_weight',
+          'state',
+          'retry_at',
+        ]);
       }
     }
     const bad = await fetch(`${harness.node.url}/v1/status?provider=gemini`, { headers: { authorization: `Bearer ${harness.userToken}` } });

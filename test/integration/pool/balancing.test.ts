@@ -36,7 +36,13 @@ describe('balancing through a node against the simulator', () => {
   });
 
   it('a session stays pinned while another account looks better, and moves when its account is rate-limited', async () => {
-    const h = await start({ accounts: [{ id: 'a', plan: 'max20x' }, { id: 'b', plan: 'max20x' }], balancer: { rebalance_threshold: 0 } });
+    const h = await start({
+      accounts: [
+        { id: 'a', plan: 'max20x' },
+        { id: 'b', plan: 'max20x' },
+      ],
+      balancer: { rebalance_threshold: 0 },
+    });
     await learnUsage(h);
     expect(await h.servedBy(() => h.send({ session: 'pinned' }))).toEqual(['a']);
 
@@ -60,7 +66,10 @@ describe('balancing through a node against the simulator', () => {
 
   it('a credential at its limit_weekly receives no traffic once its usage is known', async () => {
     const h = await start({
-      accounts: [{ id: 'capped', plan: 'max20x', weeklyUtilization: 50 }, { id: 'open', plan: 'pro', weeklyUtilization: 90 }],
+      accounts: [
+        { id: 'capped', plan: 'max20x', weeklyUtilization: 50 },
+        { id: 'open', plan: 'pro', weeklyUtilization: 90 },
+      ],
       credentialExtras: { capped: { limit_weekly: 50 } },
       // Round-robin, not least-used: a capped account scores 0 anyway, so only the cap itself
       // can keep it out of a rotation that would otherwise give it every other request.
@@ -76,7 +85,10 @@ describe('balancing through a node against the simulator', () => {
   it('rebalancing moves every session off an account once it is ahead by more than threshold / plan weight', async () => {
     // Max 20x (weight 10) with threshold 20: a 2-point lead is enough.
     const h = await start({
-      accounts: [{ id: 'a', plan: 'max20x', weeklyUtilization: 10 }, { id: 'b', plan: 'max20x', weeklyUtilization: 12 }],
+      accounts: [
+        { id: 'a', plan: 'max20x', weeklyUtilization: 10 },
+        { id: 'b', plan: 'max20x', weeklyUtilization: 12 },
+      ],
       balancer: { rebalance_threshold: 20 },
     });
     await learnUsage(h);

@@ -67,7 +67,11 @@ export async function startPoolHarness(options: PoolHarnessOptions): Promise<Poo
     const metadata = session === undefined ? {} : { metadata: { user_id: JSON.stringify({ device_id: 'd', session_id: session }) } };
     const response = await fetch(`${node.url}/v1/messages`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${as === undefined ? BALANCER_TOKEN : directToken(as)}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      headers: {
+        authorization: `Bearer ${as === undefined ? BALANCER_TOKEN : directToken(as)}`,
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+      },
       body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }], ...metadata }),
     });
     await response.arrayBuffer();

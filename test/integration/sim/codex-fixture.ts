@@ -29,11 +29,7 @@ export function postResponses(sim: Simulator, headers: Record<string, string>, b
   return fetch(`${sim.codexApiUrl}/responses`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 }
 
-export function refreshCodex(
-  sim: Simulator,
-  refreshToken: string,
-  options: { form?: boolean; clientId?: string } = {},
-): Promise<Response> {
+export function refreshCodex(sim: Simulator, refreshToken: string, options: { form?: boolean; clientId?: string } = {}): Promise<Response> {
   const fields = { client_id: options.clientId ?? CODEX_CLIENT_ID, grant_type: 'refresh_token', refresh_token: refreshToken };
   return fetch(sim.codexTokenUrl, {
     method: 'POST',
@@ -79,7 +75,10 @@ export function connectCodex(sim: Simulator, headers: Record<string, string>): P
         upgradeHeaders,
         send: (event) => socket.send(JSON.stringify(event)),
         framesUntil: (type, count = 1) =>
-          waitFor(() => (frames.filter((frame) => frame.type === type).length >= count ? [...frames] : undefined), `${count} ${type} frame(s)`),
+          waitFor(
+            () => (frames.filter((frame) => frame.type === type).length >= count ? [...frames] : undefined),
+            `${count} ${type} frame(s)`,
+          ),
       }),
     );
   });

@@ -80,7 +80,9 @@ describe('POST /backend-api/codex/responses', () => {
     sim = await startSimulator({ accounts: 0, codexAccounts: [{ id: 'c' }] });
     const headers = codexAuthHeaders(sim.codexAccount('c'));
     const used = async (): Promise<number> =>
-      Number((await postResponses(sim as Simulator, headers, responsesBody({ stream: false }))).headers.get('x-codex-primary-used-percent'));
+      Number(
+        (await postResponses(sim as Simulator, headers, responsesBody({ stream: false }))).headers.get('x-codex-primary-used-percent'),
+      );
     const first = await used();
     const second = await used();
     expect(second).toBeGreaterThan(first);
@@ -158,7 +160,11 @@ describe('Codex authentication and limits', () => {
   it.each([
     ['no Authorization', (headers: Record<string, string>) => ({ 'chatgpt-account-id': headers['chatgpt-account-id'] ?? '' }), null],
     ['an unknown token', (headers: Record<string, string>) => ({ ...headers, authorization: 'Bearer nope' }), 'token_invalid'],
-    ['a wrong ChatGPT-Account-Id', (headers: Record<string, string>) => ({ ...headers, 'chatgpt-account-id': 'other' }), 'account_mismatch'],
+    [
+      'a wrong ChatGPT-Account-Id',
+      (headers: Record<string, string>) => ({ ...headers, 'chatgpt-account-id': 'other' }),
+      'account_mismatch',
+    ],
     ['no ChatGPT-Account-Id', (headers: Record<string, string>) => ({ authorization: headers['authorization'] ?? '' }), 'account_mismatch'],
   ])('401 in OpenAI shape for %s', async (_name, mangle, code) => {
     sim = await startSimulator({ accounts: 0, codexAccounts: [{ id: 'c' }] });

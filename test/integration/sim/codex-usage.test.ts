@@ -19,7 +19,9 @@ describe('GET /backend-api/wham/usage', () => {
     sim = await startSimulator({
       clock,
       accounts: 0,
-      codexAccounts: [{ id: 'c', plan: 'plus', fiveHourUtilization: 42.4, weeklyUtilization: 7, credits: { hasCredits: true, balance: '9.99' } }],
+      codexAccounts: [
+        { id: 'c', plan: 'plus', fiveHourUtilization: 42.4, weeklyUtilization: 7, credits: { hasCredits: true, balance: '9.99' } },
+      ],
     });
     const account = sim.codexAccount('c');
     const response = await getUsage(codexAuthHeaders(account));
@@ -29,7 +31,12 @@ describe('GET /backend-api/wham/usage', () => {
       rate_limit: {
         allowed: true,
         limit_reached: false,
-        primary_window: { used_percent: 42, limit_window_seconds: 18_000, reset_after_seconds: 18_000, reset_at: Math.floor(account.fiveHourResetAtMs / 1000) },
+        primary_window: {
+          used_percent: 42,
+          limit_window_seconds: 18_000,
+          reset_after_seconds: 18_000,
+          reset_at: Math.floor(account.fiveHourResetAtMs / 1000),
+        },
         secondary_window: { used_percent: 7, limit_window_seconds: 604_800, reset_after_seconds: 604_800 },
       },
       credits: { has_credits: true, unlimited: false, balance: '9.99' },

@@ -1,13 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../../src/sim/index.ts';
-import {
-  CODEX_MODEL,
-  WEBSOCKET_BETA,
-  codexAuthHeaders,
-  connectCodex,
-  refusedHandshake,
-  type CodexSocket,
-} from './codex-fixture.ts';
+import { CODEX_MODEL, WEBSOCKET_BETA, codexAuthHeaders, connectCodex, refusedHandshake, type CodexSocket } from './codex-fixture.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 let sim: Simulator | undefined;
@@ -36,7 +29,12 @@ describe('WebSocket /backend-api/codex/responses', () => {
     const frames = await client.framesUntil('response.completed');
     const types = frames.map((frame) => frame.type);
     expect(types[0]).toBe('codex.rate_limits');
-    expect(types.slice(1, 5)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
+    expect(types.slice(1, 5)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+    ]);
     expect(types.at(-1)).toBe('response.completed');
     const text = frames
       .filter((frame) => frame.type === 'response.output_text.delta')
@@ -87,7 +85,12 @@ describe('WebSocket /backend-api/codex/responses', () => {
     expect(error).toMatchObject({
       type: 'error',
       status: 429,
-      error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', plan_type: 'plus', resets_in_seconds: expect.any(Number) },
+      error: {
+        type: 'usage_limit_reached',
+        message: 'The usage limit has been reached',
+        plan_type: 'plus',
+        resets_in_seconds: expect.any(Number),
+      },
       headers: { 'x-codex-primary-used-percent': '100' },
     });
     sim?.setCodexUsage('c', { fiveHourUtilization: 0 });
@@ -122,9 +125,7 @@ describe('WebSocket /backend-api/codex/responses', () => {
 
   it('a stalled turn sends K frames; a cut one drops the connection', async () => {
     const client = await open();
-    sim?.script([
-      { endpoint: 'codex_responses', fault: { type: 'stall', afterEvents: 2 } },
-    ]);
+    sim?.script([{ endpoint: 'codex_responses', fault: { type: 'stall', afterEvents: 2 } }]);
     client.send(create());
     const frames = await client.framesUntil('response.in_progress');
     expect(frames.map((frame) => frame.type)).toEqual(['codex.rate_limits', 'response.created', 'response.in_progress']);

@@ -156,4 +156,3 @@ describe('openStreams', () => {
     await waitFor(() => sim?.state().openStreams === 0, 'the simulator to see the stream end');
   });
 });
-

@@ -123,7 +123,11 @@ describe('HTTP through the tunnel', () => {
 
   it('closes a session with pooled idle streams without waiting out the grace period', async () => {
     // A grace period longer than the test timeout: only the idle-stream cleanup can end this.
-    mesh = await startMesh({ laptopHandler: echoHandler(peerNameOfSocket), hubHandler: echoHandler(peerNameOfSocket), session: { closeGraceMs: 120_000 } });
+    mesh = await startMesh({
+      laptopHandler: echoHandler(peerNameOfSocket),
+      hubHandler: echoHandler(peerNameOfSocket),
+      session: { closeGraceMs: 120_000 },
+    });
     await waitFor(() => mesh!.hub.peers.isUp('laptop') && mesh!.laptop.peers.isUp('hub'), 'tunnel up');
     await send(mesh.hub.peers.agentFor('laptop'), { method: 'POST', body: 'pooled at the hub' });
     await send(mesh.laptop.peers.agentFor('hub'), { method: 'POST', body: 'pooled at the laptop' });

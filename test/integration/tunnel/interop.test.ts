@@ -9,7 +9,14 @@ import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { Server as YamuxJsServer } from 'yamux-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TUNNEL_SUBPROTOCOL, createTunnelAcceptor, signAuthorization, type TunnelAcceptor, type YamuxSession, type YamuxStream } from '../../../src/tunnel/index.ts';
+import {
+  TUNNEL_SUBPROTOCOL,
+  createTunnelAcceptor,
+  signAuthorization,
+  type TunnelAcceptor,
+  type YamuxSession,
+  type YamuxStream,
+} from '../../../src/tunnel/index.ts';
 import { WebSocketDuplex } from '../../../src/tunnel/ws-duplex.ts';
 import { FrameDecoder } from '../../../src/tunnel/yamux/decode.ts';
 import { Flag, FrameType } from '../../../src/tunnel/yamux/frame.ts';
@@ -32,7 +39,9 @@ function collect(stream: Duplex): { text: () => string } {
 function pingsOn(direction: Duplex, flag: number): number[] {
   const decoder = new FrameDecoder({ maxDataLength: 16 * 1024 * 1024 });
   const opaques: number[] = [];
-  direction.on('data', (chunk: Buffer) => decoder.push(chunk, (frame) => frame.type === FrameType.Ping && frame.flags === flag && opaques.push(frame.length)));
+  direction.on('data', (chunk: Buffer) =>
+    decoder.push(chunk, (frame) => frame.type === FrameType.Ping && frame.flags === flag && opaques.push(frame.length)),
+  );
   return opaques;
 }
 
@@ -46,7 +55,11 @@ describe('yamux interop', () => {
     const server = http.createServer();
     server.on('upgrade', (request, socket, head) => acceptor.handleUpgrade(request, socket, head));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise((resolve) => server.close(resolve)), () => server.closeAllConnections(), () => ours?.destroy());
+    cleanup.push(
+      () => new Promise((resolve) => server.close(resolve)),
+      () => server.closeAllConnections(),
+      () => ours?.destroy(),
+    );
 
     // The connector side, built from yamux-js: it echoes every stream we open, prefixed.
     const theirs = new YamuxJsServer((stream) => stream.on('data', (chunk: Buffer) => stream.write(`js:${chunk.toString()}`)), {

@@ -66,7 +66,10 @@ describe('tunnel resilience', () => {
     const laptopSession = mesh.laptop.peers.get('hub')!;
     const closes = Promise.all([hubSession, laptopSession].map((session) => new Promise((resolve) => session.once('close', resolve))));
     mesh.proxy!.freeze();
-    expect(await closes).toEqual([expect.objectContaining({ code: 'keepalive_timeout' }), expect.objectContaining({ code: 'keepalive_timeout' })]);
+    expect(await closes).toEqual([
+      expect.objectContaining({ code: 'keepalive_timeout' }),
+      expect.objectContaining({ code: 'keepalive_timeout' }),
+    ]);
   });
 
   it('reconnects after the acceptor restarts, on the first dial, ten times in a row', async () => {
@@ -86,7 +89,9 @@ describe('tunnel resilience', () => {
       const startedAt = performance.now();
       await mesh.restartHub();
       const reply = await waitFor(
-        async () => mesh!.hub.peers.isUp('laptop') && (await send(mesh!.hub.peers.agentFor('laptop'), { method: 'POST', body: 'after' })).body.toString(),
+        async () =>
+          mesh!.hub.peers.isUp('laptop') &&
+          (await send(mesh!.hub.peers.agentFor('laptop'), { method: 'POST', body: 'after' })).body.toString(),
         'a reply through the restored tunnel',
       );
       recoveryMs.push(performance.now() - startedAt);

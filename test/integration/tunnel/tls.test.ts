@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTunnelAcceptor, createTunnelDialer, type TunnelAcceptor, type TunnelDialer, type YamuxSession } from '../../../src/tunnel/index.ts';
+import {
+  createTunnelAcceptor,
+  createTunnelDialer,
+  type TunnelAcceptor,
+  type TunnelDialer,
+  type YamuxSession,
+} from '../../../src/tunnel/index.ts';
 import { LINK_TOKEN } from './mesh.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
@@ -27,7 +33,10 @@ afterEach(async () => {
 });
 
 async function startTlsAcceptor(): Promise<number> {
-  const created = createTunnelAcceptor({ peers: () => [{ name: 'laptop', token: LINK_TOKEN }], onSession: (_peer, session) => (accepted = session) });
+  const created = createTunnelAcceptor({
+    peers: () => [{ name: 'laptop', token: LINK_TOKEN }],
+    onSession: (_peer, session) => (accepted = session),
+  });
   acceptor = created;
   server = https.createServer({ cert, key });
   server.on('upgrade', (request, socket, head) => created.handleUpgrade(request, socket, head));

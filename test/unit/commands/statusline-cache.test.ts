@@ -27,18 +27,56 @@ import { resolveTarget } from '../../../src/commands/statusline.ts';
 import type { ProviderStatus } from '../../../src/status/index.ts';
 
 const T0 = 1_800_000_000_000;
-const POOL: ProviderStatus = { five_hour_utilization: 10, five_hour_reset: 1, weekly_utilization: 20, weekly_reset: 2, plan_weight: 1, state: 'usable', retry_at: 0 };
+const POOL: ProviderStatus = {
+  five_hour_utilization: 10,
+  five_hour_reset: 1,
+  weekly_utilization: 20,
+  weekly_reset: 2,
+  plan_weight: 1,
+  state: 'usable',
+  retry_at: 0,
+};
 
 describe('statusline cache decisions', () => {
   it.each([
     { name: 'never fetched', cache: emptyCache(), session: undefined, atMs: T0, refresh: true },
-    { name: 'fresh pool, no session asked', cache: withAnswer(emptyCache(), POOL, undefined, 0, T0), session: undefined, atMs: T0 + FRESH_MS - 1, refresh: false },
+    {
+      name: 'fresh pool, no session asked',
+      cache: withAnswer(emptyCache(), POOL, undefined, 0, T0),
+      session: undefined,
+      atMs: T0 + FRESH_MS - 1,
+      refresh: false,
+    },
     { name: 'stale pool', cache: withAnswer(emptyCache(), POOL, undefined, 0, T0), session: undefined, atMs: T0 + FRESH_MS, refresh: true },
     { name: 'fresh pool, unknown session', cache: withAnswer(emptyCache(), POOL, undefined, 0, T0), session: 's', atMs: T0, refresh: true },
-    { name: 'fresh pool and session', cache: withAnswer(emptyCache(), POOL, { id: 's', credential: 'a', peer: null }, 0, T0), session: 's', atMs: T0 + 1, refresh: false },
-    { name: 'a session the node had not bound: asked again soon', cache: withAnswer(emptyCache(), POOL, { id: 's', credential: null, peer: null }, 0, T0), session: 's', atMs: T0 + UNBOUND_FRESH_MS, refresh: true },
-    { name: 'a session the node had not bound, just asked', cache: withAnswer(emptyCache(), POOL, { id: 's', credential: null, peer: null }, 0, T0), session: 's', atMs: T0 + UNBOUND_FRESH_MS - 1, refresh: false },
-    { name: 'failed a moment ago: wait before asking again', cache: withFailure(emptyCache(), T0), session: 's', atMs: T0 + RETRY_MS - 1, refresh: false },
+    {
+      name: 'fresh pool and session',
+      cache: withAnswer(emptyCache(), POOL, { id: 's', credential: 'a', peer: null }, 0, T0),
+      session: 's',
+      atMs: T0 + 1,
+      refresh: false,
+    },
+    {
+      name: 'a session the node had not bound: asked again soon',
+      cache: withAnswer(emptyCache(), POOL, { id: 's', credential: null, peer: null }, 0, T0),
+      session: 's',
+      atMs: T0 + UNBOUND_FRESH_MS,
+      refresh: true,
+    },
+    {
+      name: 'a session the node had not bound, just asked',
+      cache: withAnswer(emptyCache(), POOL, { id: 's', credential: null, peer: null }, 0, T0),
+      session: 's',
+      atMs: T0 + UNBOUND_FRESH_MS - 1,
+      refresh: false,
+    },
+    {
+      name: 'failed a moment ago: wait before asking again',
+      cache: withFailure(emptyCache(), T0),
+      session: 's',
+      atMs: T0 + RETRY_MS - 1,
+      refresh: false,
+    },
     { name: 'failed a while ago: ask again', cache: withFailure(emptyCache(), T0), session: 's', atMs: T0 + RETRY_MS, refresh: true },
   ])('$name → refresh $refresh', ({ cache, session, atMs, refresh }) => {
     expect(needsRefresh(cache, session, atMs)).toBe(refresh);
@@ -54,7 +92,8 @@ describe('statusline cache decisions', () => {
 
   it('keeps the 32 most recently answered sessions', () => {
     let cache = emptyCache();
-    for (let index = 0; index < 40; index += 1) cache = withAnswer(cache, POOL, { id: `s${index}`, credential: 'a', peer: null }, 0, T0 + index);
+    for (let index = 0; index < 40; index += 1)
+      cache = withAnswer(cache, POOL, { id: `s${index}`, credential: 'a', peer: null }, 0, T0 + index);
     expect(Object.keys(cache.sessions)).toHaveLength(32);
     expect(cache.sessions.s39).toBeDefined();
     expect(cache.sessions.s7).toBeUndefined();
@@ -141,7 +180,11 @@ describe('statusline cache files', () => {
 
 describe('statusline input and target', () => {
   it.each([
-    ['Claude Code’s JSON', '{"session_id":"0b6f3c9e-2c1d-4e4a-9a55-1f2e3d4c5b6a","model":{"id":"m"}}', '0b6f3c9e-2c1d-4e4a-9a55-1f2e3d4c5b6a'],
+    [
+      'Claude Code’s JSON',
+      '{"session_id":"0b6f3c9e-2c1d-4e4a-9a55-1f2e3d4c5b6a","model":{"id":"m"}}',
+      '0b6f3c9e-2c1d-4e4a-9a55-1f2e3d4c5b6a',
+    ],
     ['no session_id', '{"cwd":"/"}', undefined],
     ['a number for session_id', '{"session_id":7}', undefined],
     ['a session id with a newline', '{"session_id":"a\\nb"}', undefined],
@@ -163,12 +206,37 @@ describe('statusline input and target', () => {
   });
 
   it.each([
-    { name: 'flags first', options: { url: 'http://flag', token: 'tf' }, env: { QUOTAMESH_URL: 'http://env', QUOTAMESH_TOKEN: 'te' }, target: { url: 'http://flag', token: 'tf' } },
-    { name: 'then QUOTAMESH_*', options: {}, env: { QUOTAMESH_URL: 'http://env', QUOTAMESH_TOKEN: 'te', ANTHROPIC_BASE_URL: 'http://a', ANTHROPIC_AUTH_TOKEN: 'ta' }, target: { url: 'http://env', token: 'te' } },
-    { name: 'then the pair Claude Code uses', options: {}, env: { ANTHROPIC_BASE_URL: 'http://a', ANTHROPIC_AUTH_TOKEN: 'ta' }, target: { url: 'http://a', token: 'ta' } },
-    { name: 'ANTHROPIC_AUTH_TOKEN never goes to another URL', options: {}, env: { QUOTAMESH_URL: 'http://env', ANTHROPIC_BASE_URL: 'http://a', ANTHROPIC_AUTH_TOKEN: 'ta' }, target: undefined },
+    {
+      name: 'flags first',
+      options: { url: 'http://flag', token: 'tf' },
+      env: { QUOTAMESH_URL: 'http://env', QUOTAMESH_TOKEN: 'te' },
+      target: { url: 'http://flag', token: 'tf' },
+    },
+    {
+      name: 'then QUOTAMESH_*',
+      options: {},
+      env: { QUOTAMESH_URL: 'http://env', QUOTAMESH_TOKEN: 'te', ANTHROPIC_BASE_URL: 'http://a', ANTHROPIC_AUTH_TOKEN: 'ta' },
+      target: { url: 'http://env', token: 'te' },
+    },
+    {
+      name: 'then the pair Claude Code uses',
+      options: {},
+      env: { ANTHROPIC_BASE_URL: 'http://a', ANTHROPIC_AUTH_TOKEN: 'ta' },
+      target: { url: 'http://a', token: 'ta' },
+    },
+    {
+      name: 'ANTHROPIC_AUTH_TOKEN never goes to another URL',
+      options: {},
+      env: { QUOTAMESH_URL: 'http://env', ANTHROPIC_BASE_URL: 'http://a', ANTHROPIC_AUTH_TOKEN: 'ta' },
+      target: undefined,
+    },
     { name: 'nor to the default URL', options: {}, env: { ANTHROPIC_AUTH_TOKEN: 'ta' }, target: undefined },
-    { name: 'the default URL with QUOTAMESH_TOKEN', options: {}, env: { QUOTAMESH_TOKEN: 'te' }, target: { url: 'http://127.0.0.1:8787', token: 'te' } },
+    {
+      name: 'the default URL with QUOTAMESH_TOKEN',
+      options: {},
+      env: { QUOTAMESH_TOKEN: 'te' },
+      target: { url: 'http://127.0.0.1:8787', token: 'te' },
+    },
     { name: 'a URL that does not parse', options: { url: 'not a url', token: 't' }, env: {}, target: undefined },
   ])('target: $name', ({ options, env, target }) => {
     expect(resolveTarget(options, env)).toEqual(target);

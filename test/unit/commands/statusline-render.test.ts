@@ -23,17 +23,57 @@ const SESSION: SessionAssignment = { id: 's', credential: 'work', peer: null };
 
 describe('renderStatusline', () => {
   it.each([
-    { name: 'pool, resets and account', view: { pool: pool(), session: SESSION }, line: 'pool 5h 23% resets 2h41m · week 42% resets 5d03h · account work' },
-    { name: 'no session: no account', view: { pool: pool(), session: undefined }, line: 'pool 5h 23% resets 2h41m · week 42% resets 5d03h' },
-    { name: 'a session nothing bound yet', view: { pool: pool(), session: { ...SESSION, credential: null } }, line: 'pool 5h 23% resets 2h41m · week 42% resets 5d03h' },
-    { name: 'another node’s capacity', view: { pool: pool(), session: { ...SESSION, credential: 'hub-claude', peer: 'hub' } }, line: 'pool 5h 23% resets 2h41m · week 42% resets 5d03h · account hub-claude (peer hub)' },
-    { name: 'unknown resets are left out', view: { pool: pool({ five_hour_reset: 0, weekly_reset: 0 }), session: undefined }, line: 'pool 5h 23% · week 42%' },
-    { name: 'a reset that passed since the answer reads as a fresh window', view: { pool: pool({ five_hour_reset: NOW - 1 }), session: undefined }, line: 'pool 5h 0% · week 42% resets 5d03h' },
-    { name: 'an exhausted pool says when it is back', view: { pool: pool({ state: 'rate_limited', retry_at: NOW + 42 * 60 }), session: SESSION }, line: 'pool exhausted, back in 42m · account work' },
-    { name: 'an exhausted pool without a known return', view: { pool: pool({ state: 'rate_limited', retry_at: 0 }), session: undefined }, line: 'pool exhausted' },
+    {
+      name: 'pool, resets and account',
+      view: { pool: pool(), session: SESSION },
+      line: 'pool 5h 23% resets 2h41m · week 42% resets 5d03h · account work',
+    },
+    {
+      name: 'no session: no account',
+      view: { pool: pool(), session: undefined },
+      line: 'pool 5h 23% resets 2h41m · week 42% resets 5d03h',
+    },
+    {
+      name: 'a session nothing bound yet',
+      view: { pool: pool(), session: { ...SESSION, credential: null } },
+      line: 'pool 5h 23% resets 2h41m · week 42% resets 5d03h',
+    },
+    {
+      name: 'another node’s capacity',
+      view: { pool: pool(), session: { ...SESSION, credential: 'hub-claude', peer: 'hub' } },
+      line: 'pool 5h 23% resets 2h41m · week 42% resets 5d03h · account hub-claude (peer hub)',
+    },
+    {
+      name: 'unknown resets are left out',
+      view: { pool: pool({ five_hour_reset: 0, weekly_reset: 0 }), session: undefined },
+      line: 'pool 5h 23% · week 42%',
+    },
+    {
+      name: 'a reset that passed since the answer reads as a fresh window',
+      view: { pool: pool({ five_hour_reset: NOW - 1 }), session: undefined },
+      line: 'pool 5h 0% · week 42% resets 5d03h',
+    },
+    {
+      name: 'an exhausted pool says when it is back',
+      view: { pool: pool({ state: 'rate_limited', retry_at: NOW + 42 * 60 }), session: SESSION },
+      line: 'pool exhausted, back in 42m · account work',
+    },
+    {
+      name: 'an exhausted pool without a known return',
+      view: { pool: pool({ state: 'rate_limited', retry_at: 0 }), session: undefined },
+      line: 'pool exhausted',
+    },
     { name: 'an unavailable pool', view: { pool: pool({ state: 'unavailable' }), session: undefined }, line: 'pool unavailable' },
-    { name: 'garbage numbers are read as used up, not printed', view: { pool: pool({ five_hour_utilization: Number.NaN, weekly_utilization: 250 }), session: undefined }, line: 'pool 5h 100% resets 2h41m · week 100% resets 5d03h' },
-    { name: 'escape codes in a name are neutralised', view: { pool: pool(), session: { ...SESSION, credential: 'x\x1b[2Jy' } }, line: 'pool 5h 23% resets 2h41m · week 42% resets 5d03h · account x?[2Jy' },
+    {
+      name: 'garbage numbers are read as used up, not printed',
+      view: { pool: pool({ five_hour_utilization: Number.NaN, weekly_utilization: 250 }), session: undefined },
+      line: 'pool 5h 100% resets 2h41m · week 100% resets 5d03h',
+    },
+    {
+      name: 'escape codes in a name are neutralised',
+      view: { pool: pool(), session: { ...SESSION, credential: 'x\x1b[2Jy' } },
+      line: 'pool 5h 23% resets 2h41m · week 42% resets 5d03h · account x?[2Jy',
+    },
   ])('$name', ({ view, line }) => {
     expect(renderStatusline(view, NOW, false)).toBe(line);
   });

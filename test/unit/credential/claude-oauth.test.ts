@@ -49,8 +49,20 @@ describe('Claude OAuth refresh rules', () => {
   });
 
   it.each([
-    ['200', 200, {}, '{"access_token":"new","refresh_token":"rt2","expires_in":28800,"scope":"user:inference user:profile"}', { kind: 'ok', accessToken: 'new', refreshToken: 'rt2', expiresAt: NOW + 28_800_000, scopes: ['user:inference', 'user:profile'] }],
-    ['200 without refresh_token', 200, {}, '{"access_token":"new","expires_in":60}', { kind: 'ok', refreshToken: undefined, scopes: undefined }],
+    [
+      '200',
+      200,
+      {},
+      '{"access_token":"new","refresh_token":"rt2","expires_in":28800,"scope":"user:inference user:profile"}',
+      { kind: 'ok', accessToken: 'new', refreshToken: 'rt2', expiresAt: NOW + 28_800_000, scopes: ['user:inference', 'user:profile'] },
+    ],
+    [
+      '200 without refresh_token',
+      200,
+      {},
+      '{"access_token":"new","expires_in":60}',
+      { kind: 'ok', refreshToken: undefined, scopes: undefined },
+    ],
     ['200 garbage', 200, {}, '<html>', { kind: 'failed' }],
     ['429 with Retry-After', 429, { 'retry-after': '120' }, '{}', { kind: 'rate_limited', retryAfterMs: 120_000 }],
     ['429 bare', 429, {}, '', { kind: 'rate_limited', retryAfterMs: undefined }],

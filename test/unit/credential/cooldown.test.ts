@@ -64,7 +64,13 @@ describe('cooldown', () => {
       cause: 'rate_limit',
     });
     expect(parseCooldown({ untilMs: NOW + 1e12, cause: 'rate_limit' }, NOW).untilMs).toBe(NOW + 8 * 86_400_000);
-    for (const garbage of [null, 'x', { untilMs: 'soon', cause: 'rate_limit' }, { untilMs: NOW + 5000 }, { untilMs: -5, cause: 'upstream_error' }]) {
+    for (const garbage of [
+      null,
+      'x',
+      { untilMs: 'soon', cause: 'rate_limit' },
+      { untilMs: NOW + 5000 },
+      { untilMs: -5, cause: 'upstream_error' },
+    ]) {
       expect(isCoolingDown(parseCooldown(garbage, NOW), NOW)).toBe(false);
     }
   });

@@ -54,7 +54,10 @@ describe('UsagePoller', () => {
   });
 
   it('waits out a usage-endpoint 429 without counting a failure', async () => {
-    const { poller, runsAt } = scripted([{ kind: 'rate_limited', retryAfterMs: 30_000 }, { kind: 'rate_limited', retryAfterMs: undefined }]);
+    const { poller, runsAt } = scripted([
+      { kind: 'rate_limited', retryAfterMs: 30_000 },
+      { kind: 'rate_limited', retryAfterMs: undefined },
+    ]);
     poller.kick();
     expect(poller.consecutiveFailures).toBe(0);
     await vi.advanceTimersByTimeAsync(1000 + 30_000 + MINUTE);

@@ -23,12 +23,16 @@ function cutAt(bytes: Buffer, cuts: number[]): Buffer[] {
 describe('LineSplitter', () => {
   it('gives the same lines however the bytes are cut, multi-byte characters included', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 40 }).filter((line) => !line.includes('\n') && !line.includes('\r'))), fc.array(fc.nat()), (lines, cuts) => {
-        const bytes = Buffer.from(lines.map((line) => `${line}\n`).join(''), 'utf8');
-        const result = splitAll(new LineSplitter(1024), cutAt(bytes, cuts));
-        expect(result.ok).toBe(true);
-        expect(result.lines).toEqual(lines);
-      }),
+      fc.property(
+        fc.array(fc.string({ unit: 'grapheme', maxLength: 40 }).filter((line) => !line.includes('\n') && !line.includes('\r'))),
+        fc.array(fc.nat()),
+        (lines, cuts) => {
+          const bytes = Buffer.from(lines.map((line) => `${line}\n`).join(''), 'utf8');
+          const result = splitAll(new LineSplitter(1024), cutAt(bytes, cuts));
+          expect(result.ok).toBe(true);
+          expect(result.lines).toEqual(lines);
+        },
+      ),
     );
   });
 

@@ -27,7 +27,10 @@ function problemsOf(raw: unknown): string[] {
 
 describe('config', () => {
   it('fills defaults, expands ~ and ${ENV}, and freezes the result', () => {
-    const config = parseConfigValue({ ...base, peers: [{ name: 'hub', url: 'https://hub.example:8787', token: '${HUB_TOKEN}', reverse: true }] }, environment);
+    const config = parseConfigValue(
+      { ...base, peers: [{ name: 'hub', url: 'https://hub.example:8787', token: '${HUB_TOKEN}', reverse: true }] },
+      environment,
+    );
     expect(config.listen).toBe('127.0.0.1:8787');
     expect(config.state_dir).toBe('/home/me/.local/state/quotamesh');
     expect(config.claude?.credentials[0]).toMatchObject({ path: '/home/me/.claude/.credentials.json' });
@@ -41,7 +44,13 @@ describe('config', () => {
   it('bounds peers and tunnels by default: max_plan_weight 20, 1024 streams, keepalive 15 s / 30 s', () => {
     const config = parseConfigValue({ ...base, peers: [{ name: 'hub', token: 'h'.repeat(20) }] }, environment);
     expect(config.peers[0]?.max_plan_weight).toBe(20);
-    expect(config.tunnel).toEqual({ max_streams: 1024, keepalive_interval_ms: 15_000, keepalive_timeout_ms: 30_000, response_head_timeout_ms: 2_000, ping_timeout_ms: 1_500 });
+    expect(config.tunnel).toEqual({
+      max_streams: 1024,
+      keepalive_interval_ms: 15_000,
+      keepalive_timeout_ms: 30_000,
+      response_head_timeout_ms: 2_000,
+      ping_timeout_ms: 1_500,
+    });
     const tuned = parseConfigValue({ ...base, tunnel: { max_streams: 64, keepalive_interval_ms: 5_000 } }, environment);
     expect(tuned.tunnel).toMatchObject({ max_streams: 64, keepalive_interval_ms: 5_000, keepalive_timeout_ms: 30_000 });
   });
@@ -63,19 +72,55 @@ describe('config', () => {
   });
 
   it.each([
-    [{ ...base, claude: { ...base.claude, credentials: [base.claude.credentials[0], { ...base.claude.credentials[1], strategy: 'fastest' }] } }, 'claude.credentials[1].strategy: expected one of least-used|round-robin|random|fallback'],
+    [
+      {
+        ...base,
+        claude: { ...base.claude, credentials: [base.claude.credentials[0], { ...base.claude.credentials[1], strategy: 'fastest' }] },
+      },
+      'claude.credentials[1].strategy: expected one of least-used|round-robin|random|fallback',
+    ],
     [{ ...base, extra: 1 }, 'extra: unknown key'],
     [{ ...base, users: [{ name: 'bob', token: 'short' }] }, 'users[0].token: a token is at least 16 characters'],
     [{ ...base, users: [{ name: 'bob', token: '${NOPE}' }] }, 'users[0].token: environment variable NOPE is not set'],
-    [{ ...base, claude: { ...base.claude, credentials: [{ tag: 'mine', type: 'default', path: 'x', reserve_5h: 5, limit_5h: 50 }, base.claude.credentials[1]] } }, 'claude.credentials[0].limit_5h: set reserve_5h or limit_5h, not both'],
-    [{ ...base, claude: { ...base.claude, credentials: [base.claude.credentials[0], { tag: 'pool', type: 'balancer', credentials: ['ghost'] }] } }, 'claude.credentials[1].credentials[0]: no claude credential tagged "ghost"'],
+    [
+      {
+        ...base,
+        claude: {
+          ...base.claude,
+          credentials: [{ tag: 'mine', type: 'default', path: 'x', reserve_5h: 5, limit_5h: 50 }, base.claude.credentials[1]],
+        },
+      },
+      'claude.credentials[0].limit_5h: set reserve_5h or limit_5h, not both',
+    ],
+    [
+      {
+        ...base,
+        claude: { ...base.claude, credentials: [base.claude.credentials[0], { tag: 'pool', type: 'balancer', credentials: ['ghost'] }] },
+      },
+      'claude.credentials[1].credentials[0]: no claude credential tagged "ghost"',
+    ],
     [{ ...base, claude: { ...base.claude, route: 'nope' } }, 'claude.route: no credential tagged "nope"'],
-    [{ ...base, claude: { ...base.claude, credentials: [...base.claude.credentials, { tag: 'bob', type: 'external', peer: 'bob' }] } }, 'claude.credentials[2].peer: no peer named "bob" in peers'],
-    [{ ...base, claude: { ...base.claude, credentials: [{ tag: 'mine', type: 'robot' }] } }, 'claude.credentials[0].type: expected one of default|external|balancer'],
+    [
+      { ...base, claude: { ...base.claude, credentials: [...base.claude.credentials, { tag: 'bob', type: 'external', peer: 'bob' }] } },
+      'claude.credentials[2].peer: no peer named "bob" in peers',
+    ],
+    [
+      { ...base, claude: { ...base.claude, credentials: [{ tag: 'mine', type: 'robot' }] } },
+      'claude.credentials[0].type: expected one of default|external|balancer',
+    ],
     [{ ...base, listen: 'localhost' }, 'listen: expected host:port, e.g. 127.0.0.1:8787'],
-    [{ ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), reverse: true }] }, 'peers[0].reverse: a connector (reverse: true) needs a url'],
-    [{ ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), max_plan_weight: 0 }] }, 'peers[0].max_plan_weight: Too small: expected number to be >0'],
-    [{ ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), max_plan_weight: 2_000_000 }] }, 'peers[0].max_plan_weight: Too big: expected number to be <=1000000'],
+    [
+      { ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), reverse: true }] },
+      'peers[0].reverse: a connector (reverse: true) needs a url',
+    ],
+    [
+      { ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), max_plan_weight: 0 }] },
+      'peers[0].max_plan_weight: Too small: expected number to be >0',
+    ],
+    [
+      { ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), max_plan_weight: 2_000_000 }] },
+      'peers[0].max_plan_weight: Too big: expected number to be <=1000000',
+    ],
     [{ ...base, tunnel: { max_streams: 0 } }, 'tunnel.max_streams: Too small: expected number to be >=1'],
     [{ ...base, tunnel: { keepalive_interval_ms: 'often' } }, 'tunnel.keepalive_interval_ms: expected number'],
     [{ ...base, tunnel: { ping_every: 5 } }, 'tunnel.ping_every: unknown key'],
@@ -86,7 +131,9 @@ describe('config', () => {
 
   it('reports every problem at once', () => {
     const problems = problemsOf({ ...base, listen: 5, log_level: 'loud' });
-    expect(problems).toEqual(expect.arrayContaining(['listen: expected string', 'log_level: expected one of trace|debug|info|warn|error|fatal|silent']));
+    expect(problems).toEqual(
+      expect.arrayContaining(['listen: expected string', 'log_level: expected one of trace|debug|info|warn|error|fatal|silent']),
+    );
   });
 });
 
@@ -94,7 +141,9 @@ describe('config.example.json', () => {
   it('is a valid config once its variables are set', async () => {
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(new URL('../../../config.example.json', import.meta.url), 'utf8');
-    const env = Object.fromEntries(['QM_ADMIN', 'ALICE_TOKEN', 'HUB_LINK', 'BOB_LINK', 'CAROL_LINK'].map((name, index) => [name, `${name}-${index}-0123456789abcdef`]));
+    const env = Object.fromEntries(
+      ['QM_ADMIN', 'ALICE_TOKEN', 'HUB_LINK', 'BOB_LINK', 'CAROL_LINK'].map((name, index) => [name, `${name}-${index}-0123456789abcdef`]),
+    );
     const config = parseConfigValue(JSON.parse(text), { env, homeDir: '/home/me', baseDir: '/etc/qm' });
     expect(config.claude?.credentials).toHaveLength(3);
     expect(config.peers.map((peer) => peer.name)).toEqual(['hub', 'bob-laptop', 'carol']);

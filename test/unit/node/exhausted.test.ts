@@ -20,8 +20,18 @@ function snapshot(tag: string, fields: Partial<CredentialSnapshot>): CredentialS
 
 describe('exhaustedError', () => {
   it.each([
-    ['every credential rate-limited → 429 with the earliest retry', [snapshot('a', { state: 'rate_limited', retryAt: NOW + 600 }), snapshot('b', { state: 'rate_limited', retryAt: NOW + 120 })], 429, 120],
-    ['one briefly unreachable (error bench) → 503, retry when it is back', [snapshot('a', { state: 'rate_limited', retryAt: NOW + 600 }), snapshot('b', { state: 'unavailable', retryAt: NOW + 4 })], 503, 4],
+    [
+      'every credential rate-limited → 429 with the earliest retry',
+      [snapshot('a', { state: 'rate_limited', retryAt: NOW + 600 }), snapshot('b', { state: 'rate_limited', retryAt: NOW + 120 })],
+      429,
+      120,
+    ],
+    [
+      'one briefly unreachable (error bench) → 503, retry when it is back',
+      [snapshot('a', { state: 'rate_limited', retryAt: NOW + 600 }), snapshot('b', { state: 'unavailable', retryAt: NOW + 4 })],
+      503,
+      4,
+    ],
     ['a missing credential file → 503, retry in 30 s', [snapshot('a', { state: 'unavailable' })], 503, 30],
     ['usable but capped → 503 naming the cap', [snapshot('a', { weekly: { utilization: 99, resetAt: 0 } })], 503, 30],
   ])('%s', (_name, snapshots, status, retryAfter) => {
@@ -31,7 +41,11 @@ describe('exhaustedError', () => {
   });
 
   it('says what is wrong with each credential without naming files', () => {
-    const error = exhaustedError([snapshot('a', { state: 'unavailable', retryAt: NOW + 4 }), snapshot('b', { weekly: { utilization: 99, resetAt: 0 } })], NOW_MS, undefined);
+    const error = exhaustedError(
+      [snapshot('a', { state: 'unavailable', retryAt: NOW + 4 }), snapshot('b', { weekly: { utilization: 99, resetAt: 0 } })],
+      NOW_MS,
+      undefined,
+    );
     expect(error.message).toBe('no usable credential (a: unreachable for 4s; b: weekly usage at its cap of 99%)');
   });
 

@@ -9,22 +9,73 @@ import { FakeCredential } from './fake-credential.ts';
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 
 function poolOf(strategy: Strategy, credentials: FakeCredential[]): ProviderPool {
-  return new ProviderPool('claude', credentials, [{ tag: 'pool', members: credentials.map((c) => c.tag), strategy, rebalanceThreshold: 0 }], {
-    random: () => 0,
-  });
+  return new ProviderPool(
+    'claude',
+    credentials,
+    [{ tag: 'pool', members: credentials.map((c) => c.tag), strategy, rebalanceThreshold: 0 }],
+    {
+      random: () => 0,
+    },
+  );
 }
 
 function sequence(pool: ProviderPool, options: { session?: string; allowExternal?: boolean } = {}): string[] {
-  return [...pool.candidates('pool', { sessionId: options.session, allowExternal: options.allowExternal ?? true }, () => T0)].map((credential) => credential.tag);
+  return [...pool.candidates('pool', { sessionId: options.session, allowExternal: options.allowExternal ?? true }, () => T0)].map(
+    (credential) => credential.tag,
+  );
 }
 
 describe('ProviderPool.candidates', () => {
   it.each<[string, Strategy, Array<[string, { weeklyUtilization?: number; usable?: boolean; type?: 'default' | 'external' }]>, string[]]>([
-    ['fallback: list order', 'fallback', [['a', {}], ['b', {}], ['c', {}]], ['a', 'b', 'c']],
-    ['fallback: an unusable member is never handed out', 'fallback', [['a', { usable: false }], ['b', {}], ['c', {}]], ['b', 'c']],
-    ['least-used: lowest weekly use first', 'least-used', [['a', { weeklyUtilization: 50 }], ['b', { weeklyUtilization: 10 }], ['c', { weeklyUtilization: 30 }]], ['b', 'c', 'a']],
-    ['round-robin: each member once', 'round-robin', [['a', {}], ['b', {}], ['c', {}]], ['a', 'b', 'c']],
-    ['nothing usable: nothing to try', 'fallback', [['a', { usable: false }], ['b', { usable: false }]], []],
+    [
+      'fallback: list order',
+      'fallback',
+      [
+        ['a', {}],
+        ['b', {}],
+        ['c', {}],
+      ],
+      ['a', 'b', 'c'],
+    ],
+    [
+      'fallback: an unusable member is never handed out',
+      'fallback',
+      [
+        ['a', { usable: false }],
+        ['b', {}],
+        ['c', {}],
+      ],
+      ['b', 'c'],
+    ],
+    [
+      'least-used: lowest weekly use first',
+      'least-used',
+      [
+        ['a', { weeklyUtilization: 50 }],
+        ['b', { weeklyUtilization: 10 }],
+        ['c', { weeklyUtilization: 30 }],
+      ],
+      ['b', 'c', 'a'],
+    ],
+    [
+      'round-robin: each member once',
+      'round-robin',
+      [
+        ['a', {}],
+        ['b', {}],
+        ['c', {}],
+      ],
+      ['a', 'b', 'c'],
+    ],
+    [
+      'nothing usable: nothing to try',
+      'fallback',
+      [
+        ['a', { usable: false }],
+        ['b', { usable: false }],
+      ],
+      [],
+    ],
   ])('%s', (_name, strategy, members, expected) => {
     const credentials = members.map(([tag, options]) => {
       const credential = new FakeCredential(tag, { weeklyUtilization: options.weeklyUtilization, type: options.type });

@@ -22,10 +22,15 @@ function poolOf(strategy: Strategy, credentials: FakeCredential[], options: { ra
       callback();
     },
   });
-  return new ProviderPool('claude', credentials, [{ tag: 'pool', members: credentials.map((c) => c.tag), strategy, rebalanceThreshold: 0 }], {
-    random: options.random,
-    logger: logs === undefined ? undefined : pino({ level: 'info' }, destination),
-  });
+  return new ProviderPool(
+    'claude',
+    credentials,
+    [{ tag: 'pool', members: credentials.map((c) => c.tag), strategy, rebalanceThreshold: 0 }],
+    {
+      random: options.random,
+      logger: logs === undefined ? undefined : pino({ level: 'info' }, destination),
+    },
+  );
 }
 
 function run(pool: ProviderPool, credentials: Credential[], requests: Request[]): Array<string | undefined> {
@@ -40,7 +45,14 @@ describe('ProviderPool.select', () => {
   it('round-robin advances once per new session, not per request of a bound session', () => {
     const credentials = [new FakeCredential('a'), new FakeCredential('b'), new FakeCredential('c')];
     const pool = poolOf('round-robin', credentials);
-    const picks = run(pool, credentials, [{ session: 's1' }, { session: 's1' }, { session: 's2' }, {}, { session: 's1' }, { session: 's3' }]);
+    const picks = run(pool, credentials, [
+      { session: 's1' },
+      { session: 's1' },
+      { session: 's2' },
+      {},
+      { session: 's1' },
+      { session: 's3' },
+    ]);
     expect(picks).toEqual(['a', 'a', 'b', 'c', 'a', 'a']);
   });
 
@@ -74,7 +86,12 @@ describe('ProviderPool.select', () => {
   it('failover: a bound credential already tried by this request is excluded, and the session follows', () => {
     const credentials = [new FakeCredential('a'), new FakeCredential('b'), new FakeCredential('c')];
     const pool = poolOf('least-used', credentials);
-    const picks = run(pool, credentials, [{ session: 's' }, { session: 's', exclude: ['a'] }, { session: 's', exclude: ['a', 'b'] }, { session: 's' }]);
+    const picks = run(pool, credentials, [
+      { session: 's' },
+      { session: 's', exclude: ['a'] },
+      { session: 's', exclude: ['a', 'b'] },
+      { session: 's' },
+    ]);
     expect(picks).toEqual(['a', 'b', 'c', 'c']);
   });
 
@@ -92,7 +109,15 @@ describe('ProviderPool.select', () => {
     const external = new FakeCredential('ext', { type: 'external', planWeight: 10 });
     const local = new FakeCredential('local');
     const pool = poolOf('least-used', [external, local]);
-    const picks = run(pool, [external, local], [{ session: 's', allowExternal: true }, { session: 's', allowExternal: false }, { session: 's', allowExternal: true }]);
+    const picks = run(
+      pool,
+      [external, local],
+      [
+        { session: 's', allowExternal: true },
+        { session: 's', allowExternal: false },
+        { session: 's', allowExternal: true },
+      ],
+    );
     expect(picks).toEqual(['ext', 'local', 'ext']);
   });
 

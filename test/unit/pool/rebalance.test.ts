@@ -20,7 +20,12 @@ describe('rebalanceTarget', () => {
     ['pro: 15 points ahead stays', [view('cur', 1, 25), view('other', 1, 10)], 20, undefined],
     ['current is already the least-used pick', [view('cur', 10, 50), view('other', 1, 0)], 20, undefined],
     ['threshold 0 never moves', [view('cur', 10, 90), view('other', 10, 0)], 0, undefined],
-    ['a past weekly reset makes the current window free: no move', [view('cur', 10, 90, NOW_MS / 1000 - 60), view('other', 10, 0, 0)], 20, undefined],
+    [
+      'a past weekly reset makes the current window free: no move',
+      [view('cur', 10, 90, NOW_MS / 1000 - 60), view('other', 10, 0, 0)],
+      20,
+      undefined,
+    ],
   ])('%s', (_name, candidates, threshold, expected) => {
     const decision = rebalanceTarget(candidates, 0, threshold, NOW_MS);
     expect(decision === undefined ? undefined : candidates[decision.targetIndex]?.tag).toBe(expected);
@@ -29,7 +34,9 @@ describe('rebalanceTarget', () => {
 
 describe('ProviderPool rebalancing', () => {
   function poolOf(credentials: FakeCredential[], threshold: number): ProviderPool {
-    return new ProviderPool('claude', credentials, [{ tag: 'pool', members: credentials.map((c) => c.tag), strategy: 'least-used', rebalanceThreshold: threshold }]);
+    return new ProviderPool('claude', credentials, [
+      { tag: 'pool', members: credentials.map((c) => c.tag), strategy: 'least-used', rebalanceThreshold: threshold },
+    ]);
   }
   const select = (pool: ProviderPool, sessionId: string, allowExternal = true): string | undefined =>
     pool.select('pool', { sessionId, allowExternal, exclude: new Set() }, NOW_MS)?.tag;

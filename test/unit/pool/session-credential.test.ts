@@ -6,7 +6,9 @@ const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 const NONE = new Set<never>();
 
 function poolOf(strategy: Strategy, credentials: FakeCredential[]): ProviderPool {
-  return new ProviderPool('claude', credentials, [{ tag: 'pool', members: credentials.map((c) => c.tag), strategy, rebalanceThreshold: 0 }]);
+  return new ProviderPool('claude', credentials, [
+    { tag: 'pool', members: credentials.map((c) => c.tag), strategy, rebalanceThreshold: 0 },
+  ]);
 }
 
 describe('StickySessions.peek', () => {

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { StickySessions, STICKY_TTL_MS, type StickyKey } from '../../../src/pool/sticky.ts';
 
 const T0 = 1_000_000;
-const key = (sessionId: string, overrides: Partial<StickyKey> = {}): StickyKey => ({ route: 'pool', scope: 'all', sessionId, ...overrides });
+const key = (sessionId: string, overrides: Partial<StickyKey> = {}): StickyKey => ({
+  route: 'pool',
+  scope: 'all',
+  sessionId,
+  ...overrides,
+});
 
 describe('StickySessions', () => {
   it('binds a new session once: the second compare-and-set from "unbound" loses', () => {

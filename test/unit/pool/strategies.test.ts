@@ -33,7 +33,10 @@ const cases: Case[] = [
     name: 'least-used: the larger, less used account wins over list order',
     strategy: 'least-used',
     // pro: 89 × 1 = 89; max20x: 59 × 10 = 590.
-    candidates: [candidate('pro', { weekly: { utilization: 10, resetAt: 0 } }), candidate('max', { planWeight: 10, weekly: { utilization: 40, resetAt: 0 } })],
+    candidates: [
+      candidate('pro', { weekly: { utilization: 10, resetAt: 0 } }),
+      candidate('max', { planWeight: 10, weekly: { utilization: 40, resetAt: 0 } }),
+    ],
     picks: 3,
     expected: ['max', 'max', 'max'],
   },
@@ -47,7 +50,11 @@ const cases: Case[] = [
   {
     name: 'least-used: an unusable best is skipped',
     strategy: 'least-used',
-    candidates: [candidate('a', { planWeight: 10, isUsable: false }), candidate('b', { weekly: { utilization: 50, resetAt: 0 } }), candidate('c')],
+    candidates: [
+      candidate('a', { planWeight: 10, isUsable: false }),
+      candidate('b', { weekly: { utilization: 50, resetAt: 0 } }),
+      candidate('c'),
+    ],
     picks: 1,
     expected: ['c'],
   },
@@ -63,7 +70,10 @@ const cases: Case[] = [
     name: 'least-used: a past weekly reset does not boost (it only frees the window)',
     strategy: 'least-used',
     // a: past reset → util 0, urgency 1 → 99; b: 99 × 168/84 = 198. The reference gave a ×168.
-    candidates: [candidate('a', { weekly: { utilization: 95, resetAt: nowSeconds - HOUR_S } }), candidate('b', { weekly: { utilization: 0, resetAt: nowSeconds + 84 * HOUR_S } })],
+    candidates: [
+      candidate('a', { weekly: { utilization: 95, resetAt: nowSeconds - HOUR_S } }),
+      candidate('b', { weekly: { utilization: 0, resetAt: nowSeconds + 84 * HOUR_S } }),
+    ],
     picks: 1,
     expected: ['b'],
   },
@@ -71,7 +81,10 @@ const cases: Case[] = [
     name: 'least-used: the weekly cap bounds the remaining capacity',
     strategy: 'least-used',
     // a: (50 − 45) × 10 = 50; b: (99 − 40) × 1 = 59.
-    candidates: [candidate('a', { planWeight: 10, capWeekly: 50, weekly: { utilization: 45, resetAt: 0 } }), candidate('b', { weekly: { utilization: 40, resetAt: 0 } })],
+    candidates: [
+      candidate('a', { planWeight: 10, capWeekly: 50, weekly: { utilization: 45, resetAt: 0 } }),
+      candidate('b', { weekly: { utilization: 40, resetAt: 0 } }),
+    ],
     picks: 1,
     expected: ['b'],
   },

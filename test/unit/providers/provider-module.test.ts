@@ -10,7 +10,18 @@ import { claudeProvider, codexProvider, PROVIDERS, providerFor } from '../../../
 
 const HERE = import.meta.dirname;
 const ROOT = join(HERE, '../../..');
-const REQUIRED_PARTS = ['name', 'label', 'routes', 'adapter', 'parseRateLimitHeaders', 'credentialFile', 'createDefaultCredential', 'usageTap', 'errorBody', 'configFields'];
+const REQUIRED_PARTS = [
+  'name',
+  'label',
+  'routes',
+  'adapter',
+  'parseRateLimitHeaders',
+  'credentialFile',
+  'createDefaultCredential',
+  'usageTap',
+  'errorBody',
+  'configFields',
+];
 
 function fixture(omitted: string | undefined): string {
   const rest = omitted === undefined ? 'const rest = claudeProvider;' : `const { ${omitted}: _omitted, ...rest } = claudeProvider;`;
@@ -40,7 +51,10 @@ function diagnosticsOf(fixtures: Map<string, string>): Map<string, string[]> {
   for (const name of fixtures.keys()) {
     const source = program.getSourceFile(name);
     const diagnostics = source === undefined ? [] : [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
-    result.set(name, diagnostics.map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')));
+    result.set(
+      name,
+      diagnostics.map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')),
+    );
   }
   return result;
 }

@@ -14,13 +14,24 @@ function request(body: Record<string, unknown>) {
 describe('parseResponsesRequest', () => {
   it.each([
     ['a string input', { model: 'm', input: 'hi' }, 'hi'],
-    ['the last user message', { model: 'm', input: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: [{ type: 'input_text', text: 'c' }] }] }, 'c'],
+    [
+      'the last user message',
+      {
+        model: 'm',
+        input: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+          { role: 'user', content: [{ type: 'input_text', text: 'c' }] },
+        ],
+      },
+      'c',
+    ],
   ])('reads %s', (_name, body, said) => {
     expect(request(body).lastUserText).toBe(said);
   });
 
   it.each([
-    ['[]', "could not parse"],
+    ['[]', 'could not parse'],
     ['{"input":"x"}', "Missing required parameter: 'model'."],
     ['{"model":"m","input":3}', "Invalid type for 'input'"],
   ])('rejects %s', (text, message) => {
@@ -41,7 +52,11 @@ describe('responseEvents', () => {
   it('a warm-up has no output and no usage', () => {
     const response = buildResponse(request({ model: 'm', input: [], generate: false }), account, 0);
     expect(response).toMatchObject({ output: [], usage: { total_tokens: 0 } });
-    expect(responseEvents(response).map((event) => event.event)).toEqual(['response.created', 'response.in_progress', 'response.completed']);
+    expect(responseEvents(response).map((event) => event.event)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.completed',
+    ]);
   });
 
   it('an overloaded stream keeps K events then fails', () => {
@@ -61,10 +76,10 @@ describe('Codex script entries', () => {
     expect(parseScriptEntry(entry).endpoint).toBe(entry.endpoint);
   });
 
-  it.each([
-    [{ endpoint: 'codex_handshake', fault: { type: 'stall' } }],
-    [{ endpoint: 'messages', fault: { type: 'stream_overloaded' } }],
-  ])('rejects %j', (entry) => {
-    expect(() => parseScriptEntry(entry)).toThrow(/fault.type/);
-  });
+  it.each([[{ endpoint: 'codex_handshake', fault: { type: 'stall' } }], [{ endpoint: 'messages', fault: { type: 'stream_overloaded' } }]])(
+    'rejects %j',
+    (entry) => {
+      expect(() => parseScriptEntry(entry)).toThrow(/fault.type/);
+    },
+  );
 });

@@ -58,10 +58,7 @@ const cases: Case[] = [
   },
   {
     name: 'a credential over its cap contributes no remaining capacity',
-    snapshots: [
-      snapshot({ tag: 'capped', cap5h: 99, fiveHour: window(99.5) }),
-      snapshot({ tag: 'free', fiveHour: window(0) }),
-    ],
+    snapshots: [snapshot({ tag: 'capped', cap5h: 99, fiveHour: window(99.5) }), snapshot({ tag: 'free', fiveHour: window(0) })],
     expected: { five_hour_utilization: 50, plan_weight: 2 },
   },
   {
@@ -106,9 +103,7 @@ const cases: Case[] = [
   },
   {
     name: 'a rate-limited credential keeps contributing its last snapshot',
-    snapshots: [
-      snapshot({ state: 'rate_limited', retryAt: NOW + HOUR, fiveHour: window(100, NOW + HOUR), weekly: window(30) }),
-    ],
+    snapshots: [snapshot({ state: 'rate_limited', retryAt: NOW + HOUR, fiveHour: window(100, NOW + HOUR), weekly: window(30) })],
     expected: {
       five_hour_utilization: 100,
       weekly_utilization: 30,
@@ -150,18 +145,12 @@ const cases: Case[] = [
   },
   {
     name: 'usable wins over rate-limited',
-    snapshots: [
-      snapshot({ tag: 'a', state: 'rate_limited', retryAt: NOW + HOUR }),
-      snapshot({ tag: 'b', state: 'usable' }),
-    ],
+    snapshots: [snapshot({ tag: 'a', state: 'rate_limited', retryAt: NOW + HOUR }), snapshot({ tag: 'b', state: 'usable' })],
     expected: { state: 'usable', retry_at: 0 },
   },
   {
     name: 'rate-limited wins over unavailable',
-    snapshots: [
-      snapshot({ tag: 'a', state: 'unavailable' }),
-      snapshot({ tag: 'b', state: 'rate_limited', retryAt: NOW + 60 }),
-    ],
+    snapshots: [snapshot({ tag: 'a', state: 'unavailable' }), snapshot({ tag: 'b', state: 'rate_limited', retryAt: NOW + 60 })],
     expected: { state: 'rate_limited', retry_at: NOW + 60 },
   },
   {
@@ -201,10 +190,7 @@ const cases: Case[] = [
   },
   {
     name: 'the reset average is rounded to whole seconds',
-    snapshots: [
-      snapshot({ tag: 'a', weekly: window(10, NOW + 1) }),
-      snapshot({ tag: 'b', weekly: window(10, NOW + 2) }),
-    ],
+    snapshots: [snapshot({ tag: 'a', weekly: window(10, NOW + 1) }), snapshot({ tag: 'b', weekly: window(10, NOW + 2) })],
     expected: { weekly_reset: NOW + 2 },
   },
 ];
@@ -219,7 +205,15 @@ describe('aggregateProvider', () => {
     for (const value of garbage) {
       const status = aggregateProvider(
         [
-          snapshot({ tag: 'x', planWeight: value, retryAt: value, state: 'rate_limited', fiveHour: window(value, value), weekly: window(value, value), cap5h: value }),
+          snapshot({
+            tag: 'x',
+            planWeight: value,
+            retryAt: value,
+            state: 'rate_limited',
+            fiveHour: window(value, value),
+            weekly: window(value, value),
+            cap5h: value,
+          }),
           snapshot({ tag: 'y', planWeight: value, fiveHour: window(value, value), weekly: window(value, value) }),
         ],
         NOW,
@@ -232,9 +226,15 @@ describe('aggregateProvider', () => {
   });
 
   it('returns exactly the seven public keys', () => {
-    expect(Object.keys(aggregateProvider([snapshot()], NOW)).sort()).toEqual(
-      ['five_hour_reset', 'five_hour_utilization', 'plan_weight', 'retry_at', 'state', 'weekly_reset', 'weekly_utilization'],
-    );
+    expect(Object.keys(aggregateProvider([snapshot()], NOW)).sort()).toEqual([
+      'five_hour_reset',
+      'five_hour_utilization',
+      'plan_weight',
+      'retry_at',
+      'state',
+      'weekly_reset',
+      'weekly_utilization',
+    ]);
   });
 
   it('is stable: the same input at the same time gives the same JSON', () => {

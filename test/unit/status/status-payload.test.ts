@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  publicProviderStatus,
-  stableStringify,
-  statusEquals,
-  statusKey,
-} from '../../../src/status/status-payload.ts';
+import { publicProviderStatus, stableStringify, statusEquals, statusKey } from '../../../src/status/status-payload.ts';
 import type { NodeStatus, ProviderStatus } from '../../../src/status/usage.ts';
 
 const claude: ProviderStatus = {

@@ -12,7 +12,10 @@ const table: Array<{ name: string; frame: Frame }> = [
   { name: 'data SYN|FIN', frame: { type: FrameType.Data, flags: Flag.SYN | Flag.FIN, streamId: 3, length: 3, payload: payload(3, 7) } },
   { name: 'empty data FIN', frame: { type: FrameType.Data, flags: Flag.FIN, streamId: 2, length: 0, payload: Buffer.alloc(0) } },
   { name: 'large data', frame: { type: FrameType.Data, flags: 0, streamId: 0xffff_fffe, length: 200_000, payload: payload(200_000, 9) } },
-  { name: 'window update SYN', frame: { type: FrameType.WindowUpdate, flags: Flag.SYN, streamId: 5, length: 262_144, payload: Buffer.alloc(0) } },
+  {
+    name: 'window update SYN',
+    frame: { type: FrameType.WindowUpdate, flags: Flag.SYN, streamId: 5, length: 262_144, payload: Buffer.alloc(0) },
+  },
   { name: 'window update ACK', frame: { type: FrameType.WindowUpdate, flags: Flag.ACK, streamId: 6, length: 0, payload: Buffer.alloc(0) } },
   { name: 'RST', frame: { type: FrameType.WindowUpdate, flags: Flag.RST, streamId: 7, length: 0, payload: Buffer.alloc(0) } },
   { name: 'ping', frame: { type: FrameType.Ping, flags: Flag.SYN, streamId: 0, length: 0xffff_ffff, payload: Buffer.alloc(0) } },
@@ -22,7 +25,9 @@ const table: Array<{ name: string; frame: Frame }> = [
 
 /** Comparable summary: deep-equality over 200 KB buffers is needlessly slow. */
 const summary = (frames: Frame[]): string[] =>
-  frames.map((frame) => `${frame.type}/${frame.flags}/${frame.streamId}/${frame.length}/${createHash('sha1').update(frame.payload).digest('hex')}`);
+  frames.map(
+    (frame) => `${frame.type}/${frame.flags}/${frame.streamId}/${frame.length}/${createHash('sha1').update(frame.payload).digest('hex')}`,
+  );
 
 function decodeChunks(chunks: Buffer[]): { frames: Frame[]; error: string | undefined } {
   const decoder = new FrameDecoder({ maxDataLength: 1024 * 1024 });
@@ -53,7 +58,7 @@ describe('yamux codec', () => {
     for (let seed = 1; seed <= 100; seed++) {
       const random = seededRandom(seed);
       const chunks: Buffer[] = [];
-      for (let offset = 0; offset < stream.length; ) {
+      for (let offset = 0; offset < stream.length;) {
         // Mostly tiny pieces (headers split mid-field), sometimes large ones.
         const size = random() < 0.5 ? 1 + Math.floor(random() * 20) : 1 + Math.floor(random() * 20_000);
         chunks.push(stream.subarray(offset, offset + size));
@@ -102,7 +107,7 @@ describe('yamux codec', () => {
     const frames = table.map(({ frame }) => encodeFrame(frame, frame.type === FrameType.Data ? frame.payload : undefined));
     const whole = Buffer.concat([...frames, ...frames]);
     const chunks: Buffer[] = [];
-    for (let offset = 0; offset < whole.length; ) {
+    for (let offset = 0; offset < whole.length;) {
       const size = 1 + Math.floor(random() * 40_000);
       chunks.push(whole.subarray(offset, offset + size));
       offset += size;

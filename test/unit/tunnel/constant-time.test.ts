@@ -47,16 +47,18 @@ describe('client tokens', () => {
     admin_token: 'admin-token-0123456789-abcdefgh',
   });
 
-  it.each(['alpha-token-0123456789-abcdefgh', 'admin-token-0123456789-abcdefgh', 'x', 'a much longer token than any configured one, 0123456789'])(
-    'token %j is compared against every entry as a fixed-length digest',
-    (token) => {
-      table.lookup(token);
-      expect(comparisons.lengths).toEqual([
-        [32, 32],
-        [32, 32],
-        [32, 32],
-        [32, 32],
-      ]);
-    },
-  );
+  it.each([
+    'alpha-token-0123456789-abcdefgh',
+    'admin-token-0123456789-abcdefgh',
+    'x',
+    'a much longer token than any configured one, 0123456789',
+  ])('token %j is compared against every entry as a fixed-length digest', (token) => {
+    table.lookup(token);
+    expect(comparisons.lengths).toEqual([
+      [32, 32],
+      [32, 32],
+      [32, 32],
+      [32, 32],
+    ]);
+  });
 });

@@ -14,7 +14,9 @@ const nonce = Buffer.alloc(16, 1).toString('base64url');
 describe('tunnel authorization', () => {
   it('signs the documented string with HMAC-SHA256', () => {
     const header = signAuthorization({ node: 'laptop', token: 'bob-token-0123456789ab', nowMs, nonce });
-    const signature = createHmac('sha256', 'bob-token-0123456789ab').update(`quotamesh-tunnel\nlaptop\n1795262400\n${nonce}`).digest('base64url');
+    const signature = createHmac('sha256', 'bob-token-0123456789ab')
+      .update(`quotamesh-tunnel\nlaptop\n1795262400\n${nonce}`)
+      .digest('base64url');
     expect(header).toBe(`QuotaMesh node=laptop, ts=1795262400, nonce=${nonce}, sig=${signature}`);
     const parsed = parseAuthorization(header)!;
     expect(parsed).toMatchObject({ node: 'laptop', timestampSeconds: 1795262400, nonce });
@@ -28,14 +30,19 @@ describe('tunnel authorization', () => {
     ['301 s early', -301_000, undefined],
     ['301 s late', 301_000, undefined],
   ])('checks the timestamp window: %s', (_name, skewMs, expected) => {
-    const parsed = parseAuthorization(signAuthorization({ node: 'laptop', token: 'bob-token-0123456789ab', nowMs: nowMs + skewMs, nonce }))!;
+    const parsed = parseAuthorization(
+      signAuthorization({ node: 'laptop', token: 'bob-token-0123456789ab', nowMs: nowMs + skewMs, nonce }),
+    )!;
     expect(verifyAuthorization(parsed, peers, nowMs)?.name).toBe(expected);
   });
 
   it('refuses a signature made with an unknown token or over another name', () => {
     const foreign = parseAuthorization(signAuthorization({ node: 'laptop', token: 'mallory-token-012345678', nowMs, nonce }))!;
     expect(verifyAuthorization(foreign, peers, nowMs)).toBeUndefined();
-    const renamed = { ...parseAuthorization(signAuthorization({ node: 'laptop', token: 'bob-token-0123456789ab', nowMs, nonce }))!, node: 'hub' };
+    const renamed = {
+      ...parseAuthorization(signAuthorization({ node: 'laptop', token: 'bob-token-0123456789ab', nowMs, nonce }))!,
+      node: 'hub',
+    };
     expect(verifyAuthorization(renamed, peers, nowMs)).toBeUndefined();
   });
 

@@ -57,15 +57,23 @@ describe.each(['client', 'server'] as const)('hashicorp/yamux replay, our sessio
     const ids = shuffle(peerIds(role, 200), seededRandom(11));
     for (const id of ids) {
       peer.send({ type: FrameType.WindowUpdate, flags: Flag.SYN, streamId: id, length: GO_WINDOW - INITIAL_STREAM_WINDOW });
-      peer.send({ type: FrameType.Data, flags: Flag.FIN, streamId: id, length: 8 }, Buffer.from(`id ${String(id).padStart(5, '0')}`.slice(-8)));
+      peer.send(
+        { type: FrameType.Data, flags: Flag.FIN, streamId: id, length: 8 },
+        Buffer.from(`id ${String(id).padStart(5, '0')}`.slice(-8)),
+      );
     }
-    const finished = (): Set<number> => new Set(peer.received.filter((frame) => (frame.flags & Flag.FIN) !== 0).map((frame) => frame.streamId));
+    const finished = (): Set<number> =>
+      new Set(peer.received.filter((frame) => (frame.flags & Flag.FIN) !== 0).map((frame) => frame.streamId));
     await waitFor(() => finished().size === 200, '200 echoed streams to finish');
     expect(peer.received.some((frame) => frame.type === FrameType.GoAway)).toBe(false);
-    const acked = new Set(peer.received.filter((frame) => (frame.flags & Flag.ACK) !== 0 && frame.type !== FrameType.Ping).map((frame) => frame.streamId));
+    const acked = new Set(
+      peer.received.filter((frame) => (frame.flags & Flag.ACK) !== 0 && frame.type !== FrameType.Ping).map((frame) => frame.streamId),
+    );
     expect([...acked].sort((a, b) => a - b)).toEqual(peerIds(role, 200));
     const echoed = peer.received.filter((frame) => frame.type === FrameType.Data && frame.length === 8);
-    expect(echoed.map((frame) => frame.payload.toString()).sort()).toEqual(ids.map((id) => `id ${String(id).padStart(5, '0')}`.slice(-8)).sort());
+    expect(echoed.map((frame) => frame.payload.toString()).sort()).toEqual(
+      ids.map((id) => `id ${String(id).padStart(5, '0')}`.slice(-8)).sort(),
+    );
     expect(peer.session.isClosed).toBe(false);
   });
 
@@ -157,7 +165,9 @@ describe.each(['client', 'server'] as const)('hashicorp/yamux replay, our sessio
     await waitFor(() => stream.readableLength === INITIAL_STREAM_WINDOW, 'the whole window');
     await peer.session.ping();
     const credits = (): number =>
-      peer.received.filter((frame) => frame.streamId === id && frame.type === FrameType.WindowUpdate).reduce((sum, frame) => sum + frame.length, 0);
+      peer.received
+        .filter((frame) => frame.streamId === id && frame.type === FrameType.WindowUpdate)
+        .reduce((sum, frame) => sum + frame.length, 0);
     expect(credits()).toBe(0);
     // One byte more than the window is a protocol error.
     expect(stream.read(INITIAL_STREAM_WINDOW / 2 - 1)).not.toBeNull();
@@ -188,7 +198,9 @@ describe.each(['client', 'server'] as const)('hashicorp/yamux replay, our sessio
     stream.on('data', (chunk: Buffer) => (read += chunk.length));
     stream.resume();
     const credits = (): number =>
-      peer.received.filter((frame) => frame.streamId === id && frame.type === FrameType.WindowUpdate && (frame.flags & Flag.ACK) === 0).reduce((sum, frame) => sum + frame.length, 0);
+      peer.received
+        .filter((frame) => frame.streamId === id && frame.type === FrameType.WindowUpdate && (frame.flags & Flag.ACK) === 0)
+        .reduce((sum, frame) => sum + frame.length, 0);
     await waitFor(() => read === INITIAL_STREAM_WINDOW && credits() >= INITIAL_STREAM_WINDOW, 'the window credited back');
   });
 
@@ -204,7 +216,9 @@ describe.each(['client', 'server'] as const)('hashicorp/yamux replay, our sessio
     await peer.session.ping();
     stream.write(Buffer.alloc(4 * 1024 * 1024, 7));
     const dataBytes = (): number =>
-      peer.received.filter((frame) => frame.streamId === stream.id && frame.type === FrameType.Data).reduce((sum, frame) => sum + frame.length, 0);
+      peer.received
+        .filter((frame) => frame.streamId === stream.id && frame.type === FrameType.Data)
+        .reduce((sum, frame) => sum + frame.length, 0);
     await waitFor(() => dataBytes() === GO_WINDOW + extra, 'the credited bytes');
     await peer.session.ping();
     expect(dataBytes()).toBe(GO_WINDOW + extra);

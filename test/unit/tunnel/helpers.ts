@@ -36,9 +36,7 @@ export class MemoryLink {
   }
 }
 
-export function sessionPair(
-  options: Partial<SessionOptions> = {},
-): { client: YamuxSession; server: YamuxSession; link: MemoryLink } {
+export function sessionPair(options: Partial<SessionOptions> = {}): { client: YamuxSession; server: YamuxSession; link: MemoryLink } {
   const link = new MemoryLink();
   const client = new YamuxSession(link.left, { ...options, role: 'client', peerName: 'server-side' });
   const server = new YamuxSession(link.right, { ...options, role: 'server', peerName: 'client-side' });

@@ -22,7 +22,10 @@ function linkedLaptop(delayMs: number): { peers: PeerSessions; link: MemoryLink;
   serveStreamsWith(server, laptop);
   const peers = new PeerSessions({ responseHeadTimeoutMs: 50, pingTimeoutMs: 300 });
   peers.add('laptop', client);
-  cleanups.push(() => peers.close(), () => void laptop.closeAllConnections());
+  cleanups.push(
+    () => peers.close(),
+    () => void laptop.closeAllConnections(),
+  );
   return { peers, link, client };
 }
 

@@ -28,6 +28,11 @@ describe('reconnect schedule', () => {
   });
 
   it('honours a Retry-After longer than the backoff, capped at the maximum', () => {
-    expect(delays(0, [{ kind: 'dial_failed', retryAfterMs: 12_000 }, { kind: 'dial_failed', retryAfterMs: 600_000 }])).toEqual([12_000, 30_000]);
+    expect(
+      delays(0, [
+        { kind: 'dial_failed', retryAfterMs: 12_000 },
+        { kind: 'dial_failed', retryAfterMs: 600_000 },
+      ]),
+    ).toEqual([12_000, 30_000]);
   });
 });

@@ -45,7 +45,9 @@ class StalledTransport extends Duplex {
 }
 
 const pings = (count: number, first: number): Buffer =>
-  Buffer.concat(Array.from({ length: count }, (_, index) => encodeFrame({ type: FrameType.Ping, flags: Flag.SYN, streamId: 0, length: first + index })));
+  Buffer.concat(
+    Array.from({ length: count }, (_, index) => encodeFrame({ type: FrameType.Ping, flags: Flag.SYN, streamId: 0, length: first + index })),
+  );
 
 describe('yamux session bounds', () => {
   it('stops reading a peer that floods pings and does not read, and resumes when it drains', async () => {
@@ -70,7 +72,8 @@ describe('yamux session bounds', () => {
     const peer = peerOf('server', { keepaliveIntervalMs: 30, keepaliveTimeoutMs: 120 });
     peer.onFrame = (frame) => {
       if (frame.type !== FrameType.Ping || (frame.flags & Flag.SYN) === 0) return;
-      for (const guess of [frame.length + 1, frame.length - 1, 1, 2, 3]) peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: guess >>> 0 });
+      for (const guess of [frame.length + 1, frame.length - 1, 1, 2, 3])
+        peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: guess >>> 0 });
     };
     const closed = new Promise<Error | undefined>((resolve) => peer.session.once('close', resolve));
     expect(await closed).toMatchObject({ code: 'keepalive_timeout' });
@@ -81,7 +84,8 @@ describe('yamux session bounds', () => {
     await expect(peer.session.ping(50)).rejects.toMatchObject({ code: 'keepalive_timeout' });
     expect(peer.session.isClosed).toBe(false);
     peer.onFrame = (frame) => {
-      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0) peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
+      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0)
+        peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
     };
     expect(await peer.session.ping(10_000)).toBeGreaterThanOrEqual(0);
   });
@@ -132,7 +136,8 @@ describe('yamux window tuning', () => {
       }
     };
     peer.onFrame = (frame) => {
-      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0) peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
+      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0)
+        peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
       if (frame.type !== FrameType.WindowUpdate || frame.streamId !== id) return;
       credit += frame.length;
       credited += frame.length;
@@ -148,7 +153,8 @@ describe('yamux window tuning', () => {
     const maxWindow = 4 * 1024 * 1024;
     const peer = peerOf('client', { maxStreamWindowBytes: maxWindow });
     peer.onFrame = (frame) => {
-      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0) peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
+      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0)
+        peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
     };
     await peer.session.ping();
     const accepted = new Promise<YamuxStream>((resolve) => peer.session.once('stream', resolve));
@@ -169,7 +175,8 @@ describe('yamux window tuning', () => {
   it('grows no window beyond the session budget', async () => {
     const peer = peerOf('client', { sessionWindowBudgetBytes: 0 });
     peer.onFrame = (frame) => {
-      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0) peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
+      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0)
+        peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
     };
     await peer.session.ping();
     const accepted = new Promise<YamuxStream>((resolve) => peer.session.once('stream', resolve));

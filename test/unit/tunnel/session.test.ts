@@ -35,8 +35,7 @@ function rawPeer(role: 'client' | 'server' = 'client') {
   return { session, received, send, link };
 }
 
-const closeError = (session: YamuxSession): Promise<Error | undefined> =>
-  new Promise((resolve) => session.once('close', resolve));
+const closeError = (session: YamuxSession): Promise<Error | undefined> => new Promise((resolve) => session.once('close', resolve));
 
 describe('yamux session', () => {
   it('opens streams from either side and carries data both ways', async () => {

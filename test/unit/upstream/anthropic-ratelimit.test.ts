@@ -1,9 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  isUnifiedHeader,
-  parseUnifiedHeaders,
-} from '../../../src/providers/index.ts';
+import { isUnifiedHeader, parseUnifiedHeaders } from '../../../src/providers/index.ts';
 import { PLAN_WEIGHT_HEADER } from '../../../src/upstream/index.ts';
 
 const NOW = 1_795_300_000;
@@ -85,7 +82,11 @@ describe('parseUnifiedHeaders', () => {
       headers: { 'retry-after': new Date((NOW + 90) * 1000).toUTCString() },
       expected: { retryAfterSeconds: 90 },
     },
-    { name: 'retry-after in the past is 0', headers: { 'retry-after': 'Thu, 01 Jan 2026 00:00:00 GMT' }, expected: { retryAfterSeconds: 0 } },
+    {
+      name: 'retry-after in the past is 0',
+      headers: { 'retry-after': 'Thu, 01 Jan 2026 00:00:00 GMT' },
+      expected: { retryAfterSeconds: 0 },
+    },
     { name: 'fractional retry-after rounds up', headers: { 'retry-after': '1.2' }, expected: { retryAfterSeconds: 2 } },
     { name: 'a peer plan weight', headers: { [PLAN_WEIGHT_HEADER]: '15' }, expected: { planWeight: 15 } },
     {
@@ -93,8 +94,16 @@ describe('parseUnifiedHeaders', () => {
       headers: { 'Anthropic-RateLimit-Unified-5h-Utilization': ['0.5', '0.9'], [`${U}STATUS`]: ' Allowed ' },
       expected: { fiveHour: { utilization: 50, resetAt: 0 }, status: 'allowed' },
     },
-    { name: 'a fraction slightly over 1 is clamped', headers: { [`${U}5h-utilization`]: '1.02' }, expected: { fiveHour: { utilization: 100, resetAt: 0 } } },
-    { name: 'six decimals survive without float noise', headers: { [`${U}5h-utilization`]: '0.123457' }, expected: { fiveHour: { utilization: 12.3457, resetAt: 0 } } },
+    {
+      name: 'a fraction slightly over 1 is clamped',
+      headers: { [`${U}5h-utilization`]: '1.02' },
+      expected: { fiveHour: { utilization: 100, resetAt: 0 } },
+    },
+    {
+      name: 'six decimals survive without float noise',
+      headers: { [`${U}5h-utilization`]: '0.123457' },
+      expected: { fiveHour: { utilization: 12.3457, resetAt: 0 } },
+    },
   ])('$name', ({ headers, expected }) => {
     expect(parseUnifiedHeaders(headers, NOW)).toEqual(expected);
   });
@@ -143,8 +152,15 @@ describe('parseUnifiedHeaders', () => {
 
   it('never throws and only returns plausible values, whatever the headers say', () => {
     const names = [
-      `${U}5h-utilization`, `${U}7d-utilization`, `${U}5h-reset`, `${U}7d-reset`, `${U}status`,
-      `${U}representative-claim`, `${U}reset`, 'retry-after', PLAN_WEIGHT_HEADER,
+      `${U}5h-utilization`,
+      `${U}7d-utilization`,
+      `${U}5h-reset`,
+      `${U}7d-reset`,
+      `${U}status`,
+      `${U}representative-claim`,
+      `${U}reset`,
+      'retry-after',
+      PLAN_WEIGHT_HEADER,
     ];
     const value = fc.oneof(
       fc.string(),

@@ -43,11 +43,14 @@ describe('claudeUsageTap', () => {
     expect(tap.finish()).toEqual({ input_tokens: 5, output_tokens: 9, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
   });
 
-  it.each([['{not json'], [''], ['{"usage":"lots"}'], ['{"usage":{"input_tokens":-1,"output_tokens":"x"}}']])('never throws on %j', (body) => {
-    const tap = claudeUsageTap('application/json');
-    tap.push(Buffer.from(body));
-    expect(() => tap.finish()).not.toThrow();
-  });
+  it.each([['{not json'], [''], ['{"usage":"lots"}'], ['{"usage":{"input_tokens":-1,"output_tokens":"x"}}']])(
+    'never throws on %j',
+    (body) => {
+      const tap = claudeUsageTap('application/json');
+      tap.push(Buffer.from(body));
+      expect(() => tap.finish()).not.toThrow();
+    },
+  );
 
   it('gives up on a response whose SSE line passes 4 MiB, instead of holding it', () => {
     const tap = claudeUsageTap('text/event-stream');

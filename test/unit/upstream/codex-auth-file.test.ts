@@ -14,7 +14,9 @@ const NOW_MS = Date.UTC(2026, 10, 21, 12, 0, 0);
 
 /** An unsigned JWT: only the payload matters to a client that decodes without verifying. */
 function jwt(payload: Record<string, unknown>): string {
-  return ['{"alg":"none"}', JSON.stringify(payload), 'sig'].map((part, index) => (index === 2 ? part : Buffer.from(part).toString('base64url'))).join('.');
+  return ['{"alg":"none"}', JSON.stringify(payload), 'sig']
+    .map((part, index) => (index === 2 ? part : Buffer.from(part).toString('base64url')))
+    .join('.');
 }
 
 const idToken = jwt({ email: 'a@example.com', [OPENAI_AUTH_CLAIM]: { chatgpt_account_id: 'acct-from-claim', chatgpt_plan_type: 'pro' } });
@@ -56,7 +58,13 @@ describe('parseCodexAuthFile', () => {
 
   it('tolerates opaque tokens and a garbled last_refresh', () => {
     const document = parse({ tokens: { access_token: 'opaque', id_token: 'not.a-jwt' }, last_refresh: 'yesterday' });
-    expect(document.tokens).toMatchObject({ accessToken: 'opaque', expiresAtMs: undefined, planType: undefined, accountId: undefined, refreshToken: undefined });
+    expect(document.tokens).toMatchObject({
+      accessToken: 'opaque',
+      expiresAtMs: undefined,
+      planType: undefined,
+      accountId: undefined,
+      refreshToken: undefined,
+    });
     expect(document.lastRefreshMs).toBeUndefined();
   });
 
@@ -92,7 +100,12 @@ describe('codexNeedsRefresh', () => {
   const tokens = parse(fileObject).tokens;
   it.each([
     { name: 'fresh', expiresAtMs: NOW_MS + 3600_000, lastRefreshMs: NOW_MS - 3600_000, expected: false },
-    { name: 'last_refresh just under 8 days', expiresAtMs: NOW_MS + 3600_000, lastRefreshMs: NOW_MS - CODEX_REFRESH_AGE_MS + 1, expected: false },
+    {
+      name: 'last_refresh just under 8 days',
+      expiresAtMs: NOW_MS + 3600_000,
+      lastRefreshMs: NOW_MS - CODEX_REFRESH_AGE_MS + 1,
+      expected: false,
+    },
     { name: 'last_refresh exactly 8 days', expiresAtMs: NOW_MS + 3600_000, lastRefreshMs: NOW_MS - CODEX_REFRESH_AGE_MS, expected: true },
     { name: 'last_refresh unknown', expiresAtMs: NOW_MS + 3600_000, lastRefreshMs: undefined, expected: true },
     { name: 'exp passed though refreshed recently', expiresAtMs: NOW_MS - 1, lastRefreshMs: NOW_MS - 60_000, expected: true },

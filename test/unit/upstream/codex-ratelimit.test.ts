@@ -27,7 +27,10 @@ describe('parseCodexHeaders', () => {
   it.each([
     {
       name: 'primary 5 h + secondary weekly',
-      headers: { ...windowHeaders('primary', '12.5', '300', String(NOW + 2 * HOUR)), ...windowHeaders('secondary', '40', '10080', String(NOW + 3 * DAY)) },
+      headers: {
+        ...windowHeaders('primary', '12.5', '300', String(NOW + 2 * HOUR)),
+        ...windowHeaders('secondary', '40', '10080', String(NOW + 3 * DAY)),
+      },
       expected: { fiveHour: { utilization: 12.5, resetAt: NOW + 2 * HOUR }, weekly: { utilization: 40, resetAt: NOW + 3 * DAY } },
     },
     {
@@ -37,7 +40,10 @@ describe('parseCodexHeaders', () => {
     },
     {
       name: 'swapped slots are read by their length',
-      headers: { ...windowHeaders('primary', '40', '10080', String(NOW + 3 * DAY)), ...windowHeaders('secondary', '12', '300', String(NOW + HOUR)) },
+      headers: {
+        ...windowHeaders('primary', '40', '10080', String(NOW + 3 * DAY)),
+        ...windowHeaders('secondary', '12', '300', String(NOW + HOUR)),
+      },
       expected: { fiveHour: { utilization: 12, resetAt: NOW + HOUR }, weekly: { utilization: 40, resetAt: NOW + 3 * DAY } },
     },
     {
@@ -47,21 +53,37 @@ describe('parseCodexHeaders', () => {
     },
     {
       name: 'reset-after-seconds when reset-at is missing',
-      headers: { 'x-codex-primary-used-percent': '50', 'x-codex-primary-window-minutes': '300', 'x-codex-primary-reset-after-seconds': '600' },
+      headers: {
+        'x-codex-primary-used-percent': '50',
+        'x-codex-primary-window-minutes': '300',
+        'x-codex-primary-reset-after-seconds': '600',
+      },
       expected: { fiveHour: { utilization: 50, resetAt: NOW + 600 } },
     },
     {
       name: 'the active family when there is no codex family',
-      headers: { 'x-codex-active-limit': 'codex_bengalfox', ...windowHeaders('primary', '61', '300', String(NOW + HOUR), 'codex-bengalfox') },
+      headers: {
+        'x-codex-active-limit': 'codex_bengalfox',
+        ...windowHeaders('primary', '61', '300', String(NOW + HOUR), 'codex-bengalfox'),
+      },
       expected: { fiveHour: { utilization: 61, resetAt: NOW + HOUR } },
     },
     {
       name: 'plan, plan weight, retry-after and a reached limit',
-      headers: { 'x-codex-plan-type': 'Pro', 'x-quotamesh-plan-weight': '15', 'retry-after': '30', 'x-codex-rate-limit-reached-type': 'rate_limit_reached' },
+      headers: {
+        'x-codex-plan-type': 'Pro',
+        'x-quotamesh-plan-weight': '15',
+        'retry-after': '30',
+        'x-codex-rate-limit-reached-type': 'rate_limit_reached',
+      },
       expected: { planType: 'pro', planWeight: 15, retryAfterSeconds: 30, limitReachedType: 'rate_limit_reached' },
     },
     { name: 'nothing relevant', headers: { 'content-type': 'text/event-stream' }, expected: undefined },
-    { name: 'garbage values', headers: { 'x-codex-primary-used-percent': 'lots', 'x-codex-plan-type': '💥', 'retry-after': 'soon' }, expected: undefined },
+    {
+      name: 'garbage values',
+      headers: { 'x-codex-primary-used-percent': 'lots', 'x-codex-plan-type': '💥', 'retry-after': 'soon' },
+      expected: undefined,
+    },
   ])('$name', ({ headers, expected }) => {
     expect(parseCodexHeaders(headers, NOW)).toEqual(expected);
   });
@@ -111,7 +133,10 @@ describe('parseCodexRateLimitsEvent', () => {
     },
     {
       name: 'weekly-only: primary weekly, secondary null',
-      event: { type: 'codex.rate_limits', rate_limits: { primary: { used_percent: 4, window_minutes: 10080, reset_at: NOW + DAY }, secondary: null } },
+      event: {
+        type: 'codex.rate_limits',
+        rate_limits: { primary: { used_percent: 4, window_minutes: 10080, reset_at: NOW + DAY }, secondary: null },
+      },
       expected: { weekly: { utilization: 4, resetAt: NOW + DAY } },
     },
     { name: 'another event type', event: { type: 'response.completed' }, expected: undefined },
@@ -124,7 +149,11 @@ describe('parseCodexRateLimitsEvent', () => {
 
 describe('429 reset', () => {
   it.each([
-    { name: 'resets_at', body: { error: { type: 'usage_limit_reached', resets_at: NOW + 900, resets_in_seconds: 5 } }, expected: NOW + 900 },
+    {
+      name: 'resets_at',
+      body: { error: { type: 'usage_limit_reached', resets_at: NOW + 900, resets_in_seconds: 5 } },
+      expected: NOW + 900,
+    },
     { name: 'resets_in_seconds only', body: { error: { resets_in_seconds: 120 } }, expected: NOW + 120 },
     { name: 'WebSocket error event', body: { type: 'error', status: 429, error: { resets_at: NOW + 60 } }, expected: NOW + 60 },
     { name: 'past resets_at falls back to resets_in', body: { error: { resets_at: NOW - 10, resets_in_seconds: 30 } }, expected: NOW + 30 },
@@ -145,7 +174,11 @@ describe('429 reset', () => {
 
   it('prefers the body over the windows, and says nothing when nothing is spent', () => {
     const limits = { weekly: { utilization: 100, resetAt: NOW + 3 * DAY }, retryAfterSeconds: 9 };
-    expect(codexRefusal(limits, JSON.stringify({ error: { resets_at: NOW + 50 } }), NOW)).toEqual({ isRejected: true, resetAt: NOW + 50, retryAfterSeconds: 9 });
+    expect(codexRefusal(limits, JSON.stringify({ error: { resets_at: NOW + 50 } }), NOW)).toEqual({
+      isRejected: true,
+      resetAt: NOW + 50,
+      retryAfterSeconds: 9,
+    });
     expect(codexRefusal({ fiveHour: { utilization: 10, resetAt: NOW + HOUR } }, undefined, NOW)).toEqual({ isRejected: false });
   });
 });

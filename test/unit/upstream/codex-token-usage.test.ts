@@ -3,7 +3,11 @@ import { codexUsageTap } from '../../../src/providers/index.ts';
 
 const COMPLETED = {
   type: 'response.completed',
-  response: { id: 'resp_1', status: 'completed', usage: { input_tokens: 120, input_tokens_details: { cached_tokens: 100 }, output_tokens: 7, total_tokens: 127 } },
+  response: {
+    id: 'resp_1',
+    status: 'completed',
+    usage: { input_tokens: 120, input_tokens_details: { cached_tokens: 100 }, output_tokens: 7, total_tokens: 127 },
+  },
 };
 
 describe('codexUsageTap', () => {

@@ -14,8 +14,18 @@ describe('codex token refresh', () => {
   });
 
   it.each([
-    { name: 'all three tokens', status: 200, body: { id_token: 'i', access_token: 'a', refresh_token: 'r' }, expected: { kind: 'ok', idToken: 'i', accessToken: 'a', refreshToken: 'r' } },
-    { name: 'no refresh token: keep the old', status: 200, body: { access_token: 'a' }, expected: { kind: 'ok', accessToken: 'a', refreshToken: undefined, idToken: undefined } },
+    {
+      name: 'all three tokens',
+      status: 200,
+      body: { id_token: 'i', access_token: 'a', refresh_token: 'r' },
+      expected: { kind: 'ok', idToken: 'i', accessToken: 'a', refreshToken: 'r' },
+    },
+    {
+      name: 'no refresh token: keep the old',
+      status: 200,
+      body: { access_token: 'a' },
+      expected: { kind: 'ok', accessToken: 'a', refreshToken: undefined, idToken: undefined },
+    },
     { name: 'a 200 without tokens', status: 200, body: {}, expected: { kind: 'failed' } },
     { name: 'reused (nested code)', status: 400, body: { error: { code: 'refresh_token_reused' } }, expected: { kind: 'rejected' } },
     { name: 'expired (string error)', status: 400, body: { error: 'refresh_token_expired' }, expected: { kind: 'rejected' } },
@@ -44,7 +54,10 @@ describe('parseCodexUsage', () => {
   it.each([
     {
       name: 'primary 5 h + secondary weekly',
-      body: { plan_type: 'plus', rate_limit: { primary_window: window(10, 18_000, NOW + 100), secondary_window: window(20, 604_800, NOW + 200) } },
+      body: {
+        plan_type: 'plus',
+        rate_limit: { primary_window: window(10, 18_000, NOW + 100), secondary_window: window(20, 604_800, NOW + 200) },
+      },
       expected: { planType: 'plus', fiveHour: { utilization: 10, resetAt: NOW + 100 }, weekly: { utilization: 20, resetAt: NOW + 200 } },
     },
     {

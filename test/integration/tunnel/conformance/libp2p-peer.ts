@@ -83,7 +83,9 @@ export async function connectPair(ourRole: 'client' | 'server', options: Partial
   ourSocket.on('error', () => {});
   theirSocket.on('error', () => {});
   const ours = new YamuxSession(ourSocket, { keepaliveIntervalMs: 0, ...options, role: ourRole });
-  const theirs = yamux({ enableKeepAlive: false })().createStreamMuxer(new SocketMessageStream(theirSocket, ourRole === 'client' ? 'inbound' : 'outbound'));
+  const theirs = yamux({ enableKeepAlive: false })().createStreamMuxer(
+    new SocketMessageStream(theirSocket, ourRole === 'client' ? 'inbound' : 'outbound'),
+  );
   return {
     ours,
     theirs,

@@ -59,7 +59,10 @@ function theirEcho(stream: Stream): void {
   stream.addEventListener('message', (event) => {
     if (!stream.send(event.data)) {
       stream.pause();
-      void stream.onDrain().then(() => stream.resume(), () => {});
+      void stream.onDrain().then(
+        () => stream.resume(),
+        () => {},
+      );
     }
   });
   stream.addEventListener('remoteCloseWrite', () => void stream.close().catch(() => {}));
