@@ -9,16 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logLines } from '../../helpers/node-process.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import {
-  ADMIN,
   adminStatus,
+  answerWatch,
   linkFakePeer,
   MiB,
+  pooledHubConfig,
   postMessage,
   residentBytes,
   startHubProcess,
   statusFrame,
   userStatus,
-  USER,
   type FakePeer,
   type HubSetup,
 } from './peer-harness.ts';
@@ -28,24 +28,7 @@ const BOB = 'bob-token-0123456789-abcdefghijk';
 const MAX_RSS_GROWTH = 40 * MiB;
 
 function hubWith(liar: Record<string, unknown>) {
-  return ({ simUrl, tokenUrl, hubPath, dir }: { simUrl: string; tokenUrl: string; hubPath: string; dir: string }) => ({
-    name: 'hub',
-    listen: '127.0.0.1:0',
-    state_dir: `${dir}/hub-state`,
-    admin_token: ADMIN,
-    users: [{ name: 'alice', token: USER, allow_external_usage: true }],
-    peers: [{ name: 'liar', token: LIAR_TOKEN, ...liar }],
-    claude: {
-      route: 'pool',
-      api_url: simUrl,
-      oauth_url: tokenUrl,
-      credentials: [
-        { tag: 'hub-a', type: 'default', path: hubPath },
-        { tag: 'liar', type: 'external', peer: 'liar' },
-        { tag: 'pool', type: 'balancer', credentials: ['hub-a', 'liar'] },
-      ],
-    },
-  });
+  return pooledHubConfig([{ name: 'liar', token: LIAR_TOKEN, ...liar }]);
 }
 
 /** Every number finite and none null (`peer` is null by contract for the node's own credentials). */
@@ -69,8 +52,7 @@ describe('a peer claiming 1 000 000, then 1e308 (default max_plan_weight)', () =
       token: LIAR_TOKEN,
       onWatch: (response) => {
         watch = response;
-        response.writeHead(200, { 'content-type': 'application/x-ndjson' });
-        response.write(statusFrame({ plan_weight: 1_000_000 }));
+        answerWatch({ plan_weight: 1_000_000 })(response);
       },
     });
   });
@@ -116,10 +98,7 @@ describe('a peer held to max_plan_weight 5 next to an own account of weight 10',
       hubUrl: setup.hub.url,
       name: 'liar',
       token: LIAR_TOKEN,
-      onWatch: (response) => {
-        response.writeHead(200, { 'content-type': 'application/x-ndjson' });
-        response.write(statusFrame({ plan_weight: 1_000_000 }));
-      },
+      onWatch: answerWatch({ plan_weight: 1_000_000 }),
     });
   });
   afterAll(async () => {

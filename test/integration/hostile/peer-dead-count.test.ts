@@ -6,15 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
 import {
-  ADMIN,
   adminStatus,
+  answerWatch,
   linkFakePeer,
   MiB,
+  pooledHubConfig,
   postMessage,
   residentBytes,
   startHubProcess,
-  statusFrame,
-  USER,
   type FakePeer,
   type HubSetup,
 } from './peer-harness.ts';
@@ -31,34 +30,19 @@ let setup: HubSetup;
 const laptops: FakePeer[] = [];
 
 beforeAll(async () => {
-  setup = await startHubProcess(({ simUrl, tokenUrl, hubPath, dir }) => ({
-    name: 'hub',
-    listen: '127.0.0.1:0',
-    state_dir: `${dir}/hub-state`,
-    admin_token: ADMIN,
-    users: [{ name: 'alice', token: USER, allow_external_usage: true, claude: 'hub-a' }],
-    peers: names.map((name) => ({ name, token: tokenOf(name) })),
-    claude: {
-      route: 'pool',
-      api_url: simUrl,
-      oauth_url: tokenUrl,
-      credentials: [
-        { tag: 'hub-a', type: 'default', path: hubPath },
-        ...names.map((name) => ({ tag: name, type: 'external', peer: name })),
-        { tag: 'pool', type: 'balancer', credentials: ['hub-a', ...names] },
-      ],
-    },
-  }));
+  setup = await startHubProcess(
+    pooledHubConfig(
+      names.map((name) => ({ name, token: tokenOf(name) })),
+      { alice: { claude: 'hub-a' } },
+    ),
+  );
   for (const name of names) {
     laptops.push(
       linkFakePeer({
         hubUrl: setup.hub.url,
         name,
         token: tokenOf(name),
-        onWatch: (response) => {
-          response.writeHead(200, { 'content-type': 'application/x-ndjson' });
-          response.write(statusFrame({ plan_weight: LAPTOP_WEIGHT, five_hour_utilization: 20, weekly_utilization: 30 }));
-        },
+        onWatch: answerWatch({ plan_weight: LAPTOP_WEIGHT, five_hour_utilization: 20, weekly_utilization: 30 }),
       }),
     );
   }

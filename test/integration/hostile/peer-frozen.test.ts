@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkNode, logLines, type NodeProcess } from '../../helpers/node-process.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { ADMIN, adminStatus, MiB, postMessage, residentBytes, startHubProcess, USER, type HubSetup } from './peer-harness.ts';
+import { adminStatus, MiB, pooledHubConfig, postMessage, residentBytes, startHubProcess, type HubSetup } from './peer-harness.ts';
 
 const LINK = 'frozen-laptop-link-0123456789-ab';
 const MAX_RSS_GROWTH = 40 * MiB;
@@ -29,25 +29,8 @@ function servedBy(accountId: string): number {
 
 beforeAll(async () => {
   setup = await startHubProcess(
-    ({ simUrl, tokenUrl, hubPath, dir }) => ({
-      name: 'hub',
-      listen: '127.0.0.1:0',
-      state_dir: `${dir}/hub-state`,
-      admin_token: ADMIN,
-      users: [{ name: 'alice', token: USER, allow_external_usage: true }],
-      peers: [{ name: 'laptop', token: LINK }],
-      claude: {
-        route: 'pool',
-        api_url: simUrl,
-        oauth_url: tokenUrl,
-        credentials: [
-          { tag: 'hub-a', type: 'default', path: hubPath },
-          { tag: 'laptop', type: 'external', peer: 'laptop' },
-          // The laptop first, always: every request is routed to it while it looks usable.
-          { tag: 'pool', type: 'balancer', strategy: 'fallback', credentials: ['laptop', 'hub-a'] },
-        ],
-      },
-    }),
+    // The laptop first, always: every request is routed to it while it looks usable.
+    pooledHubConfig([{ name: 'laptop', token: LINK }], { balancer: { strategy: 'fallback', credentials: ['laptop', 'hub-a'] } }),
     { accounts: [{ id: 'lap-a', plan: 'max20x' }] },
   );
   const lapPath = await setup.credentialFile('lap-a');

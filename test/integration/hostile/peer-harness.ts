@@ -70,6 +70,39 @@ export async function startHubProcess(
   };
 }
 
+/** A peer of the hub: its name, its link token, and any other keys of its `peers` entry. */
+export type PeerEntry = { name: string; token: string } & Record<string, unknown>;
+
+/**
+ * The hub config the peer tests share: user `alice` (who may use external capacity) and a pool
+ * that balances the hub's own account `hub-a` and each of `peers` as an external credential.
+ * `alice` adds keys to alice's user entry; `balancer` to the pool's (e.g. a strategy, an order).
+ */
+export function pooledHubConfig(
+  peers: PeerEntry[],
+  options: { alice?: Record<string, unknown>; balancer?: Record<string, unknown> } = {},
+): (parts: HubConfigParts) => Record<string, unknown> {
+  const names = peers.map((peer) => peer.name);
+  return ({ simUrl, tokenUrl, hubPath, dir }) => ({
+    name: 'hub',
+    listen: '127.0.0.1:0',
+    state_dir: `${dir}/hub-state`,
+    admin_token: ADMIN,
+    users: [{ name: 'alice', token: USER, allow_external_usage: true, ...options.alice }],
+    peers,
+    claude: {
+      route: 'pool',
+      api_url: simUrl,
+      oauth_url: tokenUrl,
+      credentials: [
+        { tag: 'hub-a', type: 'default', path: hubPath },
+        ...names.map((name) => ({ tag: name, type: 'external', peer: name })),
+        { tag: 'pool', type: 'balancer', credentials: ['hub-a', ...names], ...options.balancer },
+      ],
+    },
+  });
+}
+
 /** Resident memory of a process, from /proc/<pid>/status (Linux). */
 export async function residentBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -156,6 +189,14 @@ export interface FakePeerOptions {
 /** A status frame as a node writes it (the seven public keys). */
 export function statusFrame(fields: Partial<Record<string, unknown>> = {}): string {
   return `${JSON.stringify({ five_hour_utilization: 0, five_hour_reset: 0, weekly_utilization: 0, weekly_reset: 0, plan_weight: 10, state: 'usable', retry_at: 0, ...fields })}\n`;
+}
+
+/** A status watch answer: the head, then one frame with `fields`; the stream stays open. */
+export function answerWatch(fields: Partial<Record<string, unknown>>): (response: http.ServerResponse) => void {
+  return (response) => {
+    response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    response.write(statusFrame(fields));
+  };
 }
 
 export function linkFakePeer(options: FakePeerOptions): FakePeer {

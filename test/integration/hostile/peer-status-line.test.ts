@@ -8,14 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logLines } from '../../helpers/node-process.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import {
-  ADMIN,
   linkFakePeer,
   MiB,
+  pooledHubConfig,
   postMessage,
   residentBytes,
   startHubProcess,
   untilWithBoundedMemory,
-  USER,
   type FakePeer,
   type HubSetup,
 } from './peer-harness.ts';
@@ -31,24 +30,7 @@ let release: () => void;
 const attack = { sentBytes: 0, isClosed: false };
 
 beforeAll(async () => {
-  setup = await startHubProcess(({ simUrl, tokenUrl, hubPath, dir }) => ({
-    name: 'hub',
-    listen: '127.0.0.1:0',
-    state_dir: `${dir}/hub-state`,
-    admin_token: ADMIN,
-    users: [{ name: 'alice', token: USER, allow_external_usage: true }],
-    peers: [{ name: 'endless', token: TOKEN }],
-    claude: {
-      route: 'pool',
-      api_url: simUrl,
-      oauth_url: tokenUrl,
-      credentials: [
-        { tag: 'hub-a', type: 'default', path: hubPath },
-        { tag: 'endless', type: 'external', peer: 'endless' },
-        { tag: 'pool', type: 'balancer', credentials: ['hub-a', 'endless'] },
-      ],
-    },
-  }));
+  setup = await startHubProcess(pooledHubConfig([{ name: 'endless', token: TOKEN }]));
   const released = new Promise<void>((resolve) => (release = resolve));
   attacker = linkFakePeer({
     hubUrl: setup.hub.url,
