@@ -2,6 +2,7 @@
  * Starts the simulator and a node on 127.0.0.1:0 with one credential file per simulated
  * account, captures every log line (tests scan them for tokens), and closes it all in one call.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,4 +125,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   return harness;
+}
+
+/** The node's ledger, one object per line; none while the file does not exist yet. */
+export function ledgerLines(harness: Harness): Array<Record<string, unknown>> {
+  let text = '';
+  try {
+    text = readFileSync(harness.node.ledgerPath, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }

@@ -3,10 +3,9 @@
  * handshake gets the same auth recovery, and every session — opened or refused — is counted in
  * quotamesh_requests_total, logged with one `request` line and written to the ledger.
  */
-import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { ledgerLines, startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const BETA = { 'openai-beta': 'responses_websockets=2026-02-06' };
@@ -33,26 +32,24 @@ async function oneTurn(socket: WebSocket): Promise<void> {
   await waitFor(() => events.includes('response.completed'), 'the turn to complete');
 }
 
-async function metricsText(harness: Harness): Promise<string> {
-  const response = await fetch(`${harness.node.url}/metrics`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
-  return response.text();
+/** A session that opens, completes one turn and closes. */
+async function oneSession(harness: Harness): Promise<void> {
+  const socket = connect(harness);
+  expect(await opened(socket)).toBe('open');
+  await oneTurn(socket);
+  socket.close();
+}
+
+/** Waits for the first Codex line of quotamesh_requests_total on /metrics. */
+function codexRequestsLine(harness: Harness): Promise<string> {
+  return waitFor(async () => {
+    const response = await fetch(`${harness.node.url}/metrics`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
+    return (await response.text()).split('\n').find((text) => text.startsWith('quotamesh_requests_total{provider="codex"'));
+  }, 'a Codex line in quotamesh_requests_total');
 }
 
 function requestLogLines(harness: Harness): Array<Record<string, unknown>> {
   return harness.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'request');
-}
-
-function ledgerLines(harness: Harness): Array<Record<string, unknown>> {
-  let text = '';
-  try {
-    text = readFileSync(harness.node.ledgerPath, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('Codex WebSocket sessions in the request pipeline', () => {
@@ -66,33 +63,20 @@ describe('Codex WebSocket sessions in the request pipeline', () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
     // The file's access token dies at the vendor; only a refresh (and one retry) gets a session.
     harness.sim.expireCodexToken('cx-a');
-    const socket = connect(harness);
-    expect(await opened(socket)).toBe('open');
-    await oneTurn(socket);
-    socket.close();
+    await oneSession(harness);
     expect(harness.logs.some((line) => line.includes('auth recovered, retrying once'))).toBe(true);
   });
 
   it('counts a session in quotamesh_requests_total once it closes', async () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
-    const socket = connect(harness);
-    expect(await opened(socket)).toBe('open');
-    await oneTurn(socket);
-    socket.close();
-    const h = harness;
-    const line = await waitFor(
-      async () => (await metricsText(h)).split('\n').find((text) => text.startsWith('quotamesh_requests_total{provider="codex"')),
-      'a Codex line in quotamesh_requests_total',
-    );
+    await oneSession(harness);
+    const line = await codexRequestsLine(harness);
     expect(line).toBe('quotamesh_requests_total{provider="codex",credential="cx-a",status="101"} 1');
   });
 
   it("writes one request log line and one ledger line per session, with the turn's tokens", async () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
-    const socket = connect(harness);
-    expect(await opened(socket)).toBe('open');
-    await oneTurn(socket);
-    socket.close();
+    await oneSession(harness);
     const h = harness;
     const [logged] = await waitFor(() => requestLogLines(h).length > 0 && requestLogLines(h), 'a request log line');
     expect(logged).toMatchObject({ provider: 'codex', user: 'alice', credential: 'cx-a', model: 'gpt-5-codex', status: 101 });
@@ -107,13 +91,9 @@ describe('Codex WebSocket sessions in the request pipeline', () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
     harness.sim.script({ endpoint: 'codex_handshake', fault: { type: 'rate_limit', retryAfterSeconds: 600 } });
     expect(await opened(connect(harness))).toBe(429);
-    const h = harness;
-    const line = await waitFor(
-      async () => (await metricsText(h)).split('\n').find((text) => text.startsWith('quotamesh_requests_total{provider="codex"')),
-      'a Codex line in quotamesh_requests_total',
-    );
+    const line = await codexRequestsLine(harness);
     expect(line).toBe('quotamesh_requests_total{provider="codex",credential="cx-a",status="429"} 1');
-    expect(requestLogLines(h)).toMatchObject([{ provider: 'codex', status: 429 }]);
-    expect(ledgerLines(h)).toMatchObject([{ provider: 'codex', status: 429 }]);
+    expect(requestLogLines(harness)).toMatchObject([{ provider: 'codex', status: 429 }]);
+    expect(ledgerLines(harness)).toMatchObject([{ provider: 'codex', status: 429 }]);
   });
 });

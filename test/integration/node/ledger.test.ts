@@ -1,23 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { ledgerLines, startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const MESSAGE = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user' as const, content: 'hello there' }] };
-
-function ledgerLines(harness: Harness): Array<Record<string, unknown>> {
-  let text = '';
-  try {
-    text = readFileSync(harness.node.ledgerPath, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 describe('usage ledger', () => {
   let harness: Harness | undefined;
