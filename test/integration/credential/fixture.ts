@@ -39,6 +39,21 @@ export function credentialText(account: Readonly<SimAccount>, overrides: Record<
   )}\n`;
 }
 
+/** The options the harness's credential `mine` is built with (a restart builds another from them). */
+export function credentialOptions(parts: { sim: Simulator; path: string; clock: Clock }): ClaudeDefaultCredentialOptions {
+  return {
+    tag: 'mine',
+    path: parts.path,
+    apiUrl: parts.sim.url,
+    oauthUrl: parts.sim.tokenUrl,
+    cap5h: 99,
+    capWeekly: 99,
+    clock: parts.clock,
+    logger: silentLogger,
+    pollUsage: false,
+  };
+}
+
 export async function startHarness(
   options: {
     accounts?: SimAccountSpec[];
@@ -60,15 +75,7 @@ export async function startHarness(
   if (account === undefined) throw new Error('harness needs an account');
   if (options.writeFile !== false) await writeFile(path, credentialText(account, options.fileOverrides), { mode: 0o600 });
   const credential = new ClaudeDefaultCredential({
-    tag: 'mine',
-    path,
-    apiUrl: sim.url,
-    oauthUrl: sim.tokenUrl,
-    cap5h: 99,
-    capWeekly: 99,
-    clock,
-    logger: silentLogger,
-    pollUsage: false,
+    ...credentialOptions({ sim, path, clock }),
     lockOptions: { retryDelayMs: () => 10 },
     ...options.credential,
   });

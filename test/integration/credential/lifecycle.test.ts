@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../../src/lib/index.ts';
 import { ClaudeDefaultCredential } from '../../../src/providers/index.ts';
-import { bearer, cleanup, credentialText, silentLogger, startHarness } from './fixture.ts';
+import { bearer, cleanup, credentialOptions, credentialText, startHarness } from './fixture.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 afterEach(cleanup);
@@ -61,17 +61,7 @@ describe('persistent state', () => {
     const saved: unknown = JSON.parse(JSON.stringify(credential.persistentState()));
     expect(saved).toMatchObject({ version: 1, hasData: true, cooldown: { untilMs: resetSeconds * 1000, cause: 'rate_limit' } });
 
-    const restarted = new ClaudeDefaultCredential({
-      tag: 'mine',
-      path,
-      apiUrl: sim.url,
-      oauthUrl: sim.tokenUrl,
-      cap5h: 99,
-      capWeekly: 99,
-      clock,
-      logger: silentLogger,
-      pollUsage: false,
-    });
+    const restarted = new ClaudeDefaultCredential(credentialOptions({ sim, path, clock }));
     try {
       restarted.restoreState(saved);
       await restarted.start();
@@ -110,17 +100,7 @@ describe('persistent state', () => {
     await expect(credential.target()).rejects.toThrow(/rate-limited/);
     const saved = credential.persistentState();
 
-    const restarted = new ClaudeDefaultCredential({
-      tag: 'mine',
-      path,
-      apiUrl: sim.url,
-      oauthUrl: sim.tokenUrl,
-      cap5h: 99,
-      capWeekly: 99,
-      clock,
-      logger: silentLogger,
-      pollUsage: false,
-    });
+    const restarted = new ClaudeDefaultCredential(credentialOptions({ sim, path, clock }));
     try {
       restarted.restoreState(saved);
       await restarted.start();
