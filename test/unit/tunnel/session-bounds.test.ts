@@ -5,7 +5,7 @@
 import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../../src/tunnel/yamux/encode.ts';
-import { Flag, FrameType, GoAwayCode, HEADER_LENGTH, INITIAL_STREAM_WINDOW } from '../../../src/tunnel/yamux/frame.ts';
+import { Flag, FrameType, GoAwayCode, HEADER_LENGTH, INITIAL_STREAM_WINDOW, type Frame } from '../../../src/tunnel/yamux/frame.ts';
 import { YamuxSession } from '../../../src/tunnel/yamux/session.ts';
 import type { YamuxStream } from '../../../src/tunnel/yamux/stream.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -49,6 +49,12 @@ const pings = (count: number, first: number): Buffer =>
     Array.from({ length: count }, (_, index) => encodeFrame({ type: FrameType.Ping, flags: Flag.SYN, streamId: 0, length: first + index })),
   );
 
+/** Answers a ping from the session as a live peer does. */
+function answerPing(peer: RawPeer, frame: Frame): void {
+  if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0)
+    peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
+}
+
 describe('yamux session bounds', () => {
   it('stops reading a peer that floods pings and does not read, and resumes when it drains', async () => {
     const transport = new StalledTransport();
@@ -83,10 +89,7 @@ describe('yamux session bounds', () => {
     const peer = peerOf('client', { keepaliveIntervalMs: 0 });
     await expect(peer.session.ping(50)).rejects.toMatchObject({ code: 'keepalive_timeout' });
     expect(peer.session.isClosed).toBe(false);
-    peer.onFrame = (frame) => {
-      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0)
-        peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
-    };
+    peer.onFrame = (frame) => answerPing(peer, frame);
     expect(await peer.session.ping(10_000)).toBeGreaterThanOrEqual(0);
   });
 
@@ -136,8 +139,7 @@ describe('yamux window tuning', () => {
       }
     };
     peer.onFrame = (frame) => {
-      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0)
-        peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
+      answerPing(peer, frame);
       if (frame.type !== FrameType.WindowUpdate || frame.streamId !== id) return;
       credit += frame.length;
       credited += frame.length;
@@ -149,17 +151,19 @@ describe('yamux window tuning', () => {
     return { credited: () => credited, sent: () => sent, maxCredit: () => maxCredit };
   }
 
-  it('grows the window for a reader that keeps up, and holds a paused reader to it', async () => {
-    const maxWindow = 4 * 1024 * 1024;
-    const peer = peerOf('client', { maxStreamWindowBytes: maxWindow });
-    peer.onFrame = (frame) => {
-      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0)
-        peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
-    };
+  /** After one ping round trip, the peer opens stream 2 and feeds it; returns the feed and our end. */
+  async function acceptFed(peer: RawPeer): Promise<{ fed: ReturnType<typeof feed>; stream: YamuxStream }> {
+    peer.onFrame = (frame) => answerPing(peer, frame);
     await peer.session.ping();
     const accepted = new Promise<YamuxStream>((resolve) => peer.session.once('stream', resolve));
     const fed = feed(peer, 2);
-    const stream = (await accepted).on('error', () => {});
+    return { fed, stream: (await accepted).on('error', () => {}) };
+  }
+
+  it('grows the window for a reader that keeps up, and holds a paused reader to it', async () => {
+    const maxWindow = 4 * 1024 * 1024;
+    const peer = peerOf('client', { maxStreamWindowBytes: maxWindow });
+    const { fed, stream } = await acceptFed(peer);
     let read = 0;
     stream.on('data', (chunk: Buffer) => (read += chunk.length));
     await waitFor(() => fed.maxCredit() > INITIAL_STREAM_WINDOW, 'a credit larger than the initial window');
@@ -174,14 +178,7 @@ describe('yamux window tuning', () => {
 
   it('grows no window beyond the session budget', async () => {
     const peer = peerOf('client', { sessionWindowBudgetBytes: 0 });
-    peer.onFrame = (frame) => {
-      if (frame.type === FrameType.Ping && (frame.flags & Flag.SYN) !== 0)
-        peer.send({ type: FrameType.Ping, flags: Flag.ACK, streamId: 0, length: frame.length });
-    };
-    await peer.session.ping();
-    const accepted = new Promise<YamuxStream>((resolve) => peer.session.once('stream', resolve));
-    const fed = feed(peer, 2);
-    const stream = (await accepted).on('error', () => {});
+    const { fed, stream } = await acceptFed(peer);
     stream.resume();
     await waitFor(() => fed.sent() > 32 * 1024 * 1024, '32 MiB through');
     expect(fed.maxCredit()).toBeLessThanOrEqual(INITIAL_STREAM_WINDOW);
