@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderStatus } from '../../../src/status/index.ts';
 import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { accountServing, postSessionMessage } from '../../helpers/session-message.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { CLAUDE_CODE_KEPT_ESCAPES, claudeCodeInput, runLikeClaudeCode, type StatuslineRun } from './claude-code-statusline.ts';
 
@@ -72,29 +73,9 @@ describe('quotamesh statusline, run as Claude Code runs it', () => {
   const sessionA = randomUUID();
   const sessionB = randomUUID();
 
-  async function sendMessage(sessionId: string): Promise<void> {
-    const response = await fetch(`${harness.node.url}/v1/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${harness.userToken}`, 'content-type': 'application/json', 'x-claude-code-session-id': sessionId },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        max_tokens: 16,
-        messages: [{ role: 'user', content: 'hi' }],
-        metadata: { user_id: JSON.stringify({ device_id: 'd', account_uuid: '', session_id: sessionId }) },
-      }),
-    });
-    expect(response.status).toBe(200);
-    await response.arrayBuffer();
-  }
-
-  /** Which simulated account answered the last request of a session, read from the simulator. */
-  function servingAccount(sessionId: string): string | undefined {
-    const request = [...harness.sim.received]
-      .reverse()
-      .find((entry) => entry.path.startsWith('/v1/messages') && entry.body.includes(sessionId));
-    const bearer = String(request?.headers.authorization ?? '').replace(/^Bearer /, '');
-    return harness.sim.accounts.find((account) => account.accessToken === bearer)?.id;
-  }
+  const sendMessage = (sessionId: string): Promise<void> =>
+    postSessionMessage(harness, sessionId, { 'x-claude-code-session-id': sessionId });
+  const servingAccount = (sessionId: string): string | undefined => accountServing(harness, sessionId);
 
   async function poolAsUser(): Promise<ProviderStatus> {
     const response = await fetch(`${harness.node.url}/v1/status?provider=claude`, {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeStatus, ProviderStatus } from '../../../src/status/index.ts';
 import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { accountServing, postSessionMessage } from '../../helpers/session-message.ts';
 
 describe('/v1/status?session=: the credential serving a session', () => {
   let harness: Harness;
@@ -21,29 +22,14 @@ describe('/v1/status?session=: the credential serving a session', () => {
         { id: 'two', plan: 'pro' },
       ],
     });
-    const response = await fetch(`${harness.node.url}/v1/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${harness.userToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
-        max_tokens: 16,
-        messages: [{ role: 'user', content: 'hi' }],
-        metadata: { user_id: JSON.stringify({ device_id: 'd', account_uuid: '', session_id: session }) },
-      }),
-    });
-    expect(response.status).toBe(200);
-    await response.arrayBuffer();
+    await postSessionMessage(harness, session);
   });
 
   afterAll(async () => {
     await harness.close();
   });
 
-  function accountThatServed(): string | undefined {
-    const request = harness.sim.received.find((entry) => entry.body.includes(session));
-    const bearer = String(request?.headers.authorization ?? '').replace(/^Bearer /, '');
-    return harness.sim.accounts.find((account) => account.accessToken === bearer)?.id;
-  }
+  const accountThatServed = (): string | undefined => accountServing(harness, session);
 
   it('names the account the simulator saw serving that session', async () => {
     const { code, body } = await status(`?provider=claude&session=${session}`);
