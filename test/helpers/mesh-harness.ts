@@ -3,11 +3,12 @@
  * story of issue 5. Each node has its own simulated account; the hub balances over its own and
  * the laptop's capacity.
  */
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigValue, startNode, type RunningNode } from '../../src/node/index.ts';
-import { claudeCredentialFile, startSimulator, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
+import { startSimulator, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
+import { writeClaudeCredentialFile } from './claude-credential-file.ts';
 import { capturingLogger } from './log-capture.ts';
 import { assertNoSecrets, simulatorTokens } from './secrets.ts';
 import { waitFor } from './wait-for.ts';
@@ -45,12 +46,7 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
     ],
   });
   const initialTokens = simulatorTokens(sim);
-  const credentialFile = async (id: string): Promise<string> => {
-    await mkdir(join(dir, id), { recursive: true });
-    const path = join(dir, id, '.credentials.json');
-    await writeFile(path, JSON.stringify(claudeCredentialFile(sim.account(id))), { mode: 0o600 });
-    return path;
-  };
+  const credentialFile = (id: string): Promise<string> => writeClaudeCredentialFile(sim, dir, id);
   const { logger, lines: logs } = capturingLogger();
   const environment = { env: {}, homeDir: dir, baseDir: dir };
   const tunnel = { keepaliveIntervalMs: 200, keepaliveTimeoutMs: 1000 };

@@ -7,14 +7,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigValue, startNode, type NodeOptions, type RunningNode } from '../../src/node/index.ts';
-import {
-  claudeCredentialFile,
-  codexAuthFile,
-  startSimulator,
-  type CodexAccountSpec,
-  type SimAccountSpec,
-  type Simulator,
-} from '../../src/sim/index.ts';
+import { codexAuthFile, startSimulator, type CodexAccountSpec, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
+import { claudeCredentialPath, writeClaudeCredentialFile } from './claude-credential-file.ts';
 import { capturingLogger } from './log-capture.ts';
 import { assertNoSecrets, simulatorTokens } from './secrets.ts';
 
@@ -56,10 +50,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     chunkDelayMs: options.chunkDelayMs,
   });
   const initialTokens = simulatorTokens(sim);
-  const credentialPath = (id: string): string => join(dir, id, '.credentials.json');
+  const credentialPath = (id: string): string => claudeCredentialPath(dir, id);
   const writeCredential = async (id: string): Promise<void> => {
-    await mkdir(join(dir, id), { recursive: true });
-    await writeFile(credentialPath(id), JSON.stringify(claudeCredentialFile(sim.account(id))), { mode: 0o600 });
+    await writeClaudeCredentialFile(sim, dir, id);
   };
   for (const account of sim.accounts) {
     if (!options.withoutFiles?.includes(account.id)) await writeCredential(account.id);

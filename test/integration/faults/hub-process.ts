@@ -4,11 +4,12 @@
  * credential is the laptop's account, so every request through the hub crosses the tunnel.
  * Both sides use short keepalive tunables: a dead peer is noticed in about a second, not 45 s.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigValue, startNode, type RunningNode } from '../../../src/node/index.ts';
-import { claudeCredentialFile, startSimulator, type Simulator } from '../../../src/sim/index.ts';
+import { startSimulator, type Simulator } from '../../../src/sim/index.ts';
+import { writeClaudeCredentialFile } from '../../helpers/claude-credential-file.ts';
 import { capturingLogger } from '../../helpers/log-capture.ts';
 import { assertNoSecrets, simulatorTokens } from '../../helpers/secrets.ts';
 import { forkNode, freePort, killAllNodeProcesses, type ForkedNode, type NodeProcess } from '../../helpers/node-process.ts';
@@ -71,9 +72,7 @@ export async function startHubAndLaptop(options: HubAndLaptopOptions = {}): Prom
   const initialTokens = simulatorTokens(sim);
   const hubReady = startHub();
 
-  await mkdir(join(dir, 'lap-a'));
-  const credentialPath = join(dir, 'lap-a', '.credentials.json');
-  await writeFile(credentialPath, JSON.stringify(claudeCredentialFile(sim.account('lap-a'))), { mode: 0o600 });
+  const credentialPath = await writeClaudeCredentialFile(sim, dir, 'lap-a');
   const { logger: laptopLogger, lines: laptopLogs } = capturingLogger();
   const laptopConfig = parseConfigValue(
     {

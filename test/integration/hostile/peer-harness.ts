@@ -4,12 +4,13 @@
  * our yamux as connector); its HTTP answers (to the hub's status watch, to forwarded requests) are
  * whatever a test wants. The hub's own account on the simulator serves its local user.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claudeCredentialFile, startSimulator, type SimAccountSpec, type Simulator } from '../../../src/sim/index.ts';
+import { startSimulator, type SimAccountSpec, type Simulator } from '../../../src/sim/index.ts';
 import { createTunnelDialer, serveStreamsWith, type TunnelDialer } from '../../../src/tunnel/index.ts';
+import { writeClaudeCredentialFile } from '../../helpers/claude-credential-file.ts';
 import { assertNoSecrets, simulatorTokens } from '../../helpers/secrets.ts';
 import { forkNode, killAllNodeProcesses, type NodeProcess } from '../../helpers/node-process.ts';
 import type { NodeOptions } from '../../../src/node/index.ts';
@@ -43,12 +44,7 @@ export async function startHubProcess(
   const dir = await mkdtemp(join(tmpdir(), 'qm-peers-'));
   const sim = await startSimulator({ accounts: [{ id: 'hub-a', plan: 'max20x' }, ...(options.accounts ?? [])] });
   const initialTokens = simulatorTokens(sim);
-  const credentialFile = async (id: string): Promise<string> => {
-    await mkdir(join(dir, id), { recursive: true });
-    const path = join(dir, id, '.credentials.json');
-    await writeFile(path, JSON.stringify(claudeCredentialFile(sim.account(id))), { mode: 0o600 });
-    return path;
-  };
+  const credentialFile = (id: string): Promise<string> => writeClaudeCredentialFile(sim, dir, id);
   const hubPath = await credentialFile('hub-a');
   const hub = await forkNode().start({
     config: config({ simUrl: sim.url, tokenUrl: sim.tokenUrl, hubPath, dir }),
