@@ -1,5 +1,6 @@
 import { authenticate } from './auth.ts';
 import { accountHeaders, answerMessagesFault } from './fault-replies.ts';
+import { accountRefusal, requestRefusal } from './entitlements.ts';
 import type { SimFault } from '../faults.ts';
 import { ERROR_MESSAGES, sendAnthropicError, sendAuthFailure, sendJson, type SimExchange } from '../http.ts';
 import { buildMessage, parseMessagesRequest } from './reply.ts';
@@ -24,6 +25,9 @@ export async function handleMessages(exchange: SimExchange, state: SimulatorStat
   const fault = state.faults.take('messages', account.id);
   if (fault !== undefined && (await answerMessagesFault(exchange, fault, account, state))) return;
 
+  const disabled = accountRefusal(account);
+  if (disabled !== undefined) return sendAnthropicError(res, disabled.status, disabled.kind, disabled.message, accountHeaders(account));
+
   const request = parseMessagesRequest(exchange.body, { requireMaxTokens: true });
   if ('error' in request) return sendAnthropicError(res, 400, 'invalid_request_error', request.error);
 
@@ -34,6 +38,13 @@ export async function handleMessages(exchange: SimExchange, state: SimulatorStat
       ...accountHeaders(account),
       'retry-after': String(retryAfterSeconds(account, state.clock.now())),
     });
+  }
+  // The account's windows are fine and say so (`allowed`): the refusal is about this request.
+  const refused = requestRefusal(account, exchange.req.headers, request);
+  if (refused !== undefined) {
+    if (refused.status !== 429) return sendAnthropicError(res, refused.status, refused.kind, refused.message, accountHeaders(account));
+    account.counters.rateLimited += 1;
+    return sendAnthropicError(res, refused.status, refused.kind, refused.message, { ...unifiedHeaders(account), ...accountHeaders(account) });
   }
 
   const message = buildMessage(request, account);

@@ -1,6 +1,6 @@
 import type { Clock } from '../../lib/index.ts';
 import { applyUsageUpdate, type SimUsageUpdate } from '../account-table.ts';
-import { createAccount, newAccessToken, newRefreshToken, type SimAccount, type SimAccountSpec } from './accounts.ts';
+import { createAccount, newAccessToken, newRefreshToken, type SimAccount, type SimAccountSettings, type SimAccountSpec } from './accounts.ts';
 import { rollWindows } from './windows.ts';
 
 /** The Claude half of one simulator's state: its accounts and their tokens. */
@@ -61,6 +61,10 @@ export class ClaudeState {
     applyUsageUpdate(this.account(id), update);
   }
 
+  setSettings(id: string, update: Partial<SimAccountSettings>): void {
+    Object.assign(this.account(id).settings, update);
+  }
+
   expireToken(id: string): void {
     this.account(id).expiresAt = this.clock.now() - 1;
   }
@@ -74,7 +78,7 @@ export class ClaudeState {
     const nowMs = this.clock.now();
     return this.accounts.map((account) => {
       rollWindows(account, nowMs);
-      return { ...account, counters: { ...account.counters } };
+      return { ...account, settings: { ...account.settings }, counters: { ...account.counters } };
     });
   }
 }

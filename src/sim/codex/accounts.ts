@@ -35,6 +35,13 @@ export interface CodexAccountSpec {
   /** `last_refresh` of auth.json, epoch ms (default now). */
   lastRefreshAtMs?: number;
   credits?: Partial<CodexCredits>;
+  settings?: Partial<SimCodexAccountSettings>;
+}
+
+/** Switchable at run time (`POST /_sim/codex-accounts/:id/settings`). */
+export interface SimCodexAccountSettings {
+  /** False: the plan has no Codex, every response is refused with 429 `usage_not_included`. */
+  includesCodex: boolean;
 }
 
 export interface CodexCredits {
@@ -77,6 +84,7 @@ export interface SimCodexAccount {
   weeklyUtilization: number;
   weeklyResetAtMs: number;
   credits: CodexCredits;
+  settings: SimCodexAccountSettings;
   counters: SimCodexAccountCounters;
 }
 
@@ -155,6 +163,7 @@ export function createCodexAccount(
     weeklyUtilization: clampPercent(spec.weeklyUtilization ?? 0),
     weeklyResetAtMs: spec.weeklyResetAtMs ?? nowMs + WEEKLY_WINDOW_MS,
     credits: { hasCredits: false, unlimited: false, balance: '0', ...spec.credits },
+    settings: { includesCodex: true, ...spec.settings },
     counters: { responses: 0, websocketConnections: 0, usage: 0, refreshes: 0, refreshAttempts: 0, rateLimited: 0 },
   };
 }

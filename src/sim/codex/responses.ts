@@ -7,6 +7,7 @@ import {
   sendCodexAuthFailure,
   sendOpenAIError,
   sendUsageLimit,
+  sendUsageNotIncluded,
 } from './http.ts';
 import {
   buildResponse,
@@ -74,6 +75,7 @@ export async function handleCodexResponses(exchange: SimExchange, state: Simulat
   if ('error' in request) return sendOpenAIError(res, 400, request.error);
 
   const nowMs = state.clock.now();
+  if (!account.settings.includesCodex) return sendUsageNotIncluded(res, account);
   const turn = runCodexTurn(account, request, nowMs, fault);
   if (turn.kind === 'rejected') return sendUsageLimit(res, account, nowMs);
   const headers = { ...codexHeaders(account, turn.windows, nowMs), 'x-request-id': `req_${randomBytes(16).toString('hex')}` };

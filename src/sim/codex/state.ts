@@ -7,6 +7,7 @@ import {
   newCodexRefreshToken,
   type CodexAccountSpec,
   type SimCodexAccount,
+  type SimCodexAccountSettings,
 } from './accounts.ts';
 import { rollCodexWindows } from './windows.ts';
 
@@ -74,6 +75,10 @@ export class CodexState {
   }
 
   /** The server stops accepting the token; its JWT `exp` stays as issued, as with a server-side expiry. */
+  setSettings(id: string, update: Partial<SimCodexAccountSettings>): void {
+    Object.assign(this.account(id).settings, update);
+  }
+
   expireToken(id: string): void {
     this.account(id).expiresAt = this.clock.now() - 1;
   }
@@ -87,7 +92,7 @@ export class CodexState {
     const nowMs = this.clock.now();
     return this.accounts.map((account) => {
       rollCodexWindows(account, nowMs);
-      return { ...account, credits: { ...account.credits }, counters: { ...account.counters } };
+      return { ...account, credits: { ...account.credits }, settings: { ...account.settings }, counters: { ...account.counters } };
     });
   }
 }
