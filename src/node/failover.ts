@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { errorMessage, type Clock } from '../lib/index.ts';
-import { CredentialUnavailableError, type Credential, type ProviderPool, type UpstreamOutcome, type UpstreamTarget } from '../pool/index.ts';
+import { CredentialUnavailableError, type Credential, type ProviderPool, type RefusalScope, type UpstreamOutcome, type UpstreamTarget } from '../pool/index.ts';
 import type { Access } from './access.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -31,6 +31,8 @@ export interface FailoverDeps {
   clock: Clock;
   logger: Logger;
   metrics?: Metrics;
+  /** The provider module's reading of a refusal; without one every refusal is the account's. */
+  refusalScope?: (outcome: UpstreamOutcome) => RefusalScope;
 }
 
 export interface Attempted<A> {
@@ -38,6 +40,8 @@ export interface Attempted<A> {
   answer: A;
   /** Set when the body was already read. */
   body?: Buffer;
+  /** Whom the refusal is about, when the answer was one (isFailoverStatus). */
+  scope?: RefusalScope;
 }
 
 export interface FailoverResult<A> {
@@ -46,6 +50,16 @@ export interface FailoverResult<A> {
   /** The last answer (a success, or the last refusal); undefined when nothing answered. */
   last: Attempted<A> | undefined;
   lastTransportError: unknown;
+}
+
+/**
+ * True when the client should hear that the pool is spent (the exhausted answer) rather than the
+ * last upstream answer: nothing answered, or the last answer was a 429 about its account. A
+ * refusal about the request or one model is the vendor's to tell, in its own words.
+ */
+export function isExhausted(result: FailoverResult<Answer>): boolean {
+  const last = result.last;
+  return last === undefined || (last.answer.status === 429 && (last.scope ?? 'account') === 'account');
 }
 
 /** Statuses that say "this credential, not this request": try the next one. */
@@ -88,13 +102,21 @@ export async function failover<A extends Answer>(
     const held: Attempted<A> = { credential, answer };
     result.last = held;
     const { status } = answer;
-    // A 429's body may say when the window resets (Codex `resets_at`); it is small, read it.
-    if (status === 429) held.body = await transport.readBody(answer);
-    credential.observe({ status, headers: answer.headers, body: held.body?.toString('utf8') }, clock.now());
+    // A 429's body may say when the window resets (Codex `resets_at`) and a 403's whom it refuses
+    // (PROTOCOL.md › Errors); both are small, read them.
+    if (status === 429 || status === 403) held.body = await transport.readBody(answer);
+    const outcome: UpstreamOutcome = { status, headers: answer.headers, body: held.body?.toString('utf8') };
+    if (isFailoverStatus(status)) outcome.scope = held.scope = deps.refusalScope?.(outcome) ?? 'account';
+    credential.observe(outcome, clock.now());
     metrics?.upstreamLatency.observe({ provider: deps.provider, credential: credential.tag }, (clock.now() - sentMs) / 1000);
     if (!isFailoverStatus(status)) break;
-    if ((status === 401 || status === 403) && credential.recoverAuth && !recovered.has(credential)) {
-      held.body = await transport.readBody(answer);
+    if (held.scope === 'request') {
+      // Every credential would answer the same: another try only spends it and hides the message.
+      deps.logger.info({ credential: credential.tag, status }, 'upstream refused the request itself; relaying it');
+      break;
+    }
+    if ((status === 401 || status === 403) && held.scope === 'account' && credential.recoverAuth && !recovered.has(credential)) {
+      held.body ??= await transport.readBody(answer);
       recovered.add(credential);
       if (await credential.recoverAuth(status, held.body.toString('utf8'), signal).catch(() => false)) {
         deps.logger.info({ credential: credential.tag, status }, 'auth recovered, retrying once');

@@ -17,6 +17,7 @@ import { CredentialUnavailableError, type Credential, type CredentialStats, type
 import type { FileLockOptions } from './file-lock.ts';
 import type { TokenFormat } from './token-format.ts';
 import { TokenSource } from './token-source.ts';
+import { refusalMessage } from './refusal-message.ts';
 import { UsageState, type PersistedUsageState } from './usage-state.ts';
 import { DEFAULT_POLL_TIMINGS, UsagePoller, type PollResult, type UsagePollTimings } from './usage-poller.ts';
 
@@ -120,7 +121,8 @@ export abstract class DefaultCredential<Document> implements Credential {
     const isCooling = this.usage.isCoolingDown(nowMs);
     // A bench after 5xx/529/transport errors says the upstream is unreachable for a moment, not
     // that the account is spent: clients should hear 503, not a rate limit.
-    const isErrorCooldown = isCooling && this.usage.cooldown.cause === 'upstream_error';
+    // So is an account the vendor refuses outright: it is out, not spent.
+    const isErrorCooldown = isCooling && (this.usage.cooldown.cause === 'upstream_error' || this.usage.cooldown.cause === 'refused');
     const cappedUntil = this.usage.cappedUntil(this.options, nowMs);
     // A window at its cap is a rate limit with a known end, as far as clients are concerned.
     const retryAt = isCooling ? Math.ceil(this.usage.cooldown.untilMs / 1000) : (cappedUntil ?? 0);
@@ -152,7 +154,14 @@ export abstract class DefaultCredential<Document> implements Credential {
 
   observe(outcome: UpstreamOutcome, nowMs: number): void {
     this.learnFrom(outcome, nowMs);
-    if (outcome.status === 429) this.options.logger.warn({ retryAt: new Date(this.usage.cooldown.untilMs).toISOString() }, 'rate limited');
+    const scope = outcome.scope ?? 'account';
+    if (scope === 'disabled') {
+      const reason = refusalMessage(outcome.body) ?? `HTTP ${outcome.status}`;
+      this.usage.refuse(reason, nowMs);
+      this.options.logger.warn({ status: outcome.status, reason, retryAt: new Date(this.usage.cooldown.untilMs).toISOString() }, 'the vendor refuses this account; taken out');
+    } else if (outcome.status === 429 && scope === 'account') {
+      this.options.logger.warn({ retryAt: new Date(this.usage.cooldown.untilMs).toISOString() }, 'rate limited');
+    }
     this.#tracker.check();
   }
 

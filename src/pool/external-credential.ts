@@ -148,7 +148,12 @@ export class ExternalCredential implements Credential {
     if (reading?.weekly) this.#weekly = reading.weekly;
     if (reading?.planWeight !== undefined) this.#planWeight = this.#boundedWeight(reading.planWeight);
     if (reading?.fiveHour || reading?.weekly) this.#hasData = true;
-    if (outcome.status === 429) {
+    const scope = outcome.scope ?? 'account';
+    if (scope === 'request' || scope === 'model') {
+      // The peer relayed a refusal about this request or one model: its capacity is unchanged.
+    } else if (scope === 'disabled') {
+      this.#cooldown = cooldownAfterError(this.#cooldown, nowMs);
+    } else if (outcome.status === 429) {
       const retryAfterMs = reading?.retryAfterSeconds !== undefined ? reading.retryAfterSeconds * 1000 : undefined;
       this.#cooldown = cooldownAfterRateLimit(this.#cooldown, { retryAfterMs }, nowMs);
     } else if (outcome.status === 0 || outcome.status >= 500) {

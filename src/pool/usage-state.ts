@@ -3,9 +3,11 @@
  * and how fresh that knowledge is. Pure state transitions; every method takes `nowMs`.
  */
 import { effectiveWindow, type WindowUsage } from '../status/index.ts';
+import type { RefusalScope } from './credential.ts';
 import {
   cooldownAfterError,
   cooldownAfterRateLimit,
+  cooldownAfterRefusal,
   cooldownAfterSuccess,
   cooldownEndedEarly,
   isCoolingDown,
@@ -26,6 +28,8 @@ export interface StatusFacts {
   isRejected: boolean;
   /** When a 429 ends, as precisely as the provider tells. */
   hint: RateLimitHint;
+  /** Whom a refusal is about (credential.ts); absent = the account. */
+  scope?: RefusalScope | undefined;
 }
 
 export interface RateLimitHint {
@@ -57,6 +61,8 @@ export class UsageState {
   hasData = false;
   lastUpdatedMs = 0;
   cooldown: Cooldown = NO_COOLDOWN;
+  /** The vendor's words when it refused the account itself (kept for the admin rows, not persisted). */
+  refusalReason: string | undefined;
 
   /**
    * Header data. A lower utilisation only replaces a higher one when its reset moved later (a
@@ -71,15 +77,27 @@ export class UsageState {
     this.lastUpdatedMs = nowMs;
   }
 
-  /** What a response's status says: 429 benches, errors bench briefly, success ends benches. */
+  /**
+   * What a response's status says: 429 benches, errors bench briefly, success ends benches. A
+   * refusal about the request or one model says nothing about the account and changes nothing;
+   * one about the account itself goes through refuse().
+   */
   applyOutcome(status: number, facts: StatusFacts, nowMs: number): void {
+    if ((facts.scope ?? 'account') !== 'account') return;
     if (status === 429) {
       this.cooldown = cooldownAfterRateLimit(this.cooldown, facts.hint, nowMs);
     } else if (status === 0 || status === 529 || status >= 500) {
       this.cooldown = cooldownAfterError(this.cooldown, nowMs);
     } else if (status >= 200 && status < 300 && !facts.isRejected) {
       this.cooldown = cooldownAfterSuccess(this.cooldown);
+      this.refusalReason = undefined;
     }
+  }
+
+  /** The vendor refused the account itself, in these words (bounded by the caller). */
+  refuse(reason: string | undefined, nowMs: number): void {
+    this.cooldown = cooldownAfterRefusal(this.cooldown, nowMs);
+    this.refusalReason = reason;
   }
 
   /** Poll data overwrites unconditionally; showing capacity ends a rate-limit bench early. */
@@ -123,6 +141,7 @@ export class UsageState {
   blockReason(caps: Caps, nowMs: number): string | undefined {
     if (this.isCoolingDown(nowMs)) {
       const until = new Date(this.cooldown.untilMs).toISOString();
+      if (this.cooldown.cause === 'refused') return `refused by the vendor (${this.refusalReason ?? 'account refused'}); asking again after ${until}`;
       return this.cooldown.cause === 'upstream_error' ? `upstream errors; retrying after ${until}` : `rate-limited until ${until}`;
     }
     const cappedUntil = this.cappedUntil(caps, nowMs);

@@ -38,7 +38,7 @@ export class ClaudeDefaultCredential extends DefaultCredential<ClaudeCredentialD
   protected learnFrom(outcome: UpstreamOutcome, nowMs: number): void {
     const limits = parseUnifiedHeaders(outcome.headers, toUnixSeconds(nowMs));
     this.usage.applyHeaders(limits, nowMs);
-    this.usage.applyOutcome(outcome.status, claudeStatusFacts(limits), nowMs);
+    this.usage.applyOutcome(outcome.status, { ...claudeStatusFacts(limits), scope: outcome.scope }, nowMs);
   }
 
   protected pollAccount(failures: number): Promise<PollResult> {

@@ -63,7 +63,7 @@ export class CodexDefaultCredential extends DefaultCredential<CodexAuthDocument>
       ...(refusal.resetAt === undefined ? {} : { resetAtMs: refusal.resetAt * 1000 }),
       ...(refusal.retryAfterSeconds === undefined ? {} : { retryAfterMs: refusal.retryAfterSeconds * 1000 }),
     };
-    this.usage.applyOutcome(outcome.status, { isRejected: refusal.isRejected, hint }, nowMs);
+    this.usage.applyOutcome(outcome.status, { isRejected: refusal.isRejected, hint, scope: outcome.scope }, nowMs);
   }
 
   protected pollAccount(failures: number): Promise<PollResult> {

@@ -10,7 +10,7 @@ import { claudeProvider, codexProvider, PROVIDERS, providerFor } from '../../../
 
 const HERE = import.meta.dirname;
 const ROOT = join(HERE, '../../..');
-const REQUIRED_PARTS = ['name', 'label', 'routes', 'adapter', 'parseRateLimitHeaders', 'credentialFile', 'createDefaultCredential', 'usageTap', 'errorBody', 'configFields'];
+const REQUIRED_PARTS = ['name', 'label', 'routes', 'adapter', 'parseRateLimitHeaders', 'refusalScope', 'credentialFile', 'createDefaultCredential', 'usageTap', 'errorBody', 'configFields'];
 
 function fixture(omitted: string | undefined): string {
   const rest = omitted === undefined ? 'const rest = claudeProvider;' : `const { ${omitted}: _omitted, ...rest } = claudeProvider;`;
