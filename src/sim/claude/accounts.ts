@@ -18,6 +18,9 @@ export interface SimAccountSpec {
   fiveHourUtilization?: number;
   /** Percent 0–100 of the weekly window already used. */
   weeklyUtilization?: number;
+  /** Percent 0–100 of the model-scoped weekly windows (they reset with the weekly window). */
+  opusWeeklyUtilization?: number;
+  sonnetWeeklyUtilization?: number;
   /** Epoch ms; default now + 5 h. */
   fiveHourResetAtMs?: number;
   /** Epoch ms; default now + 7 d. */
@@ -81,6 +84,9 @@ export interface SimAccount {
   /** Percent 0–100. */
   weeklyUtilization: number;
   weeklyResetAtMs: number;
+  /** Percent 0–100 of the per-model weekly windows (claims seven_day_opus / seven_day_sonnet). */
+  opusWeeklyUtilization: number;
+  sonnetWeeklyUtilization: number;
   settings: SimAccountSettings;
   counters: SimAccountCounters;
 }
@@ -118,6 +124,8 @@ export function createAccount(
     fiveHourResetAtMs: spec.fiveHourResetAtMs ?? nowMs + FIVE_HOUR_WINDOW_MS,
     weeklyUtilization: clampPercent(spec.weeklyUtilization ?? 0),
     weeklyResetAtMs: spec.weeklyResetAtMs ?? nowMs + WEEKLY_WINDOW_MS,
+    opusWeeklyUtilization: clampPercent(spec.opusWeeklyUtilization ?? 0),
+    sonnetWeeklyUtilization: clampPercent(spec.sonnetWeeklyUtilization ?? 0),
     settings: { ...DEFAULT_ACCOUNT_SETTINGS, ...spec.settings },
     counters: { messages: 0, countTokens: 0, refreshes: 0, refreshAttempts: 0, usage: 0, profile: 0, rateLimited: 0 },
   };

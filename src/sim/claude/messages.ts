@@ -1,6 +1,7 @@
 import { authenticate } from './auth.ts';
 import { accountHeaders, answerMessagesFault } from './fault-replies.ts';
 import { accountRefusal, requestRefusal } from './entitlements.ts';
+import { isModelRejected, modelWindowHeaders } from './model-windows.ts';
 import type { SimFault } from '../faults.ts';
 import { ERROR_MESSAGES, sendAnthropicError, sendAuthFailure, sendJson, type SimExchange } from '../http.ts';
 import { buildMessage, parseMessagesRequest } from './reply.ts';
@@ -39,6 +40,15 @@ export async function handleMessages(exchange: SimExchange, state: SimulatorStat
       'retry-after': String(retryAfterSeconds(account, state.clock.now())),
     });
   }
+  if (isModelRejected(account, request.model)) {
+    account.counters.rateLimited += 1;
+    return sendAnthropicError(res, 429, 'rate_limit_error', ERROR_MESSAGES.rateLimit, {
+      ...unifiedHeaders(account),
+      ...modelWindowHeaders(account, request.model),
+      ...accountHeaders(account),
+      'retry-after': String(Math.max(0, Math.ceil((account.weeklyResetAtMs - state.clock.now()) / 1000))),
+    });
+  }
   // The account's windows are fine and say so (`allowed`): the refusal is about this request.
   const refused = requestRefusal(account, exchange.req.headers, request);
   if (refused !== undefined) {
@@ -50,7 +60,7 @@ export async function handleMessages(exchange: SimExchange, state: SimulatorStat
   const message = buildMessage(request, account);
   // Charged before the headers are computed, so each response reports the usage including itself.
   consumeTokens(account, weightedTokens(message.usage));
-  const headers = { ...unifiedHeaders(account), ...accountHeaders(account) };
+  const headers = { ...unifiedHeaders(account), ...modelWindowHeaders(account, request.model), ...accountHeaders(account) };
   const interruption = interruptionOf(fault);
 
   if (request.stream) {

@@ -1,5 +1,5 @@
 import type { Clock } from '../../lib/index.ts';
-import { applyUsageUpdate, type SimUsageUpdate } from '../account-table.ts';
+import { applyUsageUpdate, clampPercent, type SimUsageUpdate } from '../account-table.ts';
 import { createAccount, newAccessToken, newRefreshToken, type SimAccount, type SimAccountSettings, type SimAccountSpec } from './accounts.ts';
 import { rollWindows } from './windows.ts';
 
@@ -58,7 +58,10 @@ export class ClaudeState {
   }
 
   setUsage(id: string, update: SimUsageUpdate): void {
-    applyUsageUpdate(this.account(id), update);
+    const account = this.account(id);
+    applyUsageUpdate(account, update);
+    if (update.opusWeeklyUtilization !== undefined) account.opusWeeklyUtilization = clampPercent(update.opusWeeklyUtilization);
+    if (update.sonnetWeeklyUtilization !== undefined) account.sonnetWeeklyUtilization = clampPercent(update.sonnetWeeklyUtilization);
   }
 
   setSettings(id: string, update: Partial<SimAccountSettings>): void {

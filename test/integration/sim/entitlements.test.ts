@@ -84,3 +84,20 @@ describe('refusals about the request, not the account', () => {
     expect((await control('codex-accounts/cx/settings', { hasExtraUsage: true })).status).toBe(400);
   });
 });
+
+describe('per-model weekly windows', () => {
+  it('an account whose Opus week is spent refuses Opus with seven_day_opus and the shared windows allowed, and keeps serving Sonnet', async () => {
+    const s = await start();
+    expect((await fetch(`${s.url}/_sim/accounts/a/usage`, { method: 'POST', body: JSON.stringify({ opusWeeklyUtilization: 100 }) })).status).toBe(200);
+    const opus = await postMessages(s, s.account('a').accessToken, messageBody({ model: 'claude-opus-4-5' }));
+    expect(opus.status).toBe(429);
+    expect(opus.headers.get(`${UNIFIED}-status`)).toBe('rejected');
+    expect(opus.headers.get(`${UNIFIED}-representative-claim`)).toBe('seven_day_opus');
+    expect(opus.headers.get(`${UNIFIED}-7d_oi-status`)).toBe('rejected');
+    expect(opus.headers.get(`${UNIFIED}-5h-status`)).toBe('allowed');
+    expect(opus.headers.get(`${UNIFIED}-7d-status`)).toBe('allowed');
+    const sonnet = await postMessages(s, s.account('a').accessToken, messageBody({ model: 'claude-sonnet-4-5' }));
+    expect(sonnet.status).toBe(200);
+    expect(sonnet.headers.get(`${UNIFIED}-7d_sonnet-status`)).toBe('allowed');
+  });
+});
