@@ -73,9 +73,10 @@ export async function failover<A extends Answer>(
   sessionId: string | undefined,
   transport: Transport<A>,
   signal: AbortSignal,
+  model?: string,
 ): Promise<FailoverResult<A>> {
   const { clock, metrics } = deps;
-  const candidates = deps.pool.candidates(access.routeTag, { sessionId, allowExternal: access.allowExternal }, () => clock.now());
+  const candidates = deps.pool.candidates(access.routeTag, { sessionId, allowExternal: access.allowExternal, model }, () => clock.now());
   const result: FailoverResult<A> = { attempts: 0, aborted: false, last: undefined, lastTransportError: undefined };
   const recovered = new Set<Credential>();
   let retrySame: Credential | undefined;
@@ -105,7 +106,7 @@ export async function failover<A extends Answer>(
     // A 429's body may say when the window resets (Codex `resets_at`) and a 403's whom it refuses
     // (PROTOCOL.md › Errors); both are small, read them.
     if (status === 429 || status === 403) held.body = await transport.readBody(answer);
-    const outcome: UpstreamOutcome = { status, headers: answer.headers, body: held.body?.toString('utf8') };
+    const outcome: UpstreamOutcome = { status, headers: answer.headers, body: held.body?.toString('utf8'), model };
     if (isFailoverStatus(status)) outcome.scope = held.scope = deps.refusalScope?.(outcome) ?? 'account';
     credential.observe(outcome, clock.now());
     metrics?.upstreamLatency.observe({ provider: deps.provider, credential: credential.tag }, (clock.now() - sentMs) / 1000);

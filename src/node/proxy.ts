@@ -24,6 +24,8 @@ export interface ProxyRequest {
   headers: IncomingHttpHeaders;
   body: Buffer | undefined;
   sessionId: string | undefined;
+  /** The model the body asks for: candidates that refuse its family are skipped. */
+  model?: string | undefined;
   /** Nodes this request already passed through (x-quotamesh-via), oldest first. */
   via: string[];
 }
@@ -82,7 +84,7 @@ export async function proxyRequest(deps: ProxyDeps, access: Access, request: Pro
   };
   try {
     const failoverDeps = { pool, provider: adapter.provider, clock, logger: deps.logger, metrics: deps.metrics, refusalScope: deps.provider.refusalScope };
-    const result = await failover(failoverDeps, access, request.sessionId, transport, abort.signal);
+    const result = await failover(failoverDeps, access, request.sessionId, transport, abort.signal, request.model);
     const held = result.last;
     if (result.aborted) {
       if (held !== undefined) transport.discard(held.answer);

@@ -41,6 +41,8 @@ export interface UpstreamOutcome {
   body?: string;
   /** Whom a refusal is about; absent means `account` (today's reading of every refusal). */
   scope?: RefusalScope;
+  /** The model the request asked for, so a model-scoped refusal blocks only that model's family. */
+  model?: string | undefined;
 }
 
 export interface Credential {
@@ -48,6 +50,8 @@ export interface Credential {
   readonly type: 'default' | 'external';
   readonly provider: Provider;
   isUsable(nowMs: number): boolean;
+  /** True while this account refuses `model`'s family (its own weekly window spent), others aside. */
+  isModelBlocked?(model: string, nowMs: number): boolean;
   snapshot(nowMs: number): CredentialSnapshot;
   /** Resolves the target for one request; refreshes tokens first when needed. */
   target(signal?: AbortSignal): Promise<UpstreamTarget>;

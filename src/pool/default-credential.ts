@@ -111,9 +111,18 @@ export abstract class DefaultCredential<Document> implements Credential {
     return this.tokens.unavailableReason(nowMs) === undefined && !this.usage.isCoolingDown(nowMs) && this.usage.cappedUntil(this.options, nowMs) === undefined;
   }
 
-  /** Why this credential cannot take a request now (for logs, admin rows, 503 bodies). */
+  /** Why this credential cannot take a request now, or which models it refuses (for logs, admin rows). */
   reason(nowMs: number): string | undefined {
-    return this.tokens.unavailableReason(nowMs) ?? this.usage.blockReason(this.options, nowMs);
+    return this.tokens.unavailableReason(nowMs) ?? this.usage.blockReason(this.options, nowMs) ?? this.usage.modelBlockReason(nowMs);
+  }
+
+  isModelBlocked(model: string, nowMs: number): boolean {
+    return this.usage.isModelBlocked(this.modelFamily(model), nowMs);
+  }
+
+  /** The family whose limits `model` shares (Claude: opus, sonnet); by default the model itself. */
+  protected modelFamily(model: string): string {
+    return model.toLowerCase().slice(0, 128);
   }
 
   snapshot(nowMs: number): CredentialSnapshot {

@@ -33,6 +33,13 @@ function isAccountRefused(message: string): boolean {
   return message.includes('organization has been disabled') || message.includes('authentication is currently not allowed for this organization');
 }
 
+/** The family whose weekly window a model shares; other models are their own family. */
+export function claudeModelFamily(model: string): string {
+  const lower = model.toLowerCase();
+  for (const family of ['opus', 'sonnet', 'haiku']) if (lower.includes(family)) return family;
+  return lower.slice(0, 128);
+}
+
 export function claudeRefusalScope(outcome: UpstreamOutcome): RefusalScope {
   const message = refusalMessage(outcome.body)?.toLowerCase() ?? '';
   if (outcome.status === 400 || outcome.status === 403) {

@@ -162,3 +162,42 @@ describe('when every account is spent', () => {
     expect(response.headers.get('x-codex-primary-window-minutes')).toBe('300');
   });
 });
+
+describe('refusals about one model', () => {
+  it('an Opus-exhausted account keeps serving Sonnet; Opus requests go elsewhere', async () => {
+    const h = (harness = await startHarness({
+      accounts: [{ id: 'a', opusWeeklyUtilization: 100 }, { id: 'b' }],
+      // Fallback: always the first usable account in list order, so `a` is everyone's first choice.
+      claude: (credentials) => ({ credentials: [...credentials, { tag: 'pool', type: 'balancer', strategy: 'fallback', credentials: ['a', 'b'] }], route: 'pool' }),
+    }));
+    const opus = { ...MESSAGE, model: 'claude-opus-4-5' };
+    const first = await messagesDuring(h, async () => expect((await postClaude(h, opus)).status).toBe(200));
+    expect(first).toEqual({ a: 1, b: 1 });
+    const later = await messagesDuring(h, async () => {
+      for (let index = 0; index < 3; index += 1) expect((await postClaude(h, opus)).status).toBe(200);
+    });
+    expect(later).toEqual({ a: 0, b: 3 });
+    const sonnet = await messagesDuring(h, async () => {
+      for (let index = 0; index < 2; index += 1) expect((await postClaude(h, { ...MESSAGE, model: 'claude-sonnet-4-5' })).status).toBe(200);
+    });
+    expect(sonnet).toEqual({ a: 2, b: 0 });
+    expect(h.node.pools.claude?.allSnapshots(Date.now()).find((snapshot) => snapshot.tag === 'a')?.state).toBe('usable');
+    expect(h.node.pools.claude?.reasons(Date.now()).get('a')).toContain('opus until');
+  });
+
+  it('when every account refuses the model, the vendor refusal is relayed and the accounts stay usable', async () => {
+    const h = (harness = await startHarness({ accounts: [{ id: 'a', opusWeeklyUtilization: 100 }, { id: 'b', opusWeeklyUtilization: 100 }] }));
+    const opus = { ...MESSAGE, model: 'claude-opus-4-5' };
+    for (let index = 0; index < 2; index += 1) {
+      const response = await postClaude(h, opus);
+      expect(response.status).toBe(429);
+      expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    }
+    everyCredentialUsableState(h);
+    expect((await postClaude(h)).status).toBe(200);
+  });
+});
+
+function everyCredentialUsableState(h: Harness): void {
+  expect(h.node.pools.claude?.allSnapshots(Date.now()).every((snapshot) => snapshot.state === 'usable')).toBe(true);
+}
