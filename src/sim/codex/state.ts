@@ -1,5 +1,5 @@
 import type { Clock } from '../../lib/index.ts';
-import { applyUsageUpdate, type SimUsageUpdate } from '../account-table.ts';
+import { applyUsageUpdate, clampPercent, type SimUsageUpdate } from '../account-table.ts';
 import {
   createCodexAccount,
   newCodexAccessToken,
@@ -71,7 +71,9 @@ export class CodexState {
   }
 
   setUsage(id: string, update: SimUsageUpdate): void {
-    applyUsageUpdate(this.account(id), update);
+    const account = this.account(id);
+    applyUsageUpdate(account, update);
+    if (update.extraLimitUsedPercent !== undefined && account.extraLimit !== undefined) account.extraLimit.usedPercent = clampPercent(update.extraLimitUsedPercent);
   }
 
   /** The server stops accepting the token; its JWT `exp` stays as issued, as with a server-side expiry. */
@@ -92,7 +94,7 @@ export class CodexState {
     const nowMs = this.clock.now();
     return this.accounts.map((account) => {
       rollCodexWindows(account, nowMs);
-      return { ...account, credits: { ...account.credits }, settings: { ...account.settings }, counters: { ...account.counters } };
+      return { ...account, credits: { ...account.credits }, settings: { ...account.settings }, extraLimit: account.extraLimit && { ...account.extraLimit }, counters: { ...account.counters } };
     });
   }
 }

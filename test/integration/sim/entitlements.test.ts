@@ -101,3 +101,28 @@ describe('per-model weekly windows', () => {
     expect(sonnet.headers.get(`${UNIFIED}-7d_sonnet-status`)).toBe('allowed');
   });
 });
+
+describe('a Codex extra limit family', () => {
+  it('a spent family refuses its models with usage_limit_reached and x-codex-active-limit naming it; other models are served', async () => {
+    sim = await startSimulator({
+      accounts: [{ id: 'a' }],
+      codexAccounts: [{ id: 'cx', extraLimit: { family: 'codex-bengalfox', limitName: 'GPT-5.3-Codex-Spark', modelPrefix: 'gpt-5.3-codex-spark', usedPercent: 50 } }],
+      chunkDelayMs: 1,
+    });
+    const s = sim;
+    const spark = JSON.stringify({ model: 'gpt-5.3-codex-spark', input: [{ role: 'user', content: 'hi' }], stream: true });
+    const served = await postResponses(s, codexAuthHeaders(s.codexAccount('cx')), spark);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('x-codex-active-limit')).toBe('codex-bengalfox');
+    expect(served.headers.get('x-codex-bengalfox-primary-used-percent')).toBe('50');
+    await served.arrayBuffer();
+    expect((await control('codex-accounts/cx/usage', { extraLimitUsedPercent: 100 })).status).toBe(200);
+    const refused = await postResponses(s, codexAuthHeaders(s.codexAccount('cx')), spark);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { type: 'usage_limit_reached', resets_at: Math.floor(s.codexAccount('cx').weeklyResetAtMs / 1000) } });
+    expect(refused.headers.get('x-codex-active-limit')).toBe('codex-bengalfox');
+    expect(refused.headers.get('x-codex-bengalfox-limit-name')).toBe('GPT-5.3-Codex-Spark');
+    expect(Number(refused.headers.get('x-codex-primary-used-percent'))).toBeLessThan(100);
+    expect((await postResponses(s, codexAuthHeaders(s.codexAccount('cx')))).status).toBe(200);
+  });
+});
