@@ -201,3 +201,39 @@ describe('refusals about one model', () => {
 function everyCredentialUsableState(h: Harness): void {
   expect(h.node.pools.claude?.allSnapshots(Date.now()).every((snapshot) => snapshot.state === 'usable')).toBe(true);
 }
+
+describe('a Codex extra limit family', () => {
+  it('an account whose Spark family is spent keeps serving other models; Spark requests go elsewhere', async () => {
+    const h = (harness = await startHarness({
+      codexAccounts: [
+        { id: 'cx-a', plan: 'pro', extraLimit: { family: 'codex-bengalfox', limitName: 'GPT-5.3-Codex-Spark', modelPrefix: 'gpt-5.3-codex-spark', usedPercent: 100 } },
+        { id: 'cx-b', plan: 'pro' },
+      ],
+    }));
+    const send = (model: string): Promise<Response> =>
+      fetch(`${h.node.url}/v1/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.userToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, input: [{ role: 'user', content: 'hi' }], stream: true }),
+      });
+    const responsesOf = (id: string): number => h.sim.codexAccount(id).counters.responses;
+    for (let index = 0; index < 4; index += 1) {
+      const response = await send('gpt-5.3-codex-spark');
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    // cx-a refused Spark at most once: after that the node knows, and sends Spark to cx-b.
+    expect(responsesOf('cx-a')).toBeLessThanOrEqual(1);
+    const sparkOnA = responsesOf('cx-a');
+    let otherOnA = false;
+    for (let index = 0; index < 8 && !otherOnA; index += 1) {
+      const response = await send('gpt-5-codex');
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+      otherOnA = responsesOf('cx-a') > sparkOnA;
+    }
+    expect(otherOnA).toBe(true);
+    expect(h.node.pools.codex?.allSnapshots(Date.now()).find((snapshot) => snapshot.tag === 'cx-a')?.state).toBe('usable');
+    expect(h.node.pools.codex?.reasons(Date.now()).get('cx-a')).toContain('gpt-5.3-codex-spark until');
+  });
+});

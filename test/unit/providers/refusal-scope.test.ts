@@ -39,6 +39,17 @@ describe('codexRefusalScope', () => {
     ['usage_not_included', { status: 429, headers: {}, body: JSON.stringify({ error: { type: 'usage_not_included', message: 'no' } }) }, 'request'],
     ['usage_limit_reached', { status: 429, headers: {}, body: JSON.stringify({ error: { type: 'usage_limit_reached', resets_at: 1 } }) }, 'account'],
     ['garbage body', { status: 429, headers: {}, body: '<html>' }, 'account'],
+    [
+      'usage_limit_reached for another active family, codex windows fine',
+      { status: 429, headers: { 'x-codex-active-limit': 'codex_bengalfox', 'x-codex-primary-used-percent': '40', 'x-codex-bengalfox-primary-used-percent': '100' }, body: JSON.stringify({ error: { type: 'usage_limit_reached' } }) },
+      'model',
+    ],
+    [
+      'usage_limit_reached for another family but the codex week spent too',
+      { status: 429, headers: { 'x-codex-active-limit': 'codex-bengalfox', 'x-codex-secondary-used-percent': '100' }, body: JSON.stringify({ error: { type: 'usage_limit_reached' } }) },
+      'account',
+    ],
+    ['usage_limit_reached with active limit codex', { status: 429, headers: { 'x-codex-active-limit': 'codex' }, body: JSON.stringify({ error: { type: 'usage_limit_reached' } }) }, 'account'],
     ['500', { status: 500, headers: {}, body: JSON.stringify({ error: { type: 'usage_not_included' } }) }, 'account'],
   ])('%s', (_name, outcome, scope) => {
     expect(codexRefusalScope(outcome)).toBe(scope);
