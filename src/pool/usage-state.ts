@@ -4,6 +4,7 @@
  */
 import { effectiveWindow, type WindowUsage } from '../status/index.ts';
 import type { RefusalScope } from './credential.ts';
+import { ModelBlocks } from './model-blocks.ts';
 import {
   cooldownAfterError,
   cooldownAfterRateLimit,
@@ -56,9 +57,6 @@ export interface PersistedUsageState {
 }
 
 const EMPTY_WINDOW: WindowUsage = Object.freeze({ utilization: 0, resetAt: 0 });
-const MAX_MODEL_BLOCKS = 16;
-const DEFAULT_MODEL_BLOCK_MS = 60_000;
-const LONGEST_MODEL_BLOCK_MS = 8 * 24 * 3600 * 1000;
 
 export class UsageState {
   fiveHour: WindowUsage = EMPTY_WINDOW;
@@ -68,12 +66,8 @@ export class UsageState {
   cooldown: Cooldown = NO_COOLDOWN;
   /** The vendor's words when it refused the account itself (kept for the admin rows, not persisted). */
   refusalReason: string | undefined;
-  /**
-   * Model family → epoch ms until which this account refuses it (its own weekly window, e.g.
-   * Claude's seven_day_opus), while other models still use the account. Not persisted: the first
-   * request after a restart learns it again at the cost of one failover.
-   */
-  readonly modelBlocks = new Map<string, number>();
+  /** Model families this account refuses for now while other models still use it. */
+  readonly modelBlocks = new ModelBlocks();
 
   /**
    * Header data. A lower utilisation only replaces a higher one when its reset moved later (a
@@ -94,7 +88,7 @@ export class UsageState {
    * one about the account itself goes through refuse().
    */
   applyOutcome(status: number, facts: StatusFacts, nowMs: number): void {
-    if (facts.scope === 'model' && facts.modelFamily !== undefined) this.#blockModel(facts.modelFamily, facts.hint, nowMs);
+    if (facts.scope === 'model' && facts.modelFamily !== undefined) this.modelBlocks.block(facts.modelFamily, facts.hint, nowMs);
     if ((facts.scope ?? 'account') !== 'account') return;
     if (status === 429) {
       this.cooldown = cooldownAfterRateLimit(this.cooldown, facts.hint, nowMs);
@@ -107,23 +101,11 @@ export class UsageState {
   }
 
   isModelBlocked(family: string, nowMs: number): boolean {
-    return (this.modelBlocks.get(family) ?? 0) > nowMs;
+    return this.modelBlocks.isBlocked(family, nowMs);
   }
 
-  /** `opus until 2026-12-05T…`, one per blocked family; undefined when none is. */
   modelBlockReason(nowMs: number): string | undefined {
-    const blocked = [...this.modelBlocks].filter(([, untilMs]) => untilMs > nowMs);
-    if (blocked.length === 0) return undefined;
-    return `model limit reached: ${blocked.map(([family, untilMs]) => `${family} until ${new Date(untilMs).toISOString()}`).join(', ')}`;
-  }
-
-  /** Until the window's reset, else Retry-After, else a minute; never longer than a reset may be. */
-  #blockModel(family: string, hint: RateLimitHint, nowMs: number): void {
-    for (const [known, untilMs] of this.modelBlocks) if (untilMs <= nowMs) this.modelBlocks.delete(known);
-    // Families come from request bodies: bounded, so a client cannot grow this map.
-    if (!this.modelBlocks.has(family) && this.modelBlocks.size >= MAX_MODEL_BLOCKS) return;
-    const until = [hint.resetAtMs, hint.retryAfterMs === undefined ? undefined : nowMs + hint.retryAfterMs].find((end) => end !== undefined && end > nowMs);
-    this.modelBlocks.set(family, Math.min(until ?? nowMs + DEFAULT_MODEL_BLOCK_MS, nowMs + LONGEST_MODEL_BLOCK_MS));
+    return this.modelBlocks.reason(nowMs);
   }
 
   /** The vendor refused the account itself, in these words (bounded by the caller). */
@@ -165,7 +147,7 @@ export class UsageState {
   /** When the block ends by the clock alone (cooldown over, capped window reset); 0 = never. */
   nextChangeMs(caps: Caps, nowMs: number): number {
     const cappedUntil = this.cappedUntil(caps, nowMs);
-    const ends = [this.cooldown.untilMs, cappedUntil === undefined ? 0 : cappedUntil * 1000, ...this.modelBlocks.values()].filter((end) => end > nowMs);
+    const ends = [this.cooldown.untilMs, cappedUntil === undefined ? 0 : cappedUntil * 1000, ...this.modelBlocks.ends(nowMs)].filter((end) => end > nowMs);
     return ends.length === 0 ? 0 : Math.min(...ends);
   }
 
