@@ -19,13 +19,15 @@ export class QuotaMeshError extends Error {
   readonly kind: ErrorKind;
   /** Seconds the client should wait before retrying (429/503). */
   readonly retryAfterSeconds: number | undefined;
+  /** Unix seconds when capacity is expected back (an exhausted pool's earliest reset). */
+  readonly retryAt: number | undefined;
 
   constructor(
     code: string,
     status: number,
     kind: ErrorKind,
     message: string,
-    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+    options: { cause?: unknown; retryAfterSeconds?: number; retryAt?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'QuotaMeshError';
@@ -33,6 +35,7 @@ export class QuotaMeshError extends Error {
     this.status = status;
     this.kind = kind;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.retryAt = options.retryAt;
   }
 }
 

@@ -13,13 +13,15 @@ export function exhaustedError(snapshots: CredentialSnapshot[], nowMs: number, t
   const limited = snapshots.filter((snapshot) => snapshot.state === 'rate_limited');
   if (limited.length === snapshots.length) {
     const retryAt = Math.min(...limited.map((snapshot) => snapshot.retryAt || nowSeconds + 60));
+    const retryAfterSeconds = Math.max(1, retryAt - nowSeconds);
     return new QuotaMeshError(
       'all_rate_limited',
       429,
       'rate_limit_error',
       `all credentials are rate-limited; earliest retry in ${formatDuration(retryAt - nowSeconds)}`,
       {
-        retryAfterSeconds: Math.max(1, retryAt - nowSeconds),
+        retryAfterSeconds,
+        retryAt: nowSeconds + retryAfterSeconds,
       },
     );
   }

@@ -11,6 +11,7 @@ import {
   CredentialUnavailableError,
   type Credential,
   type ProviderPool,
+  type RefusalScope,
   type UpstreamOutcome,
   type UpstreamTarget,
 } from '../pool/index.ts';
@@ -37,6 +38,8 @@ export interface FailoverDeps {
   clock: Clock;
   logger: Logger;
   metrics?: Metrics;
+  /** The provider module's reading of a refusal; without one every refusal is the account's. */
+  refusalScope?: (outcome: UpstreamOutcome) => RefusalScope;
 }
 
 export interface Attempted<A> {
@@ -44,6 +47,8 @@ export interface Attempted<A> {
   answer: A;
   /** Set when the body was already read. */
   body?: Buffer;
+  /** Whom the refusal is about, when the answer was one (isFailoverStatus). */
+  scope?: RefusalScope;
 }
 
 export interface FailoverResult<A> {
@@ -52,6 +57,16 @@ export interface FailoverResult<A> {
   /** The last answer (a success, or the last refusal); undefined when nothing answered. */
   last: Attempted<A> | undefined;
   lastTransportError: unknown;
+}
+
+/**
+ * True when the client should hear that the pool is spent (the exhausted answer) rather than the
+ * last upstream answer: nothing answered, or the last answer was a 429 about its account. A
+ * refusal about the request or one model is the vendor's to tell, in its own words.
+ */
+export function isExhausted(result: FailoverResult<Answer>): boolean {
+  const last = result.last;
+  return last === undefined || (last.answer.status === 429 && (last.scope ?? 'account') === 'account');
 }
 
 /** Statuses that say "this credential, not this request": try the next one. */
@@ -65,9 +80,10 @@ export async function failover<A extends Answer>(
   sessionId: string | undefined,
   transport: Transport<A>,
   signal: AbortSignal,
+  model?: string,
 ): Promise<FailoverResult<A>> {
   const { clock, metrics } = deps;
-  const candidates = deps.pool.candidates(access.routeTag, { sessionId, allowExternal: access.allowExternal }, () => clock.now());
+  const candidates = deps.pool.candidates(access.routeTag, { sessionId, allowExternal: access.allowExternal, model }, () => clock.now());
   const result: FailoverResult<A> = { attempts: 0, aborted: false, last: undefined, lastTransportError: undefined };
   const recovered = new Set<Credential>();
   let retrySame: Credential | undefined;
@@ -94,13 +110,21 @@ export async function failover<A extends Answer>(
     const held: Attempted<A> = { credential, answer };
     result.last = held;
     const { status } = answer;
-    // A 429's body may say when the window resets (Codex `resets_at`); it is small, read it.
-    if (status === 429) held.body = await transport.readBody(answer);
-    credential.observe({ status, headers: answer.headers, body: held.body?.toString('utf8') }, clock.now());
+    // A 429's body may say when the window resets (Codex `resets_at`) and a 403's whom it refuses
+    // (PROTOCOL.md › Errors); both are small, read them.
+    if (status === 429 || status === 403) held.body = await transport.readBody(answer);
+    const outcome: UpstreamOutcome = { status, headers: answer.headers, body: held.body?.toString('utf8'), model };
+    if (isFailoverStatus(status)) outcome.scope = held.scope = deps.refusalScope?.(outcome) ?? 'account';
+    credential.observe(outcome, clock.now());
     metrics?.upstreamLatency.observe({ provider: deps.provider, credential: credential.tag }, (clock.now() - sentMs) / 1000);
     if (!isFailoverStatus(status)) break;
-    if ((status === 401 || status === 403) && credential.recoverAuth && !recovered.has(credential)) {
-      held.body = await transport.readBody(answer);
+    if (held.scope === 'request') {
+      // Every credential would answer the same: another try only spends it and hides the message.
+      deps.logger.info({ credential: credential.tag, status }, 'upstream refused the request itself; relaying it');
+      break;
+    }
+    if ((status === 401 || status === 403) && held.scope === 'account' && credential.recoverAuth && !recovered.has(credential)) {
+      held.body ??= await transport.readBody(answer);
       recovered.add(credential);
       if (await credential.recoverAuth(status, held.body.toString('utf8'), signal).catch(() => false)) {
         deps.logger.info({ credential: credential.tag, status }, 'auth recovered, retrying once');

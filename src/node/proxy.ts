@@ -13,7 +13,7 @@ import { forward, inboundResponseHeaders, type ProviderAdapter } from '../upstre
 import type { Access } from './access.ts';
 import { sendError } from './error-reply.ts';
 import { exhaustedError } from './exhausted.ts';
-import { failover, type Answer, type Attempted, type Transport } from './failover.ts';
+import { failover, isExhausted, type Answer, type Attempted, type Transport } from './failover.ts';
 import { readSmallBody } from './small-body.ts';
 import { withVia } from './via.ts';
 import type { Metrics } from './metrics.ts';
@@ -24,6 +24,8 @@ export interface ProxyRequest {
   headers: IncomingHttpHeaders;
   body: Buffer | undefined;
   sessionId: string | undefined;
+  /** The model the body asks for: candidates that refuse its family are skipped. */
+  model?: string | undefined;
   /** Nodes this request already passed through (x-quotamesh-via), oldest first. */
   via: string[];
 }
@@ -91,26 +93,30 @@ export async function proxyRequest(
     },
   };
   try {
-    const result = await failover(
-      { pool, provider: adapter.provider, clock, logger: deps.logger, metrics: deps.metrics },
-      access,
-      request.sessionId,
-      transport,
-      abort.signal,
-    );
+    const failoverDeps = {
+      pool,
+      provider: adapter.provider,
+      clock,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      refusalScope: deps.provider.refusalScope,
+    };
+    const result = await failover(failoverDeps, access, request.sessionId, transport, abort.signal, request.model);
     const held = result.last;
     if (result.aborted) {
       if (held !== undefined) transport.discard(held.answer);
       return { credential: held?.credential.tag, status: 499, attempts: result.attempts, upstream: undefined };
     }
-    if (held === undefined || held.answer.status === 429) {
+    if (held === undefined || isExhausted(result)) {
       if (held !== undefined) transport.discard(held.answer);
-      const error = exhaustedError(
-        pool.snapshots(access.routeTag, access.allowExternal, clock.now()),
-        clock.now(),
-        result.lastTransportError,
-      );
-      sendError(response, deps.provider, error);
+      const nowMs = clock.now();
+      const snapshots = pool.snapshots(access.routeTag, access.allowExternal, nowMs);
+      const error = exhaustedError(snapshots, nowMs, result.lastTransportError);
+      // A spent pool says so the way the client reads a spent account: the aggregate rate-limit
+      // headers with the real reset (PROTOCOL.md › Errors).
+      const headers =
+        error.status === 429 ? adapter.aggregateHeaders(aggregateProvider(snapshots, toUnixSeconds(nowMs)), toUnixSeconds(nowMs)) : {};
+      sendError(response, deps.provider, error, headers);
       return { credential: held?.credential.tag, status: error.status, attempts: result.attempts, upstream: undefined };
     }
     relay(deps, access, held, response);

@@ -18,7 +18,7 @@ import { admit, type Admitted } from './admission.ts';
 import type { Caller } from './auth.ts';
 import { errorBody } from './error-reply.ts';
 import { exhaustedError } from './exhausted.ts';
-import { failover, type Transport } from './failover.ts';
+import { failover, isExhausted, type Transport } from './failover.ts';
 import { connectUpstream, type UpstreamConnection } from './websocket-upstream.ts';
 import { recordRequest } from './request-record.ts';
 import type { ServerDeps } from './server-deps.ts';
@@ -76,7 +76,14 @@ export class WebSocketProxy {
         if (answer.kind === 'open') answer.socket.terminate();
       },
     };
-    const deps = { pool: admitted.pool, provider: provider.name, clock, logger: this.#deps.logger, metrics: this.#deps.metrics };
+    const deps = {
+      pool: admitted.pool,
+      provider: provider.name,
+      clock,
+      logger: this.#deps.logger,
+      metrics: this.#deps.metrics,
+      refusalScope: provider.refusalScope,
+    };
     const result = await failover(deps, admitted.access, info.sessionId, transport, abort.signal);
     socket.off('close', onSocketClose);
     const held = result.last;
@@ -94,7 +101,7 @@ export class WebSocketProxy {
     }
     if (held?.answer.kind === 'open')
       return this.#accept(request, socket, head, admitted, held.credential, held.answer.socket, startedMs, info.model);
-    if (held === undefined || held.answer.status === 429) {
+    if (held === undefined || isExhausted(result)) {
       const nowMs = clock.now();
       const error = exhaustedError(
         admitted.pool.snapshots(admitted.access.routeTag, admitted.access.allowExternal, nowMs),

@@ -5,7 +5,7 @@
  * (Anthropic sends some 429s with no rate-limit headers at all). 529/5xx/transport errors bench for
  * a few seconds only: they say the upstream is busy, not that the account is spent.
  */
-export type CooldownCause = 'rate_limit' | 'upstream_error';
+export type CooldownCause = 'rate_limit' | 'upstream_error' | 'refused';
 
 export interface Cooldown {
   /** Epoch ms until which the credential is benched; 0 = not benched. */
@@ -14,7 +14,7 @@ export interface Cooldown {
   strikes: number;
   /** Consecutive 529/5xx/transport errors, for the (gentler) error backoff. */
   errorStrikes: number;
-  /** Why the current bench exists; undefined when not benched. */
+  /** Why the current bench exists (`refused`: the vendor refuses the account itself); undefined when not benched. */
   cause: CooldownCause | undefined;
 }
 
@@ -25,6 +25,11 @@ const HEADERLESS_MAX_MS = 30 * 60 * 1000;
 const LONGEST_RESET_MS = 8 * 24 * 3600 * 1000;
 const ERROR_BASE_MS = 2000;
 const ERROR_MAX_MS = 30_000;
+/**
+ * An account the vendor refuses (a disabled organization) is asked again after this long: an
+ * owner may fix it, and until then no request should try it first and fail.
+ */
+export const REFUSED_RECHECK_MS = 60 * 60 * 1000;
 
 export function cooldownAfterRateLimit(previous: Cooldown, hint: { resetAtMs?: number; retryAfterMs?: number }, nowMs: number): Cooldown {
   // A reset already in the past is stale; Retry-After may still say something useful.
@@ -43,6 +48,11 @@ export function cooldownAfterError(previous: Cooldown, nowMs: number): Cooldown 
   const errorStrikes = previous.errorStrikes + 1;
   if (isCoolingDown(previous, nowMs) && previous.untilMs >= nowMs + delay) return { ...previous, errorStrikes };
   return { ...previous, untilMs: nowMs + delay, errorStrikes, cause: 'upstream_error' };
+}
+
+/** The vendor refuses the account itself: out until the recheck, whatever ran before. */
+export function cooldownAfterRefusal(previous: Cooldown, nowMs: number): Cooldown {
+  return { ...previous, untilMs: Math.max(previous.untilMs, nowMs + REFUSED_RECHECK_MS), cause: 'refused' };
 }
 
 /** A success is fresh evidence: the bench and both backoff counters are over. */
@@ -67,7 +77,7 @@ export function parseCooldown(value: unknown, nowMs: number): Cooldown {
   if (value === null || typeof value !== 'object') return NO_COOLDOWN;
   const fields = value as Record<string, unknown>;
   const untilMs = finiteNonNegative(fields['untilMs']);
-  const cause = fields['cause'] === 'rate_limit' || fields['cause'] === 'upstream_error' ? fields['cause'] : undefined;
+  const cause = fields['cause'] === 'rate_limit' || fields['cause'] === 'upstream_error' || fields['cause'] === 'refused' ? fields['cause'] : undefined;
   return {
     // A saved reset is clamped like a fresh one, so a corrupted file cannot bench for years.
     untilMs: cause === undefined ? 0 : Math.min(untilMs, nowMs + LONGEST_RESET_MS),

@@ -16,6 +16,20 @@ export interface UpstreamTarget {
   agent?: Agent;
 }
 
+/**
+ * Whom a refused response (401/403/429/5xx) is about (PROTOCOL.md › Errors), as the provider
+ * module reads it:
+ * - `account`: this credential is spent or failing (a rejected 5h/7d window, a 429 nobody
+ *   explains, a 5xx): bench it, try the next one.
+ * - `model`: one model family's window on this account is spent while its 5h/7d windows are
+ *   not: try the next credential, bench nothing.
+ * - `request`: every account would answer the same (fast mode or 1M context without extra usage,
+ *   a plan without Codex, the Claude-Code-only 403): relay it unchanged, bench nothing, try no other.
+ * - `disabled`: the vendor refuses the account itself (organization disabled): take the
+ *   credential out for a while with the vendor's words as the reason, try the next.
+ */
+export type RefusalScope = 'account' | 'model' | 'request' | 'disabled';
+
 /** What the upstream answered, as far as a credential's state is concerned. */
 export interface UpstreamOutcome {
   status: number;
@@ -25,6 +39,10 @@ export interface UpstreamOutcome {
    * there (`error.resets_at` / `resets_in_seconds`); Claude's headers say it all.
    */
   body?: string;
+  /** Whom a refusal is about; absent means `account` (today's reading of every refusal). */
+  scope?: RefusalScope;
+  /** The model the request asked for, so a model-scoped refusal blocks only that model's family. */
+  model?: string | undefined;
 }
 
 export interface Credential {
@@ -32,6 +50,8 @@ export interface Credential {
   readonly type: 'default' | 'external';
   readonly provider: Provider;
   isUsable(nowMs: number): boolean;
+  /** True while this account refuses `model`'s family (its own weekly window spent), others aside. */
+  isModelBlocked?(model: string, nowMs: number): boolean;
   snapshot(nowMs: number): CredentialSnapshot;
   /** Resolves the target for one request; refreshes tokens first when needed. */
   target(signal?: AbortSignal): Promise<UpstreamTarget>;

@@ -23,6 +23,7 @@ import {
 import type { FileLockOptions } from './file-lock.ts';
 import type { TokenFormat } from './token-format.ts';
 import { TokenSource } from './token-source.ts';
+import { refusalMessage } from './refusal-message.ts';
 import { UsageState, type PersistedUsageState } from './usage-state.ts';
 import { DEFAULT_POLL_TIMINGS, UsagePoller, type PollResult, type UsagePollTimings } from './usage-poller.ts';
 
@@ -120,9 +121,18 @@ export abstract class DefaultCredential<Document> implements Credential {
     );
   }
 
-  /** Why this credential cannot take a request now (for logs, admin rows, 503 bodies). */
+  /** Why this credential cannot take a request now, or which models it refuses (for logs, admin rows). */
   reason(nowMs: number): string | undefined {
-    return this.tokens.unavailableReason(nowMs) ?? this.usage.blockReason(this.options, nowMs);
+    return this.tokens.unavailableReason(nowMs) ?? this.usage.blockReason(this.options, nowMs) ?? this.usage.modelBlockReason(nowMs);
+  }
+
+  isModelBlocked(model: string, nowMs: number): boolean {
+    return this.usage.isModelBlocked(this.modelFamily(model), nowMs);
+  }
+
+  /** The family whose limits `model` shares (Claude: opus, sonnet); by default the model itself. */
+  protected modelFamily(model: string): string {
+    return model.toLowerCase().slice(0, 128);
   }
 
   snapshot(nowMs: number): CredentialSnapshot {
@@ -130,7 +140,8 @@ export abstract class DefaultCredential<Document> implements Credential {
     const isCooling = this.usage.isCoolingDown(nowMs);
     // A bench after 5xx/529/transport errors says the upstream is unreachable for a moment, not
     // that the account is spent: clients should hear 503, not a rate limit.
-    const isErrorCooldown = isCooling && this.usage.cooldown.cause === 'upstream_error';
+    // So is an account the vendor refuses outright: it is out, not spent.
+    const isErrorCooldown = isCooling && (this.usage.cooldown.cause === 'upstream_error' || this.usage.cooldown.cause === 'refused');
     const cappedUntil = this.usage.cappedUntil(this.options, nowMs);
     // A window at its cap is a rate limit with a known end, as far as clients are concerned.
     const retryAt = isCooling ? Math.ceil(this.usage.cooldown.untilMs / 1000) : (cappedUntil ?? 0);
@@ -162,7 +173,17 @@ export abstract class DefaultCredential<Document> implements Credential {
 
   observe(outcome: UpstreamOutcome, nowMs: number): void {
     this.learnFrom(outcome, nowMs);
-    if (outcome.status === 429) this.options.logger.warn({ retryAt: new Date(this.usage.cooldown.untilMs).toISOString() }, 'rate limited');
+    const scope = outcome.scope ?? 'account';
+    if (scope === 'disabled') {
+      const reason = refusalMessage(outcome.body) ?? `HTTP ${outcome.status}`;
+      this.usage.refuse(reason, nowMs);
+      this.options.logger.warn(
+        { status: outcome.status, reason, retryAt: new Date(this.usage.cooldown.untilMs).toISOString() },
+        'the vendor refuses this account; taken out',
+      );
+    } else if (outcome.status === 429 && scope === 'account') {
+      this.options.logger.warn({ retryAt: new Date(this.usage.cooldown.untilMs).toISOString() }, 'rate limited');
+    }
     this.#tracker.check();
   }
 

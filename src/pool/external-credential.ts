@@ -12,6 +12,7 @@ import { effectiveWindow } from '../status/index.ts';
 import { ChangeSignal } from './change-signal.ts';
 import { cooldownAfterError, cooldownAfterRateLimit, cooldownAfterSuccess, isCoolingDown, NO_COOLDOWN, type Cooldown } from './cooldown.ts';
 import { CredentialUnavailableError, type Credential, type UpstreamOutcome, type UpstreamTarget } from './credential.ts';
+import { ModelBlocks } from './model-blocks.ts';
 import type { PeerLink } from './peer-link.ts';
 import { PeerStatusStream, type PeerStatusFrame } from './peer-status-stream.ts';
 
@@ -54,6 +55,8 @@ export class ExternalCredential implements Credential {
   #hasData = false;
   #problem: string | undefined;
   #cooldown: Cooldown = NO_COOLDOWN;
+  /** Models the peer's whole pool refused (it relays a model-scoped refusal only then). */
+  readonly #modelBlocks = new ModelBlocks();
   #lastKey = '';
 
   constructor(options: ExternalCredentialOptions) {
@@ -131,10 +134,14 @@ export class ExternalCredential implements Credential {
     };
   }
 
+  isModelBlocked(model: string, nowMs: number): boolean {
+    return this.#modelBlocks.isBlocked(modelKey(model), nowMs);
+  }
+
   reason(nowMs: number): string | undefined {
     if (this.#options.link.route() === undefined) return `peer ${this.peerName} has no live tunnel`;
     if (this.#problem !== undefined && !this.#hasData) return this.#problem;
-    return this.isUsable(nowMs) ? undefined : `peer ${this.peerName} reports ${this.#state(nowMs).state}`;
+    return this.isUsable(nowMs) ? this.#modelBlocks.reason(nowMs) : `peer ${this.peerName} reports ${this.#state(nowMs).state}`;
   }
 
   async target(): Promise<UpstreamTarget> {
@@ -149,7 +156,16 @@ export class ExternalCredential implements Credential {
     if (reading?.weekly) this.#weekly = reading.weekly;
     if (reading?.planWeight !== undefined) this.#planWeight = this.#boundedWeight(reading.planWeight);
     if (reading?.fiveHour || reading?.weekly) this.#hasData = true;
-    if (outcome.status === 429) {
+    const scope = outcome.scope ?? 'account';
+    if (scope === 'model' && outcome.model !== undefined) {
+      const retryAfterMs = reading?.retryAfterSeconds !== undefined ? reading.retryAfterSeconds * 1000 : undefined;
+      this.#modelBlocks.block(modelKey(outcome.model), { retryAfterMs }, nowMs);
+    }
+    if (scope === 'request' || scope === 'model') {
+      // The peer relayed a refusal about this request or one model: its capacity is unchanged.
+    } else if (scope === 'disabled') {
+      this.#cooldown = cooldownAfterError(this.#cooldown, nowMs);
+    } else if (outcome.status === 429) {
       const retryAfterMs = reading?.retryAfterSeconds !== undefined ? reading.retryAfterSeconds * 1000 : undefined;
       this.#cooldown = cooldownAfterRateLimit(this.#cooldown, { retryAfterMs }, nowMs);
     } else if (outcome.status === 0 || outcome.status >= 500) {
@@ -179,4 +195,9 @@ export class ExternalCredential implements Credential {
     await this.#stream.close();
     this.#changes.clear();
   }
+}
+
+/** A peer's families are its provider's business; the model id is the finest safe key. */
+function modelKey(model: string): string {
+  return model.toLowerCase().slice(0, 128);
 }

@@ -3,9 +3,11 @@ export {
   CredentialUnavailableError,
   type Credential,
   type CredentialStats,
+  type RefusalScope,
   type UpstreamTarget,
   type UpstreamOutcome,
 } from './credential.ts';
+export { refusalMessage } from './refusal-message.ts';
 export { cooldownAfterRateLimit, isCoolingDown, NO_COOLDOWN, type Cooldown } from './cooldown.ts';
 export { pick, leastUsedScore, type CandidateView, type PickContext } from './strategies.ts';
 export { StickySessions, STICKY_TTL_MS, STICKY_MAX_ENTRIES, type SelectionScope, type StickyKey, type StickyOptions } from './sticky.ts';

@@ -28,6 +28,8 @@ export interface Selection {
   allowExternal: boolean;
   /** Credentials already tried for this request (failover). */
   exclude: ReadonlySet<Credential>;
+  /** The request's model: a credential that refuses its family is skipped. */
+  model?: string | undefined;
 }
 
 export interface ProviderPoolOptions {
@@ -123,7 +125,7 @@ export class ProviderPool {
     const route = this.#routes.get(routeTag);
     if (route === undefined) return undefined;
     const members = this.members(routeTag, selection.allowExternal);
-    const views = members.map((credential) => candidateView(credential, selection.exclude, nowMs));
+    const views = members.map((credential) => candidateView(credential, selection, nowMs));
     // fallback re-evaluates list order on every request (CONFIG.md › Strategies), so it never binds.
     if (selection.sessionId === undefined || route.strategy === 'fallback') return pickMember(members, this.#pick(route, views, nowMs));
 
@@ -166,8 +168,15 @@ export class ProviderPool {
    */
   *candidates(routeTag: string, selection: Omit<Selection, 'exclude'>, now: () => number): Generator<Credential, void, undefined> {
     const tried = new Set<Credential>();
+    let model = selection.model;
     for (;;) {
-      const credential = this.select(routeTag, { ...selection, exclude: tried }, now());
+      const credential = this.select(routeTag, { ...selection, model, exclude: tried }, now());
+      if (credential === undefined && model !== undefined) {
+        // Every account left refuses this model: ask one anyway, so the client hears the
+        // vendor's own refusal and its reset rather than a pool that looks healthy but says no.
+        model = undefined;
+        continue;
+      }
       if (credential === undefined) return;
       tried.add(credential);
       yield credential;
@@ -232,13 +241,15 @@ export class ProviderPool {
   }
 }
 
-function candidateView(credential: Credential, exclude: ReadonlySet<Credential>, nowMs: number): CandidateView {
+function candidateView(credential: Credential, selection: Selection, nowMs: number): CandidateView {
   const snapshot = credential.snapshot(nowMs);
+  const { exclude, model } = selection;
+  const isModelBlocked = model !== undefined && credential.isModelBlocked?.(model, nowMs) === true;
   return {
     tag: credential.tag,
     type: credential.type,
     planWeight: snapshot.planWeight,
-    isUsable: !exclude.has(credential) && credential.isUsable(nowMs),
+    isUsable: !exclude.has(credential) && credential.isUsable(nowMs) && !isModelBlocked,
     weekly: snapshot.weekly,
     capWeekly: snapshot.capWeekly,
   };

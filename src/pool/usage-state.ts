@@ -3,9 +3,12 @@
  * and how fresh that knowledge is. Pure state transitions; every method takes `nowMs`.
  */
 import { effectiveWindow, type WindowUsage } from '../status/index.ts';
+import type { RefusalScope } from './credential.ts';
+import { ModelBlocks } from './model-blocks.ts';
 import {
   cooldownAfterError,
   cooldownAfterRateLimit,
+  cooldownAfterRefusal,
   cooldownAfterSuccess,
   cooldownEndedEarly,
   isCoolingDown,
@@ -26,6 +29,10 @@ export interface StatusFacts {
   isRejected: boolean;
   /** When a 429 ends, as precisely as the provider tells. */
   hint: RateLimitHint;
+  /** Whom a refusal is about (credential.ts); absent = the account. */
+  scope?: RefusalScope | undefined;
+  /** The request's model family, for a model-scoped refusal. */
+  modelFamily?: string | undefined;
 }
 
 export interface RateLimitHint {
@@ -57,6 +64,10 @@ export class UsageState {
   hasData = false;
   lastUpdatedMs = 0;
   cooldown: Cooldown = NO_COOLDOWN;
+  /** The vendor's words when it refused the account itself (kept for the admin rows, not persisted). */
+  refusalReason: string | undefined;
+  /** Model families this account refuses for now while other models still use it. */
+  readonly modelBlocks = new ModelBlocks();
 
   /**
    * Header data. A lower utilisation only replaces a higher one when its reset moved later (a
@@ -71,15 +82,36 @@ export class UsageState {
     this.lastUpdatedMs = nowMs;
   }
 
-  /** What a response's status says: 429 benches, errors bench briefly, success ends benches. */
+  /**
+   * What a response's status says: 429 benches, errors bench briefly, success ends benches. A
+   * refusal about the request or one model says nothing about the account and changes nothing;
+   * one about the account itself goes through refuse().
+   */
   applyOutcome(status: number, facts: StatusFacts, nowMs: number): void {
+    if (facts.scope === 'model' && facts.modelFamily !== undefined) this.modelBlocks.block(facts.modelFamily, facts.hint, nowMs);
+    if ((facts.scope ?? 'account') !== 'account') return;
     if (status === 429) {
       this.cooldown = cooldownAfterRateLimit(this.cooldown, facts.hint, nowMs);
     } else if (status === 0 || status === 529 || status >= 500) {
       this.cooldown = cooldownAfterError(this.cooldown, nowMs);
     } else if (status >= 200 && status < 300 && !facts.isRejected) {
       this.cooldown = cooldownAfterSuccess(this.cooldown);
+      this.refusalReason = undefined;
     }
+  }
+
+  isModelBlocked(family: string, nowMs: number): boolean {
+    return this.modelBlocks.isBlocked(family, nowMs);
+  }
+
+  modelBlockReason(nowMs: number): string | undefined {
+    return this.modelBlocks.reason(nowMs);
+  }
+
+  /** The vendor refused the account itself, in these words (bounded by the caller). */
+  refuse(reason: string | undefined, nowMs: number): void {
+    this.cooldown = cooldownAfterRefusal(this.cooldown, nowMs);
+    this.refusalReason = reason;
   }
 
   /** Poll data overwrites unconditionally; showing capacity ends a rate-limit bench early. */
@@ -115,7 +147,9 @@ export class UsageState {
   /** When the block ends by the clock alone (cooldown over, capped window reset); 0 = never. */
   nextChangeMs(caps: Caps, nowMs: number): number {
     const cappedUntil = this.cappedUntil(caps, nowMs);
-    const ends = [this.cooldown.untilMs, cappedUntil === undefined ? 0 : cappedUntil * 1000].filter((end) => end > nowMs);
+    const ends = [this.cooldown.untilMs, cappedUntil === undefined ? 0 : cappedUntil * 1000, ...this.modelBlocks.ends(nowMs)].filter(
+      (end) => end > nowMs,
+    );
     return ends.length === 0 ? 0 : Math.min(...ends);
   }
 
@@ -123,6 +157,8 @@ export class UsageState {
   blockReason(caps: Caps, nowMs: number): string | undefined {
     if (this.isCoolingDown(nowMs)) {
       const until = new Date(this.cooldown.untilMs).toISOString();
+      if (this.cooldown.cause === 'refused')
+        return `refused by the vendor (${this.refusalReason ?? 'account refused'}); asking again after ${until}`;
       return this.cooldown.cause === 'upstream_error' ? `upstream errors; retrying after ${until}` : `rate-limited until ${until}`;
     }
     const cappedUntil = this.cappedUntil(caps, nowMs);

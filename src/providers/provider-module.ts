@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock, QuotaMeshError } from '../lib/index.ts';
-import type { Credential, PeerHeaderReading, TokenFormat, UpstreamOutcome } from '../pool/index.ts';
+import type { Credential, PeerHeaderReading, RefusalScope, TokenFormat, UpstreamOutcome } from '../pool/index.ts';
 import type { ProviderStatus } from '../status/index.ts';
 import type { ProviderAdapter, UsageTap } from '../upstream/index.ts';
 
@@ -82,6 +82,12 @@ export interface ProviderModule<Name extends string = string, Fields extends Con
   readonly adapter: ProviderAdapter;
   /** Rate-limit headers (a vendor's or a peer's aggregate) as a reading an external credential learns from. */
   parseRateLimitHeaders(headers: UpstreamOutcome['headers'], nowSeconds: number): PeerHeaderReading | undefined;
+  /**
+   * Whom a refused response (401/403/429/5xx, body read) is about: the account, one model, the
+   * request, or the account refused outright (PROTOCOL.md › Errors). The attempt stage reads it
+   * to decide between benching, trying the next credential and relaying the refusal as sent.
+   */
+  refusalScope(outcome: UpstreamOutcome): RefusalScope;
   /** The credential file's format and its OAuth refresh. */
   readonly credentialFile: TokenFormat<Document>;
   /** A default credential: the file, its refresh, and the account's usage polling as one Credential. */

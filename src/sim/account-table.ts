@@ -19,6 +19,11 @@ export interface SimUsageUpdate {
   /** Epoch ms. */
   fiveHourResetAtMs?: number;
   weeklyResetAtMs?: number;
+  /** Claude only: the per-model weekly windows, percent 0–100. */
+  opusWeeklyUtilization?: number;
+  sonnetWeeklyUtilization?: number;
+  /** Codex only: the account's extra limit family, percent 0–100. */
+  extraLimitUsedPercent?: number;
 }
 
 /** Throws unless every account id, over all providers, is unique. */

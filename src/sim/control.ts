@@ -15,7 +15,9 @@ import type { SimUsageUpdate } from './account-table.ts';
  *   POST   /_sim/accounts/:id/usage    SimUsageUpdate (percent 0–100, epoch-ms resets)
  *   POST   /_sim/accounts/:id/expire   access token expires now
  *   POST   /_sim/accounts/:id/revoke   access and refresh token stop working
+ *   POST   /_sim/accounts/:id/settings  {hasExtraUsage?, requiresClaudeCode?, isDisabled?} (booleans)
  *   POST   /_sim/codex-accounts/:id/usage|expire|revoke   the same for a Codex account
+ *   POST   /_sim/codex-accounts/:id/settings  {includesCodex?}
  *
  * Codex faults go through /_sim/script with `endpoint` set to codex_responses, codex_handshake,
  * codex_usage or codex_token (see SimEndpoint); `state` lists Codex accounts under codexAccounts.
@@ -55,7 +57,7 @@ function route(method: string, path: string, body: string, state: SimulatorState
     state.faults.clear();
     return { cleared: true };
   }
-  const accountRoute = /^\/_sim\/(accounts|codex-accounts)\/([^/]+)\/(usage|expire|revoke)$/.exec(path);
+  const accountRoute = /^\/_sim\/(accounts|codex-accounts)\/([^/]+)\/(usage|expire|revoke|settings)$/.exec(path);
   if (accountRoute !== null && method === 'POST') {
     const id = decodeURIComponent(accountRoute[2] ?? '');
     const action = accountRoute[3];
@@ -63,6 +65,8 @@ function route(method: string, path: string, body: string, state: SimulatorState
     if (action === 'usage') target.setUsage(id, parseUsageUpdate(parseJson(body)));
     if (action === 'expire') target.expireToken(id);
     if (action === 'revoke') target.revokeToken(id);
+    if (action === 'settings' && target === state.claude) state.claude.setSettings(id, parseSettings(parseJson(body), CLAUDE_SETTINGS));
+    if (action === 'settings' && target === state.codex) state.codex.setSettings(id, parseSettings(parseJson(body), CODEX_SETTINGS));
     const snapshot = state.snapshot();
     const accounts: Array<{ id: string }> = target === state.claude ? snapshot.accounts : snapshot.codexAccounts;
     return accounts.find((account) => account.id === id);
@@ -82,7 +86,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const USAGE_FIELDS = ['fiveHourUtilization', 'weeklyUtilization', 'fiveHourResetAtMs', 'weeklyResetAtMs'] as const;
+const USAGE_FIELDS = ['fiveHourUtilization', 'weeklyUtilization', 'fiveHourResetAtMs', 'weeklyResetAtMs', 'opusWeeklyUtilization', 'sonnetWeeklyUtilization', 'extraLimitUsedPercent'] as const;
 
 function parseUsageUpdate(value: unknown): SimUsageUpdate {
   if (!isObject(value)) throw new Error('usage update must be an object');
@@ -94,4 +98,18 @@ function parseUsageUpdate(value: unknown): SimUsageUpdate {
     update[field] = number;
   }
   return update;
+}
+
+const CLAUDE_SETTINGS = ['hasExtraUsage', 'requiresClaudeCode', 'isDisabled'] as const;
+const CODEX_SETTINGS = ['includesCodex'] as const;
+
+function parseSettings<Name extends string>(value: unknown, names: readonly Name[]): Partial<Record<Name, boolean>> {
+  if (!isObject(value)) throw new Error('settings must be an object');
+  const settings: Partial<Record<Name, boolean>> = {};
+  for (const [name, setting] of Object.entries(value)) {
+    if (!(names as readonly string[]).includes(name)) throw new Error(`unknown setting ${name}; known: ${names.join(', ')}`);
+    if (typeof setting !== 'boolean') throw new Error(`${name} must be a boolean`);
+    settings[name as Name] = setting;
+  }
+  return settings;
 }

@@ -4,6 +4,7 @@ export {
   type ClaudeCredentialFile,
   type SimAccount,
   type SimAccountCounters,
+  type SimAccountSettings,
   type SimAccountSpec,
 } from './claude/accounts.ts';
 export type { SimEndpoint, SimFault, SimScriptEntry, PendingFault } from './faults.ts';
@@ -18,6 +19,8 @@ export {
   type CodexCredits,
   type SimCodexAccount,
   type SimCodexAccountCounters,
+  type SimCodexAccountSettings,
 } from './codex/accounts.ts';
 export { CODEX_CLIENT_ID, CODEX_PLANS, FIVE_HOUR_WINDOW_MINUTES, WEEKLY_WINDOW_MINUTES, type CodexPlan } from './codex/plans.ts';
 export { decodeJwtPayload } from './jwt.ts';
+export { CLAUDE_CODE_BETA, CLAUDE_CODE_IDENTITY, ENTITLEMENT_MESSAGES, LONG_CONTEXT_BETA } from './claude/entitlements.ts';

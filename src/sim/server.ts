@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { onceClose, systemClock, type Clock } from '../lib/index.ts';
-import { normalizeSpecs, type SimAccount, type SimAccountSpec } from './claude/accounts.ts';
-import { normalizeCodexSpecs, type CodexAccountSpec, type SimCodexAccount } from './codex/accounts.ts';
+import { normalizeSpecs, type SimAccount, type SimAccountSettings, type SimAccountSpec } from './claude/accounts.ts';
+import { normalizeCodexSpecs, type CodexAccountSpec, type SimCodexAccount, type SimCodexAccountSettings } from './codex/accounts.ts';
 import { handleCodexToken } from './codex/oauth.ts';
 import { handleCodexResponses } from './codex/responses.ts';
 import { handleCodexUsage } from './codex/usage.ts';
@@ -59,11 +59,13 @@ export interface Simulator {
   script(entries: SimScriptEntry | SimScriptEntry[]): void;
   clearScript(): void;
   setUsage(id: string, update: SimUsageUpdate): void;
+  setSettings(id: string, update: Partial<SimAccountSettings>): void;
   expireToken(id: string): void;
   revokeToken(id: string): void;
   clearReceived(): void;
   codexAccount(id: string): Readonly<SimCodexAccount>;
   setCodexUsage(id: string, update: SimUsageUpdate): void;
+  setCodexSettings(id: string, update: Partial<SimCodexAccountSettings>): void;
   expireCodexToken(id: string): void;
   revokeCodexToken(id: string): void;
   state(): SimStateSnapshot;
@@ -130,6 +132,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     clearScript: () => state.faults.clear(),
     setUsage: (id, update) => state.claude.setUsage(id, update),
+    setSettings: (id, update) => state.claude.setSettings(id, update),
     expireToken: (id) => state.claude.expireToken(id),
     revokeToken: (id) => state.claude.revokeToken(id),
     clearReceived: () => {
@@ -137,6 +140,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     codexAccount: (id) => state.codex.account(id),
     setCodexUsage: (id, update) => state.codex.setUsage(id, update),
+    setCodexSettings: (id, update) => state.codex.setSettings(id, update),
     expireCodexToken: (id) => state.codex.expireToken(id),
     revokeCodexToken: (id) => state.codex.revokeToken(id),
     state: () => state.snapshot(),

@@ -9,6 +9,7 @@ import { pollClaudeAccount } from './account-poll.ts';
 import type { ClaudeProfile } from './account-usage.ts';
 import { claudePlanWeight, type ClaudeCredentialDocument } from './credential-file.ts';
 import { claudeStatusFacts, parseUnifiedHeaders } from './ratelimit.ts';
+import { claudeModelFamily } from './refusal.ts';
 import { claudeTokenFormat } from './token-format.ts';
 
 export interface ClaudeDefaultCredentialOptions extends DefaultCredentialOptions {
@@ -41,7 +42,13 @@ export class ClaudeDefaultCredential extends DefaultCredential<ClaudeCredentialD
   protected learnFrom(outcome: UpstreamOutcome, nowMs: number): void {
     const limits = parseUnifiedHeaders(outcome.headers, toUnixSeconds(nowMs));
     this.usage.applyHeaders(limits, nowMs);
-    this.usage.applyOutcome(outcome.status, claudeStatusFacts(limits), nowMs);
+    const modelFamily = outcome.model === undefined ? undefined : this.modelFamily(outcome.model);
+    this.usage.applyOutcome(outcome.status, { ...claudeStatusFacts(limits), scope: outcome.scope, modelFamily }, nowMs);
+  }
+
+  /** Claude's per-model weekly windows are per family (seven_day_opus, seven_day_sonnet), not per model id. */
+  protected override modelFamily(model: string): string {
+    return claudeModelFamily(model);
   }
 
   protected pollAccount(failures: number): Promise<PollResult> {

@@ -4,6 +4,7 @@
  * profile polling, token counts from Messages responses, and Anthropic's error JSON.
  */
 import { httpUrl, type ProviderModule } from '../provider-module.ts';
+import { claudeRefusalScope } from './refusal.ts';
 import { claudeAdapter } from './adapter.ts';
 import type { ClaudeCredentialDocument } from './credential-file.ts';
 import { ClaudeDefaultCredential, DEFAULT_CLAUDE_OAUTH_URL } from './default-credential.ts';
@@ -29,6 +30,7 @@ export const claudeProvider = {
   },
   adapter: claudeAdapter,
   parseRateLimitHeaders: (headers, nowSeconds) => parseUnifiedHeaders(headers, nowSeconds),
+  refusalScope: claudeRefusalScope,
   credentialFile: claudeTokenFormat,
   createDefaultCredential: (spec, section) =>
     new ClaudeDefaultCredential({ ...spec, apiUrl: section.api_url, oauthUrl: section.oauth_url }),

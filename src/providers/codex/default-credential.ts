@@ -63,7 +63,8 @@ export class CodexDefaultCredential extends DefaultCredential<CodexAuthDocument>
       ...(refusal.resetAt === undefined ? {} : { resetAtMs: refusal.resetAt * 1000 }),
       ...(refusal.retryAfterSeconds === undefined ? {} : { retryAfterMs: refusal.retryAfterSeconds * 1000 }),
     };
-    this.usage.applyOutcome(outcome.status, { isRejected: refusal.isRejected, hint }, nowMs);
+    const modelFamily = outcome.model === undefined ? undefined : this.modelFamily(outcome.model);
+    this.usage.applyOutcome(outcome.status, { isRejected: refusal.isRejected, hint, scope: outcome.scope, modelFamily }, nowMs);
   }
 
   protected pollAccount(failures: number): Promise<PollResult> {

@@ -13,6 +13,20 @@ const CODEX_TYPES: Partial<Record<ErrorKind, string>> = {
   api_error: 'server_error',
 };
 
+/**
+ * An exhausted pool speaks the backend's own 429 (`usage_limit_reached` with `resets_at`, as Codex
+ * CLI parses it in openai/codex codex-rs/codex-api/src/api_bridge.rs: integer epoch seconds, and
+ * `plan_type`). The plan is the pool's, which no ChatGPT plan names: `pool` reads as an unknown
+ * plan, for which Codex shows "try again at <reset>" and no upgrade advice.
+ */
 export function codexErrorBody(error: QuotaMeshError): Record<string, unknown> {
-  return { error: { type: CODEX_TYPES[error.kind] ?? error.kind, message: error.message, code: error.code } };
+  const body: Record<string, unknown> = { type: CODEX_TYPES[error.kind] ?? error.kind, message: error.message, code: error.code };
+  if (error.kind === 'rate_limit_error' && error.retryAt !== undefined) {
+    body['plan_type'] = POOL_PLAN_TYPE;
+    body['resets_at'] = Math.ceil(error.retryAt);
+    body['resets_in_seconds'] = Math.max(0, Math.ceil(error.retryAfterSeconds ?? 0));
+  }
+  return { error: body };
 }
+
+export const POOL_PLAN_TYPE = 'pool';

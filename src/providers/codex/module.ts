@@ -5,6 +5,7 @@
  * and OpenAI's error JSON.
  */
 import { httpUrl, type ProviderModule } from '../provider-module.ts';
+import { codexRefusalScope } from './refusal.ts';
 import { DEFAULT_CODEX_USAGE_URL } from './account-usage.ts';
 import { codexAdapter } from './adapter.ts';
 import type { CodexAuthDocument } from './auth-file.ts';
@@ -41,6 +42,7 @@ export const codexProvider = {
   },
   adapter: codexAdapter,
   parseRateLimitHeaders: (headers, nowSeconds) => parseCodexHeaders(headers, nowSeconds),
+  refusalScope: codexRefusalScope,
   credentialFile: codexTokenFormat,
   createDefaultCredential: (spec, section) =>
     new CodexDefaultCredential({ ...spec, apiUrl: section.api_url, usageUrl: section.usage_url, oauthUrl: section.oauth_url }),

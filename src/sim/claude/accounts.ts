@@ -13,6 +13,9 @@ export interface SimAccountSpec {
   fiveHourUtilization?: number;
   /** Percent 0–100 of the weekly window already used. */
   weeklyUtilization?: number;
+  /** Percent 0–100 of the model-scoped weekly windows (they reset with the weekly window). */
+  opusWeeklyUtilization?: number;
+  sonnetWeeklyUtilization?: number;
   /** Epoch ms; default now + 5 h. */
   fiveHourResetAtMs?: number;
   /** Epoch ms; default now + 7 d. */
@@ -21,7 +24,29 @@ export interface SimAccountSpec {
   expiresAt?: number;
   /** A `claude setup-token` credential: inference only, no refresh token. */
   isSetupToken?: boolean;
+  /** Entitlements and refusals that are the account's settings, not its usage (entitlements.ts). */
+  settings?: Partial<SimAccountSettings>;
 }
+
+/**
+ * What the account is entitled to, switchable at run time (`POST /_sim/accounts/:id/settings`).
+ * The defaults are a plain subscription the simulator's callers can use without looking like
+ * Claude Code: no extra usage, no Claude-Code-only check, not disabled.
+ */
+export interface SimAccountSettings {
+  /** Extra usage enabled: 1M-context and fast-mode requests are allowed. */
+  hasExtraUsage: boolean;
+  /** OAuth requests that do not look like Claude Code get the Claude-Code-only 403. */
+  requiresClaudeCode: boolean;
+  /** The organization is disabled: every request gets 403. */
+  isDisabled: boolean;
+}
+
+export const DEFAULT_ACCOUNT_SETTINGS: Readonly<SimAccountSettings> = Object.freeze({
+  hasExtraUsage: false,
+  requiresClaudeCode: false,
+  isDisabled: false,
+});
 
 export interface SimAccountCounters {
   /** `/v1/messages` requests that reached this account (any outcome after authentication). */
@@ -58,6 +83,10 @@ export interface SimAccount {
   /** Percent 0–100. */
   weeklyUtilization: number;
   weeklyResetAtMs: number;
+  /** Percent 0–100 of the per-model weekly windows (claims seven_day_opus / seven_day_sonnet). */
+  opusWeeklyUtilization: number;
+  sonnetWeeklyUtilization: number;
+  settings: SimAccountSettings;
   counters: SimAccountCounters;
 }
 
@@ -89,6 +118,9 @@ export function createAccount(spec: SimAccountSpec, index: number, nowMs: number
     fiveHourResetAtMs: spec.fiveHourResetAtMs ?? nowMs + FIVE_HOUR_WINDOW_MS,
     weeklyUtilization: clampPercent(spec.weeklyUtilization ?? 0),
     weeklyResetAtMs: spec.weeklyResetAtMs ?? nowMs + WEEKLY_WINDOW_MS,
+    opusWeeklyUtilization: clampPercent(spec.opusWeeklyUtilization ?? 0),
+    sonnetWeeklyUtilization: clampPercent(spec.sonnetWeeklyUtilization ?? 0),
+    settings: { ...DEFAULT_ACCOUNT_SETTINGS, ...spec.settings },
     counters: { messages: 0, countTokens: 0, refreshes: 0, refreshAttempts: 0, usage: 0, profile: 0, rateLimited: 0 },
   };
 }

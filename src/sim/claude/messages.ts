@@ -1,5 +1,7 @@
 import { authenticate } from './auth.ts';
 import { accountHeaders, answerMessagesFault } from './fault-replies.ts';
+import { accountRefusal, requestRefusal } from './entitlements.ts';
+import { isModelRejected, modelWindowHeaders } from './model-windows.ts';
 import type { SimFault } from '../faults.ts';
 import { ERROR_MESSAGES, sendAnthropicError, sendAuthFailure, sendJson, type SimExchange } from '../http.ts';
 import { buildMessage, parseMessagesRequest } from './reply.ts';
@@ -24,6 +26,9 @@ export async function handleMessages(exchange: SimExchange, state: SimulatorStat
   const fault = state.faults.take('messages', account.id);
   if (fault !== undefined && (await answerMessagesFault(exchange, fault, account, state))) return;
 
+  const disabled = accountRefusal(account);
+  if (disabled !== undefined) return sendAnthropicError(res, disabled.status, disabled.kind, disabled.message, accountHeaders(account));
+
   const request = parseMessagesRequest(exchange.body, { requireMaxTokens: true });
   if ('error' in request) return sendAnthropicError(res, 400, 'invalid_request_error', request.error);
 
@@ -35,11 +40,27 @@ export async function handleMessages(exchange: SimExchange, state: SimulatorStat
       'retry-after': String(retryAfterSeconds(account, state.clock.now())),
     });
   }
+  if (isModelRejected(account, request.model)) {
+    account.counters.rateLimited += 1;
+    return sendAnthropicError(res, 429, 'rate_limit_error', ERROR_MESSAGES.rateLimit, {
+      ...unifiedHeaders(account),
+      ...modelWindowHeaders(account, request.model),
+      ...accountHeaders(account),
+      'retry-after': String(Math.max(0, Math.ceil((account.weeklyResetAtMs - state.clock.now()) / 1000))),
+    });
+  }
+  // The account's windows are fine and say so (`allowed`): the refusal is about this request.
+  const refused = requestRefusal(account, exchange.req.headers, request);
+  if (refused !== undefined) {
+    if (refused.status !== 429) return sendAnthropicError(res, refused.status, refused.kind, refused.message, accountHeaders(account));
+    account.counters.rateLimited += 1;
+    return sendAnthropicError(res, refused.status, refused.kind, refused.message, { ...unifiedHeaders(account), ...accountHeaders(account) });
+  }
 
   const message = buildMessage(request, account);
   // Charged before the headers are computed, so each response reports the usage including itself.
   consumeTokens(account, weightedTokens(message.usage));
-  const headers = { ...unifiedHeaders(account), ...accountHeaders(account) };
+  const headers = { ...unifiedHeaders(account), ...modelWindowHeaders(account, request.model), ...accountHeaders(account) };
   const interruption = interruptionOf(fault);
 
   if (request.stream) {

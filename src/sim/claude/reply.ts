@@ -10,6 +10,10 @@ export interface MessagesRequest {
   /** Raw `system` + `messages`, for token estimates. */
   promptText: string;
   lastUserText: string;
+  /** `"speed": "fast"`: fast mode, which needs usage credits. */
+  isFastMode: boolean;
+  /** The first system text block (or the system string), where Claude Code puts its identity line. */
+  firstSystemText: string;
 }
 
 export interface MessageUsage {
@@ -64,7 +68,16 @@ export function parseMessagesRequest(text: string, options: { requireMaxTokens: 
     stream: body['stream'] === true,
     promptText: JSON.stringify([body['system'] ?? null, messages]),
     lastUserText: lastUserText(messages),
+    isFastMode: body['speed'] === 'fast',
+    firstSystemText: firstSystemText(body['system']),
   };
+}
+
+function firstSystemText(system: unknown): string {
+  if (typeof system === 'string') return system;
+  if (!Array.isArray(system)) return '';
+  const text = (system[0] as { text?: unknown } | undefined)?.text;
+  return typeof text === 'string' ? text : '';
 }
 
 function lastUserText(messages: unknown[]): string {

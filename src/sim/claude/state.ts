@@ -1,6 +1,6 @@
 import type { Clock } from '../../lib/index.ts';
-import { applyUsageUpdate, type SimUsageUpdate } from '../account-table.ts';
-import { createAccount, newAccessToken, newRefreshToken, type SimAccount, type SimAccountSpec } from './accounts.ts';
+import { applyUsageUpdate, clampPercent, type SimUsageUpdate } from '../account-table.ts';
+import { createAccount, newAccessToken, newRefreshToken, type SimAccount, type SimAccountSettings, type SimAccountSpec } from './accounts.ts';
 import { rollWindows } from './windows.ts';
 
 /** The Claude half of one simulator's state: its accounts and their tokens. */
@@ -58,7 +58,14 @@ export class ClaudeState {
   }
 
   setUsage(id: string, update: SimUsageUpdate): void {
-    applyUsageUpdate(this.account(id), update);
+    const account = this.account(id);
+    applyUsageUpdate(account, update);
+    if (update.opusWeeklyUtilization !== undefined) account.opusWeeklyUtilization = clampPercent(update.opusWeeklyUtilization);
+    if (update.sonnetWeeklyUtilization !== undefined) account.sonnetWeeklyUtilization = clampPercent(update.sonnetWeeklyUtilization);
+  }
+
+  setSettings(id: string, update: Partial<SimAccountSettings>): void {
+    Object.assign(this.account(id).settings, update);
   }
 
   expireToken(id: string): void {
@@ -74,7 +81,7 @@ export class ClaudeState {
     const nowMs = this.clock.now();
     return this.accounts.map((account) => {
       rollWindows(account, nowMs);
-      return { ...account, counters: { ...account.counters } };
+      return { ...account, settings: { ...account.settings }, counters: { ...account.counters } };
     });
   }
 }

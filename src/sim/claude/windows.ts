@@ -26,6 +26,8 @@ export function rollWindows(account: SimAccount, nowMs: number): void {
   }
   if (nowMs >= account.weeklyResetAtMs) {
     account.weeklyUtilization = 0;
+    account.opusWeeklyUtilization = 0;
+    account.sonnetWeeklyUtilization = 0;
     account.weeklyResetAtMs = nextResetMs(account.weeklyResetAtMs, WEEKLY_WINDOW_MS, nowMs);
   }
 }

@@ -30,6 +30,26 @@ export interface CodexAccountSpec {
   /** `last_refresh` of auth.json, epoch ms (default now). */
   lastRefreshAtMs?: number;
   credits?: Partial<CodexCredits>;
+  settings?: Partial<SimCodexAccountSettings>;
+  /** An extra limit family for some models (as Codex-Spark has its own), weekly, reset with the weekly window. */
+  extraLimit?: SimCodexExtraLimit;
+}
+
+export interface SimCodexExtraLimit {
+  /** Header family id, e.g. `codex-bengalfox` (x-codex-bengalfox-primary-*). */
+  family: string;
+  /** `x-<family>-limit-name`, what Codex shows: "usage limit for <name>". */
+  limitName: string;
+  /** Requests whose model starts with this use the family's limit. */
+  modelPrefix: string;
+  /** Percent 0–100. */
+  usedPercent: number;
+}
+
+/** Switchable at run time (`POST /_sim/codex-accounts/:id/settings`). */
+export interface SimCodexAccountSettings {
+  /** False: the plan has no Codex, every response is refused with 429 `usage_not_included`. */
+  includesCodex: boolean;
 }
 
 export interface CodexCredits {
@@ -72,6 +92,8 @@ export interface SimCodexAccount {
   weeklyUtilization: number;
   weeklyResetAtMs: number;
   credits: CodexCredits;
+  settings: SimCodexAccountSettings;
+  extraLimit: SimCodexExtraLimit | undefined;
   counters: SimCodexAccountCounters;
 }
 
@@ -145,6 +167,8 @@ export function createCodexAccount(spec: CodexAccountSpec, index: number, nowMs:
     weeklyUtilization: clampPercent(spec.weeklyUtilization ?? 0),
     weeklyResetAtMs: spec.weeklyResetAtMs ?? nowMs + WEEKLY_WINDOW_MS,
     credits: { hasCredits: false, unlimited: false, balance: '0', ...spec.credits },
+    settings: { includesCodex: true, ...spec.settings },
+    extraLimit: spec.extraLimit === undefined ? undefined : { ...spec.extraLimit, usedPercent: clampPercent(spec.extraLimit.usedPercent) },
     counters: { responses: 0, websocketConnections: 0, usage: 0, refreshes: 0, refreshAttempts: 0, rateLimited: 0 },
   };
 }

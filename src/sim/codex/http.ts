@@ -94,6 +94,18 @@ export function sendUsageLimit(res: ServerResponse, account: SimCodexAccount, no
 }
 
 /**
+ * A plan without Codex: 429 `usage_not_included`, which Codex CLI tells apart from
+ * `usage_limit_reached` by `error.type` (openai/codex codex-rs/codex-api/src/api_bridge.rs) and
+ * shows as "upgrade your plan"; no window is spent, so no rate-limit headers say one is.
+ */
+export function sendUsageNotIncluded(res: ServerResponse, account: SimCodexAccount): void {
+  account.counters.rateLimited += 1;
+  sendJson(res, 429, {
+    error: { type: 'usage_not_included', message: 'Codex is not included in your ChatGPT plan.', plan_type: account.plan },
+  });
+}
+
+/**
  * Faults every Codex endpoint shares: its own throttling 429 (not an account limit),
  * a 5xx, a delay. Returns true when the fault was the whole answer.
  */

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { SimCodexAccount } from './accounts.ts';
 import { codexHeaders } from './headers.ts';
-import { answerCodexTurnFault, authenticateCodex, sendCodexAuthFailure, sendOpenAIError, sendUsageLimit } from './http.ts';
+import {
+  answerCodexTurnFault,
+  authenticateCodex,
+  sendCodexAuthFailure,
+  sendOpenAIError,
+  sendUsageLimit,
+  sendUsageNotIncluded,
+} from './http.ts';
 import {
   buildResponse,
   overloadedEvents,
@@ -11,6 +18,7 @@ import {
   type ResponseUsage,
 } from './response-body.ts';
 import { codexWindows, consumeCodexTokens, isCodexRejected, type CodexWindows } from './windows.ts';
+import { extraLimitError, extraLimitFor, extraLimitHeaders } from './extra-limit.ts';
 import type { SimFault } from '../faults.ts';
 import { sendJson, type SimExchange } from '../http.ts';
 import { waitForAbort, writeEventStream, type SseEvent } from '../sse.ts';
@@ -62,9 +70,23 @@ export async function handleCodexResponses(exchange: SimExchange, state: Simulat
   if ('error' in request) return sendOpenAIError(res, 400, request.error);
 
   const nowMs = state.clock.now();
+  if (!account.settings.includesCodex) return sendUsageNotIncluded(res, account);
+  const extraLimit = extraLimitFor(account, request.model);
+  if (extraLimit !== undefined && extraLimit.usedPercent >= 100 && !isCodexRejected(codexWindows(account))) {
+    account.counters.rateLimited += 1;
+    const headers = {
+      ...codexHeaders(account, codexWindows(account), nowMs, { isLimitReached: true }),
+      ...extraLimitHeaders(account, extraLimit, nowMs),
+    };
+    return sendJson(res, 429, { error: extraLimitError(account, nowMs) }, headers);
+  }
   const turn = runCodexTurn(account, request, nowMs, fault);
   if (turn.kind === 'rejected') return sendUsageLimit(res, account, nowMs);
-  const headers = { ...codexHeaders(account, turn.windows, nowMs), 'x-request-id': `req_${randomBytes(16).toString('hex')}` };
+  const headers = {
+    ...codexHeaders(account, turn.windows, nowMs),
+    ...(extraLimit === undefined ? {} : extraLimitHeaders(account, extraLimit, nowMs)),
+    'x-request-id': `req_${randomBytes(16).toString('hex')}`,
+  };
   const interruption = interruptionOf(fault);
 
   if (request.stream) {

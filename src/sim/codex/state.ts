@@ -1,5 +1,5 @@
 import type { Clock } from '../../lib/index.ts';
-import { applyUsageUpdate, type SimUsageUpdate } from '../account-table.ts';
+import { applyUsageUpdate, clampPercent, type SimUsageUpdate } from '../account-table.ts';
 import {
   createCodexAccount,
   newCodexAccessToken,
@@ -7,6 +7,7 @@ import {
   newCodexRefreshToken,
   type CodexAccountSpec,
   type SimCodexAccount,
+  type SimCodexAccountSettings,
 } from './accounts.ts';
 import { rollCodexWindows } from './windows.ts';
 
@@ -70,10 +71,16 @@ export class CodexState {
   }
 
   setUsage(id: string, update: SimUsageUpdate): void {
-    applyUsageUpdate(this.account(id), update);
+    const account = this.account(id);
+    applyUsageUpdate(account, update);
+    if (update.extraLimitUsedPercent !== undefined && account.extraLimit !== undefined) account.extraLimit.usedPercent = clampPercent(update.extraLimitUsedPercent);
   }
 
   /** The server stops accepting the token; its JWT `exp` stays as issued, as with a server-side expiry. */
+  setSettings(id: string, update: Partial<SimCodexAccountSettings>): void {
+    Object.assign(this.account(id).settings, update);
+  }
+
   expireToken(id: string): void {
     this.account(id).expiresAt = this.clock.now() - 1;
   }
@@ -87,7 +94,7 @@ export class CodexState {
     const nowMs = this.clock.now();
     return this.accounts.map((account) => {
       rollCodexWindows(account, nowMs);
-      return { ...account, credits: { ...account.credits }, counters: { ...account.counters } };
+      return { ...account, credits: { ...account.credits }, settings: { ...account.settings }, extraLimit: account.extraLimit && { ...account.extraLimit }, counters: { ...account.counters } };
     });
   }
 }

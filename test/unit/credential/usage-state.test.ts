@@ -98,3 +98,30 @@ describe('UsageState', () => {
     expect(newer.isCoolingDown(NOW + 30)).toBe(true);
   });
 });
+
+describe('UsageState and whom a refusal is about', () => {
+  it('a 429 about the request or one model benches nothing; one about the account does', () => {
+    const state = new UsageState();
+    state.applyOutcome(429, { isRejected: false, hint: {}, scope: 'request' }, NOW);
+    state.applyOutcome(429, { isRejected: false, hint: {}, scope: 'model' }, NOW);
+    expect(state.isCoolingDown(NOW)).toBe(false);
+    expect(state.cooldown.strikes).toBe(0);
+    state.applyOutcome(429, { isRejected: false, hint: {}, scope: 'account' }, NOW);
+    expect(state.isCoolingDown(NOW)).toBe(true);
+  });
+
+  it('a refused account is out for an hour with the vendor words, survives a restart, and a success ends it', () => {
+    const state = new UsageState();
+    state.refuse('This organization has been disabled.', NOW);
+    expect(state.isCoolingDown(NOW + 59 * 60_000)).toBe(true);
+    expect(state.isCoolingDown(NOW + 61 * 60_000)).toBe(false);
+    expect(state.blockReason(CAPS, NOW)).toContain('This organization has been disabled.');
+    const restored = new UsageState();
+    restored.restore(JSON.parse(JSON.stringify(state.persist())), NOW + 1000);
+    expect(restored.cooldown.cause).toBe('refused');
+    expect(restored.blockReason(CAPS, NOW + 1000)).toContain('refused by the vendor');
+    state.applyOutcome(200, { isRejected: false, hint: {} }, NOW + 61 * 60_000);
+    expect(state.refusalReason).toBeUndefined();
+    expect(state.cooldown.cause).toBeUndefined();
+  });
+});

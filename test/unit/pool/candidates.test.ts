@@ -112,3 +112,28 @@ describe('ProviderPool.candidates', () => {
     expect(sequence(pool)).toEqual(['b', 'a']);
   });
 });
+
+describe('ProviderPool.candidates for a model', () => {
+  function blocking(tag: string, blockedModels: string[]): FakeCredential {
+    const credential = new FakeCredential(tag);
+    Object.assign(credential, { isModelBlocked: (model: string) => blockedModels.includes(model) });
+    return credential;
+  }
+
+  it('skips credentials that refuse the model, other models still start on them', () => {
+    const pool = poolOf('fallback', [blocking('a', ['opus']), blocking('b', [])]);
+    const tags = (model: string): string[] =>
+      [...pool.candidates('pool', { sessionId: undefined, allowExternal: true, model }, () => T0)].map((credential) => credential.tag);
+    expect(tags('opus')).toEqual(['b', 'a']);
+    expect(tags('sonnet')).toEqual(['a', 'b']);
+  });
+
+  it('when every credential refuses the model, still hands them out so the vendor can say so', () => {
+    const pool = poolOf('fallback', [blocking('a', ['opus']), blocking('b', ['opus'])]);
+    expect(
+      [...pool.candidates('pool', { sessionId: undefined, allowExternal: true, model: 'opus' }, () => T0)].map(
+        (credential) => credential.tag,
+      ),
+    ).toEqual(['a', 'b']);
+  });
+});

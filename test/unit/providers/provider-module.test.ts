@@ -16,6 +16,7 @@ const REQUIRED_PARTS = [
   'routes',
   'adapter',
   'parseRateLimitHeaders',
+  'refusalScope',
   'credentialFile',
   'createDefaultCredential',
   'usageTap',
