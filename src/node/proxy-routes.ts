@@ -50,7 +50,15 @@ export function registerProxyRoutes(
         upstreamIdleTimeoutMs: deps.upstreamIdleTimeoutMs,
       },
       admitted.access,
-      { method: request.method, pathAndQuery: request.url, headers: request.headers, body, sessionId: info.sessionId, model: info.model, via: admitted.via },
+      {
+        method: request.method,
+        pathAndQuery: request.url,
+        headers: request.headers,
+        body,
+        sessionId: info.sessionId,
+        model: info.model,
+        via: admitted.via,
+      },
       reply.raw,
     );
     recordWhenDone(deps, { caller, provider, model: info.model, startedMs }, outcome, reply.raw);

@@ -77,7 +77,8 @@ export function parseCooldown(value: unknown, nowMs: number): Cooldown {
   if (value === null || typeof value !== 'object') return NO_COOLDOWN;
   const fields = value as Record<string, unknown>;
   const untilMs = finiteNonNegative(fields['untilMs']);
-  const cause = fields['cause'] === 'rate_limit' || fields['cause'] === 'upstream_error' || fields['cause'] === 'refused' ? fields['cause'] : undefined;
+  const cause =
+    fields['cause'] === 'rate_limit' || fields['cause'] === 'upstream_error' || fields['cause'] === 'refused' ? fields['cause'] : undefined;
   return {
     // A saved reset is clamped like a fresh one, so a corrupted file cannot bench for years.
     untilMs: cause === undefined ? 0 : Math.min(untilMs, nowMs + LONGEST_RESET_MS),

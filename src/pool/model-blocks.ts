@@ -19,7 +19,9 @@ export class ModelBlocks {
   block(family: string, hint: { resetAtMs?: number | undefined; retryAfterMs?: number | undefined }, nowMs: number): void {
     for (const [known, untilMs] of this.#untilMs) if (untilMs <= nowMs) this.#untilMs.delete(known);
     if (!this.#untilMs.has(family) && this.#untilMs.size >= MAX_MODEL_BLOCKS) return;
-    const until = [hint.resetAtMs, hint.retryAfterMs === undefined ? undefined : nowMs + hint.retryAfterMs].find((end) => end !== undefined && end > nowMs);
+    const until = [hint.resetAtMs, hint.retryAfterMs === undefined ? undefined : nowMs + hint.retryAfterMs].find(
+      (end) => end !== undefined && end > nowMs,
+    );
     this.#untilMs.set(family, Math.min(until ?? nowMs + DEFAULT_MODEL_BLOCK_MS, nowMs + LONGEST_MODEL_BLOCK_MS));
   }
 

@@ -86,7 +86,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const USAGE_FIELDS = ['fiveHourUtilization', 'weeklyUtilization', 'fiveHourResetAtMs', 'weeklyResetAtMs', 'opusWeeklyUtilization', 'sonnetWeeklyUtilization', 'extraLimitUsedPercent'] as const;
+const USAGE_FIELDS = [
+  'fiveHourUtilization',
+  'weeklyUtilization',
+  'fiveHourResetAtMs',
+  'weeklyResetAtMs',
+  'opusWeeklyUtilization',
+  'sonnetWeeklyUtilization',
+  'extraLimitUsedPercent',
+] as const;
 
 function parseUsageUpdate(value: unknown): SimUsageUpdate {
   if (!isObject(value)) throw new Error('usage update must be an object');

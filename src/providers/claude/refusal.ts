@@ -17,7 +17,9 @@ const MODEL_WINDOWS = ['7d_oi', '7d_opus', '7d_sonnet'];
 
 /** "Usage credits are required for fast mode", "Extra usage is required for long context requests". */
 function isRequestScoped429(message: string): boolean {
-  return (message.includes('fast mode') && message.includes('credits')) || (message.includes('long context') && message.includes('extra usage'));
+  return (
+    (message.includes('fast mode') && message.includes('credits')) || (message.includes('long context') && message.includes('extra usage'))
+  );
 }
 
 /** Claude Code's own credential used by something that does not look like Claude Code (400 or 403). */
@@ -30,7 +32,9 @@ function isClaudeCodeOnly(message: string): boolean {
  * been disabled.", "OAuth authentication is currently not allowed for this organization.").
  */
 function isAccountRefused(message: string): boolean {
-  return message.includes('organization has been disabled') || message.includes('authentication is currently not allowed for this organization');
+  return (
+    message.includes('organization has been disabled') || message.includes('authentication is currently not allowed for this organization')
+  );
 }
 
 /** The family whose weekly window a model shares; other models are their own family. */

@@ -54,7 +54,10 @@ export async function handleMessages(exchange: SimExchange, state: SimulatorStat
   if (refused !== undefined) {
     if (refused.status !== 429) return sendAnthropicError(res, refused.status, refused.kind, refused.message, accountHeaders(account));
     account.counters.rateLimited += 1;
-    return sendAnthropicError(res, refused.status, refused.kind, refused.message, { ...unifiedHeaders(account), ...accountHeaders(account) });
+    return sendAnthropicError(res, refused.status, refused.kind, refused.message, {
+      ...unifiedHeaders(account),
+      ...accountHeaders(account),
+    });
   }
 
   const message = buildMessage(request, account);

@@ -1,6 +1,13 @@
 import type { Clock } from '../../lib/index.ts';
 import { applyUsageUpdate, clampPercent, type SimUsageUpdate } from '../account-table.ts';
-import { createAccount, newAccessToken, newRefreshToken, type SimAccount, type SimAccountSettings, type SimAccountSpec } from './accounts.ts';
+import {
+  createAccount,
+  newAccessToken,
+  newRefreshToken,
+  type SimAccount,
+  type SimAccountSettings,
+  type SimAccountSpec,
+} from './accounts.ts';
 import { rollWindows } from './windows.ts';
 
 /** The Claude half of one simulator's state: its accounts and their tokens. */

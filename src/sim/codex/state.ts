@@ -73,7 +73,8 @@ export class CodexState {
   setUsage(id: string, update: SimUsageUpdate): void {
     const account = this.account(id);
     applyUsageUpdate(account, update);
-    if (update.extraLimitUsedPercent !== undefined && account.extraLimit !== undefined) account.extraLimit.usedPercent = clampPercent(update.extraLimitUsedPercent);
+    if (update.extraLimitUsedPercent !== undefined && account.extraLimit !== undefined)
+      account.extraLimit.usedPercent = clampPercent(update.extraLimitUsedPercent);
   }
 
   /** The server stops accepting the token; its JWT `exp` stays as issued, as with a server-side expiry. */
@@ -94,7 +95,13 @@ export class CodexState {
     const nowMs = this.clock.now();
     return this.accounts.map((account) => {
       rollCodexWindows(account, nowMs);
-      return { ...account, credits: { ...account.credits }, settings: { ...account.settings }, extraLimit: account.extraLimit && { ...account.extraLimit }, counters: { ...account.counters } };
+      return {
+        ...account,
+        credits: { ...account.credits },
+        settings: { ...account.settings },
+        extraLimit: account.extraLimit && { ...account.extraLimit },
+        counters: { ...account.counters },
+      };
     });
   }
 }

@@ -75,13 +75,21 @@ describe('refusals about the request', () => {
   });
 
   it('the Claude-Code-only 403 is relayed from the first account, not fanned out', async () => {
-    const h = (harness = await startHarness({ accounts: [{ id: 'a', settings: { requiresClaudeCode: true } }, { id: 'b', settings: { requiresClaudeCode: true } }] }));
+    const h = (harness = await startHarness({
+      accounts: [
+        { id: 'a', settings: { requiresClaudeCode: true } },
+        { id: 'b', settings: { requiresClaudeCode: true } },
+      ],
+    }));
     let response: Response | undefined;
     const counts = await messagesDuring(h, async () => {
       response = await postClaude(h);
     });
     expect(response?.status).toBe(403);
-    expect(await response?.json()).toMatchObject({ type: 'error', error: { type: 'permission_error', message: ENTITLEMENT_MESSAGES.claudeCodeOnly } });
+    expect(await response?.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'permission_error', message: ENTITLEMENT_MESSAGES.claudeCodeOnly },
+    });
     expect(total(counts)).toBe(1);
     everyCredentialUsable(h, 'claude');
   });
@@ -168,7 +176,10 @@ describe('refusals about one model', () => {
     const h = (harness = await startHarness({
       accounts: [{ id: 'a', opusWeeklyUtilization: 100 }, { id: 'b' }],
       // Fallback: always the first usable account in list order, so `a` is everyone's first choice.
-      claude: (credentials) => ({ credentials: [...credentials, { tag: 'pool', type: 'balancer', strategy: 'fallback', credentials: ['a', 'b'] }], route: 'pool' }),
+      claude: (credentials) => ({
+        credentials: [...credentials, { tag: 'pool', type: 'balancer', strategy: 'fallback', credentials: ['a', 'b'] }],
+        route: 'pool',
+      }),
     }));
     const opus = { ...MESSAGE, model: 'claude-opus-4-5' };
     const first = await messagesDuring(h, async () => expect((await postClaude(h, opus)).status).toBe(200));
@@ -186,7 +197,12 @@ describe('refusals about one model', () => {
   });
 
   it('when every account refuses the model, the vendor refusal is relayed and the accounts stay usable', async () => {
-    const h = (harness = await startHarness({ accounts: [{ id: 'a', opusWeeklyUtilization: 100 }, { id: 'b', opusWeeklyUtilization: 100 }] }));
+    const h = (harness = await startHarness({
+      accounts: [
+        { id: 'a', opusWeeklyUtilization: 100 },
+        { id: 'b', opusWeeklyUtilization: 100 },
+      ],
+    }));
     const opus = { ...MESSAGE, model: 'claude-opus-4-5' };
     for (let index = 0; index < 2; index += 1) {
       const response = await postClaude(h, opus);
@@ -206,7 +222,11 @@ describe('a Codex extra limit family', () => {
   it('an account whose Spark family is spent keeps serving other models; Spark requests go elsewhere', async () => {
     const h = (harness = await startHarness({
       codexAccounts: [
-        { id: 'cx-a', plan: 'pro', extraLimit: { family: 'codex-bengalfox', limitName: 'GPT-5.3-Codex-Spark', modelPrefix: 'gpt-5.3-codex-spark', usedPercent: 100 } },
+        {
+          id: 'cx-a',
+          plan: 'pro',
+          extraLimit: { family: 'codex-bengalfox', limitName: 'GPT-5.3-Codex-Spark', modelPrefix: 'gpt-5.3-codex-spark', usedPercent: 100 },
+        },
         { id: 'cx-b', plan: 'pro' },
       ],
     }));

@@ -29,7 +29,10 @@ describe('refusals about the request, not the account', () => {
       });
     const refused = await send();
     expect(refused.status).toBe(429);
-    expect(await refused.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: ENTITLEMENT_MESSAGES.longContext } });
+    expect(await refused.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: ENTITLEMENT_MESSAGES.longContext },
+    });
     expect(refused.headers.get(`${UNIFIED}-status`)).toBe('allowed');
     expect(refused.headers.get(`${UNIFIED}-5h-status`)).toBe('allowed');
     expect(refused.headers.get(`${UNIFIED}-7d-status`)).toBe('allowed');
@@ -52,7 +55,11 @@ describe('refusals about the request, not the account', () => {
     const plain = await postMessages(s, s.account('a').accessToken);
     expect(plain.status).toBe(403);
     expect(await plain.json()).toMatchObject({ error: { type: 'permission_error', message: ENTITLEMENT_MESSAGES.claudeCodeOnly } });
-    const looksLikeClaudeCode = await postMessages(s, s.account('a').accessToken, messageBody({ system: [{ type: 'text', text: `${CLAUDE_CODE_IDENTITY}.` }] }));
+    const looksLikeClaudeCode = await postMessages(
+      s,
+      s.account('a').accessToken,
+      messageBody({ system: [{ type: 'text', text: `${CLAUDE_CODE_IDENTITY}.` }] }),
+    );
     expect(looksLikeClaudeCode.status).toBe(200);
   });
 
@@ -88,7 +95,9 @@ describe('refusals about the request, not the account', () => {
 describe('per-model weekly windows', () => {
   it('an account whose Opus week is spent refuses Opus with seven_day_opus and the shared windows allowed, and keeps serving Sonnet', async () => {
     const s = await start();
-    expect((await fetch(`${s.url}/_sim/accounts/a/usage`, { method: 'POST', body: JSON.stringify({ opusWeeklyUtilization: 100 }) })).status).toBe(200);
+    expect(
+      (await fetch(`${s.url}/_sim/accounts/a/usage`, { method: 'POST', body: JSON.stringify({ opusWeeklyUtilization: 100 }) })).status,
+    ).toBe(200);
     const opus = await postMessages(s, s.account('a').accessToken, messageBody({ model: 'claude-opus-4-5' }));
     expect(opus.status).toBe(429);
     expect(opus.headers.get(`${UNIFIED}-status`)).toBe('rejected');
@@ -106,7 +115,12 @@ describe('a Codex extra limit family', () => {
   it('a spent family refuses its models with usage_limit_reached and x-codex-active-limit naming it; other models are served', async () => {
     sim = await startSimulator({
       accounts: [{ id: 'a' }],
-      codexAccounts: [{ id: 'cx', extraLimit: { family: 'codex-bengalfox', limitName: 'GPT-5.3-Codex-Spark', modelPrefix: 'gpt-5.3-codex-spark', usedPercent: 50 } }],
+      codexAccounts: [
+        {
+          id: 'cx',
+          extraLimit: { family: 'codex-bengalfox', limitName: 'GPT-5.3-Codex-Spark', modelPrefix: 'gpt-5.3-codex-spark', usedPercent: 50 },
+        },
+      ],
       chunkDelayMs: 1,
     });
     const s = sim;
@@ -119,7 +133,9 @@ describe('a Codex extra limit family', () => {
     expect((await control('codex-accounts/cx/usage', { extraLimitUsedPercent: 100 })).status).toBe(200);
     const refused = await postResponses(s, codexAuthHeaders(s.codexAccount('cx')), spark);
     expect(refused.status).toBe(429);
-    expect(await refused.json()).toMatchObject({ error: { type: 'usage_limit_reached', resets_at: Math.floor(s.codexAccount('cx').weeklyResetAtMs / 1000) } });
+    expect(await refused.json()).toMatchObject({
+      error: { type: 'usage_limit_reached', resets_at: Math.floor(s.codexAccount('cx').weeklyResetAtMs / 1000) },
+    });
     expect(refused.headers.get('x-codex-active-limit')).toBe('codex-bengalfox');
     expect(refused.headers.get('x-codex-bengalfox-limit-name')).toBe('GPT-5.3-Codex-Spark');
     expect(Number(refused.headers.get('x-codex-primary-used-percent'))).toBeLessThan(100);
