@@ -33,6 +33,7 @@ export const errors = {
   forbidden: (message: string) => new QuotaMeshError('forbidden', 403, 'permission_error', message),
   notFound: (path: string) => new QuotaMeshError('not_found', 404, 'not_found_error', `no route for ${path}`),
   tooLarge: () => new QuotaMeshError('body_too_large', 413, 'request_too_large', 'request body is larger than 32 MiB'),
+  badTarget: () => new QuotaMeshError('bad_request_target', 400, 'invalid_request_error', 'the request target must be a path (origin-form), not an absolute URL, an authority or *'),
   badUrl: (detail: string) => new QuotaMeshError('bad_url', 400, 'invalid_request_error', detail),
   badInput: (status: number, code: string, detail: string) => new QuotaMeshError(code, status, 'invalid_request_error', detail),
   malformedJson: (detail: string) => new QuotaMeshError('malformed_json', 400, 'invalid_request_error', `request body is not valid JSON: ${detail}`),

@@ -1,7 +1,7 @@
 /**
- * The proxied API paths, as each provider module lists them (Claude under `/v1/*`, Codex under
- * `/v1/responses`; fastify prefers the more specific pattern). One handler serves them all:
- * caller → admission → JSON check → the HTTP transport (proxy.ts) → record.
+ * The proxied API endpoints, exactly as each provider module lists them (`routes.endpoints`);
+ * any other path falls to the not-found handler and never reaches the vendor. One handler serves
+ * them all: caller → admission → JSON check → the HTTP transport (proxy.ts) → record.
  */
 import { QuotaMeshError } from '../lib/index.ts';
 import { PROVIDERS, type AnyProviderModule } from '../providers/index.ts';
@@ -11,6 +11,7 @@ import { errors } from './error-reply.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from './fastify.ts';
 import { proxyRequest } from './proxy.ts';
 import { recordWhenDone } from './request-record.ts';
+import { originForm, upstreamTarget } from './request-target.ts';
 import type { ServerDeps } from './server-deps.ts';
 
 export function registerProxyRoutes(
@@ -19,10 +20,13 @@ export function registerProxyRoutes(
   callerOf: (request: FastifyRequest) => Caller | undefined,
   replyError: (reply: FastifyReply, provider: AnyProviderModule, error: QuotaMeshError) => FastifyReply,
 ): void {
-  const handler = (provider: AnyProviderModule) => async (request: FastifyRequest, reply: FastifyReply) => {
+  const handler = (provider: AnyProviderModule, pattern: string) => async (request: FastifyRequest, reply: FastifyReply) => {
     const caller = callerOf(request);
     if (caller === undefined) return replyError(reply, provider, errors.unauthenticated());
-    const path = request.url.split('?')[0] ?? '';
+    // The server's onRequest hook already refused every other form; this keeps the handler honest.
+    const target = originForm(request.raw.url);
+    if (target === undefined) return replyError(reply, provider, errors.badTarget());
+    const path = target.path;
     if (climbsOut(path)) return replyError(reply, provider, errors.notFound(path));
     const admitted = admit(deps, provider, caller, request.headers);
     if (admitted instanceof QuotaMeshError) return replyError(reply, provider, admitted);
@@ -50,7 +54,7 @@ export function registerProxyRoutes(
         upstreamIdleTimeoutMs: deps.upstreamIdleTimeoutMs,
       },
       admitted.access,
-      { method: request.method, pathAndQuery: request.url, headers: request.headers, body, sessionId: info.sessionId, via: admitted.via },
+      { method: request.method, pathAndQuery: upstreamTarget(pattern, request.params as Record<string, string>, target.query), headers: request.headers, body, sessionId: info.sessionId, via: admitted.via },
       reply.raw,
     );
     recordWhenDone(deps, { caller, provider, model: info.model, startedMs }, outcome, reply.raw);
@@ -63,12 +67,14 @@ export function registerProxyRoutes(
     },
   });
   for (const provider of PROVIDERS) {
-    for (const pattern of provider.routes.proxy) app.all(pattern, strangersRefused(provider), handler(provider));
+    for (const endpoint of provider.routes.endpoints) {
+      app.route({ method: endpoint.method, url: endpoint.path, ...strangersRefused(provider), handler: handler(provider, endpoint.path) });
+    }
   }
 }
 
 /**
- * `/v1/../api/oauth/profile` matches `/v1/*` here, but the vendor resolves the dot segments and
+ * `/v1/models/..%2f..%2fapi%2foauth%2fprofile` matches `/v1/models/:id` here, but the vendor resolves the dot segments and
  * would answer an endpoint outside the API with our credential (found by the hostile-input fuzz).
  * Encoded dots and slashes count too: a server may decode them before resolving.
  */
