@@ -3,6 +3,7 @@
  * any other path falls to the not-found handler and never reaches the vendor. One handler serves
  * them all: caller → admission → JSON check → the HTTP transport (proxy.ts) → record.
  */
+import { Transform, type Readable } from 'node:stream';
 import { QuotaMeshError } from '../lib/index.ts';
 import { PROVIDERS, type AnyProviderModule } from '../providers/index.ts';
 import { admit } from './admission.ts';
@@ -10,6 +11,7 @@ import type { Caller } from './auth.ts';
 import { errors } from './error-reply.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from './fastify.ts';
 import { proxyRequest } from './proxy.ts';
+import { BudgetReservation, RequestBudget } from './request-budget.ts';
 import { recordWhenDone } from './request-record.ts';
 import { originForm, upstreamTarget } from './request-target.ts';
 import type { ServerDeps } from './server-deps.ts';
@@ -59,16 +61,62 @@ export function registerProxyRoutes(
     );
     recordWhenDone(deps, { caller, provider, model: info.model, startedMs }, outcome, reply.raw);
   };
-  // Authenticated before the body is read: a stranger must not make us buffer up to 32 MiB
-  // (found by the hostile-input tests). The handler looks the caller up again for its own use.
-  const strangersRefused = (provider: AnyProviderModule) => ({
+  // Authenticated and budgeted before the body is read: a stranger must not make us buffer up to
+  // 32 MiB (found by the hostile-input tests), and a caller holds at most its share of body bytes
+  // and requests (issue 13: one user's 40 connections of 31 MiB bodies pinned 1.25 GB). The
+  // handler looks the caller up again for its own use.
+  const budget = new RequestBudget({
+    bodyBytes: deps.config.request_budget.body_bytes,
+    perCallerBodyBytes: deps.config.request_budget.per_caller_body_bytes,
+    concurrent: deps.config.request_budget.concurrent,
+    perCallerConcurrent: deps.config.request_budget.per_caller_concurrent,
+  });
+  const showBudget = (): void => {
+    const held = budget.held();
+    deps.metrics.budgetBodyBytes.set(held.bytes);
+    deps.metrics.budgetRequests.set(held.requests);
+  };
+  const reservations = new WeakMap<FastifyRequest, BudgetReservation>();
+  const gate = (provider: AnyProviderModule) => ({
     onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
-      if (callerOf(request) === undefined) return replyError(reply, provider, errors.unauthenticated());
+      const caller = callerOf(request);
+      if (caller === undefined) return replyError(reply, provider, errors.unauthenticated());
+      const declared = declaredLength(request.headers['content-length']);
+      const limit = Math.min(deps.config.request_budget.per_caller_body_bytes, deps.config.request_budget.body_bytes);
+      if (declared > limit) return replyError(reply, provider, errors.beyondBudget());
+      const reservation = budget.reserve(`${caller.kind}:${caller.name}`, declared);
+      if (reservation === 'caller') return refuse(reply, provider, errors.callerBudget());
+      if (reservation === 'node') return refuse(reply, provider, errors.nodeBudget());
+      reservations.set(request, reservation);
+      showBudget();
+      reply.raw.once('close', () => {
+        reservation.release();
+        showBudget();
+      });
+    },
+    // A body without content-length (chunked) takes its bytes as they arrive; past the budget the
+    // read stops and the request is refused (the error handler answers in the provider's shape).
+    preParsing: async (request: FastifyRequest, _reply: FastifyReply, payload: Readable) => {
+      const reservation = reservations.get(request);
+      if (reservation === undefined || request.headers['content-length'] !== undefined) return payload;
+      return payload.pipe(
+        new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            const refusal = reservation.grow(chunk.length);
+            showBudget();
+            if (refusal === undefined) callback(null, chunk);
+            else callback(refusal === 'caller' ? errors.callerBudget() : errors.nodeBudget());
+          },
+        }),
+      );
     },
   });
+  // The refused body is read and discarded by Node (no memory held), not cut off: closing a
+  // socket with unread input sends a reset that can destroy the answer before the client reads it.
+  const refuse = replyError;
   for (const provider of PROVIDERS) {
     for (const endpoint of provider.routes.endpoints) {
-      app.route({ method: endpoint.method, url: endpoint.path, ...strangersRefused(provider), handler: handler(provider, endpoint.path) });
+      app.route({ method: endpoint.method, url: endpoint.path, ...gate(provider), handler: handler(provider, endpoint.path) });
     }
   }
 }
@@ -86,4 +134,10 @@ export function climbsOut(path: string): boolean {
     return true;
   }
   return decoded.split(/[/\\]/).some((segment) => segment === '.' || segment === '..');
+}
+
+/** The declared body length; 0 when absent or unreadable (fastify answers a broken one itself). */
+function declaredLength(header: string | undefined): number {
+  const value = Number(header ?? 0);
+  return Number.isSafeInteger(value) && value > 0 ? value : 0;
 }
