@@ -14,3 +14,4 @@ export {
 } from './header-values.ts';
 export { parseJsonObject, postTokenRequest, type TokenRequest, type TokenRequestOptions, type TokenResponseParser } from './oauth-request.ts';
 export type { AccountFetch, AccountFetchOptions } from './account-fetch.ts';
+export { boundedReset, isTokenText, MAX_TOKEN_COUNT } from './upstream-values.ts';
