@@ -29,6 +29,7 @@ export interface HubAndLaptop {
   /** Configures an already forked process as the hub, on the same port and state_dir. */
   startHub(forked?: ForkedNode): Promise<NodeProcess>;
   laptopLedger(): Promise<Array<Record<string, unknown>>>;
+  hubLedger(): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
 }
 
@@ -77,10 +78,8 @@ export async function startHubAndLaptop(options: { chunkDelayMs?: number; hubDra
       setup.hub = await startHub(forked);
       return setup.hub;
     },
-    laptopLedger: async () => {
-      const text = await readFile(join(dir, 'laptop-state', 'usage.jsonl'), 'utf8').catch(() => '');
-      return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
-    },
+    laptopLedger: () => readLedger(join(dir, 'laptop-state', 'usage.jsonl')),
+    hubLedger: () => readLedger(join(dir, 'hub-state', 'usage.jsonl')),
     close: async () => {
       await setup.laptop.close();
       await killAllNodeProcesses();
@@ -91,6 +90,11 @@ export async function startHubAndLaptop(options: { chunkDelayMs?: number; hubDra
     },
   };
   return setup;
+}
+
+async function readLedger(path: string): Promise<Array<Record<string, unknown>>> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 /** Waits until the hub can serve on the laptop's account (tunnel up and the laptop's status read). */
