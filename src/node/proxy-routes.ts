@@ -85,8 +85,10 @@ export function registerProxyRoutes(
       const limit = Math.min(deps.config.request_budget.per_caller_body_bytes, deps.config.request_budget.body_bytes);
       if (declared > limit) return replyError(reply, provider, errors.beyondBudget());
       const reservation = budget.reserve(`${caller.kind}:${caller.name}`, declared);
-      if (reservation === 'caller') return refuse(reply, provider, errors.callerBudget());
-      if (reservation === 'node') return refuse(reply, provider, errors.nodeBudget());
+      // A refused body is then read and discarded by Node (no memory held), not cut off: closing a
+      // socket with unread input sends a reset that can destroy the answer before it is read.
+      if (reservation === 'caller') return replyError(reply, provider, errors.callerBudget());
+      if (reservation === 'node') return replyError(reply, provider, errors.nodeBudget());
       reservations.set(request, reservation);
       showBudget();
       reply.raw.once('close', () => {
@@ -99,21 +101,20 @@ export function registerProxyRoutes(
     preParsing: async (request: FastifyRequest, _reply: FastifyReply, payload: Readable) => {
       const reservation = reservations.get(request);
       if (reservation === undefined || request.headers['content-length'] !== undefined) return payload;
-      return payload.pipe(
-        new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            const refusal = reservation.grow(chunk.length);
-            showBudget();
-            if (refusal === undefined) callback(null, chunk);
-            else callback(refusal === 'caller' ? errors.callerBudget() : errors.nodeBudget());
-          },
-        }),
-      );
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          const refusal = reservation.grow(chunk.length);
+          showBudget();
+          if (refusal === undefined) callback(null, chunk);
+          else callback(refusal === 'caller' ? errors.callerBudget() : errors.nodeBudget());
+        },
+      });
+      // Not pipeline(): on a refusal it would destroy the request's socket before the 429 is
+      // written. A client going away mid-body still ends the counted stream.
+      payload.on('error', (error) => counted.destroy(error));
+      return payload.pipe(counted);
     },
   });
-  // The refused body is read and discarded by Node (no memory held), not cut off: closing a
-  // socket with unread input sends a reset that can destroy the answer before the client reads it.
-  const refuse = replyError;
   for (const provider of PROVIDERS) {
     for (const endpoint of provider.routes.endpoints) {
       app.route({ method: endpoint.method, url: endpoint.path, ...gate(provider), handler: handler(provider, endpoint.path) });
@@ -122,8 +123,9 @@ export function registerProxyRoutes(
 }
 
 /**
- * `/v1/models/..%2f..%2fapi%2foauth%2fprofile` matches `/v1/models/:id` here, but the vendor resolves the dot segments and
- * would answer an endpoint outside the API with our credential (found by the hostile-input fuzz).
+ * `/v1/models/..%2f..%2fapi%2foauth%2fprofile` matches `/v1/models/:id` here, but the vendor
+ * resolves the dot segments and would answer an endpoint outside the API with our credential
+ * (found by the hostile-input fuzz).
  * Encoded dots and slashes count too: a server may decode them before resolving.
  */
 export function climbsOut(path: string): boolean {
