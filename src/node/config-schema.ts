@@ -101,6 +101,32 @@ const tunnel = z
   // prefault: an absent section is parsed as {}, so each key gets its own default.
   .prefault({});
 
+const MiB = 1024 * 1024;
+
+/**
+ * Request bodies and requests held at once (src/node/request-budget.ts): node-wide (refused
+ * with 503) and per caller (refused with 429), before a body is read. Bodies are buffered whole,
+ * so these bound the memory callers can pin. A caller is one user, one peer, or the admin token.
+ */
+const requestBudget = z
+  .strictObject({
+    body_bytes: z
+      .number()
+      .int()
+      .min(MiB)
+      .max(64 * 1024 * MiB)
+      .default(256 * MiB),
+    per_caller_body_bytes: z
+      .number()
+      .int()
+      .min(MiB)
+      .max(64 * 1024 * MiB)
+      .default(64 * MiB),
+    concurrent: z.number().int().min(1).max(1_000_000).default(1024),
+    per_caller_concurrent: z.number().int().min(1).max(1_000_000).default(128),
+  })
+  .prefault({});
+
 const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8787')
@@ -116,6 +142,7 @@ export const configSchema = z.strictObject({
   users: z.array(user).default([]),
   peers: z.array(peer).default([]),
   tunnel,
+  request_budget: requestBudget,
   ...sections,
 });
 
@@ -128,3 +155,4 @@ export type ProviderConfig = NonNullable<Config[ProviderName]>;
 export type UserConfig = z.output<typeof user>;
 export type PeerConfig = z.output<typeof peer>;
 export type TunnelConfig = z.output<typeof tunnel>;
+export type RequestBudgetConfig = z.output<typeof requestBudget>;

@@ -38,6 +38,31 @@ export const errors = {
   forbidden: (message: string) => new QuotaMeshError('forbidden', 403, 'permission_error', message),
   notFound: (path: string) => new QuotaMeshError('not_found', 404, 'not_found_error', `no route for ${path}`),
   tooLarge: () => new QuotaMeshError('body_too_large', 413, 'request_too_large', 'request body is larger than 32 MiB'),
+  badTarget: () =>
+    new QuotaMeshError(
+      'bad_request_target',
+      400,
+      'invalid_request_error',
+      'the request target must be a path (origin-form), not an absolute URL, an authority or *',
+    ),
+  callerBudget: () =>
+    new QuotaMeshError(
+      'request_budget_exceeded',
+      429,
+      'rate_limit_error',
+      'too many requests or request bytes in flight from you on this node; retry when one finishes',
+      { retryAfterSeconds: 1 },
+    ),
+  nodeBudget: () =>
+    new QuotaMeshError(
+      'node_budget_exceeded',
+      503,
+      'overloaded_error',
+      'this node holds as many requests or request bytes as it allows; retry shortly',
+      { retryAfterSeconds: 1 },
+    ),
+  beyondBudget: () =>
+    new QuotaMeshError('body_too_large', 413, 'request_too_large', "request body is larger than this node's request budget"),
   badUrl: (detail: string) => new QuotaMeshError('bad_url', 400, 'invalid_request_error', detail),
   badInput: (status: number, code: string, detail: string) => new QuotaMeshError(code, status, 'invalid_request_error', detail),
   malformedJson: (detail: string) =>

@@ -21,6 +21,9 @@ export class Metrics {
   readonly failovers: Counter<'provider' | 'credential' | 'reason'>;
   readonly upstreamLatency: Histogram<'provider' | 'credential'>;
   readonly tunnelReconnects: Counter<'peer'>;
+  /** The request budget in use (request-budget.ts): buffered body bytes and requests held. */
+  readonly budgetBodyBytes: Gauge;
+  readonly budgetRequests: Gauge;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -41,6 +44,16 @@ export class Metrics {
       help: 'Time from sending upstream to the response head',
       labelNames: ['provider', 'credential'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.budgetBodyBytes = new Gauge({
+      name: 'quotamesh_request_body_bytes_held',
+      help: 'Request body bytes reserved by requests in flight (request_budget)',
+      registers,
+    });
+    this.budgetRequests = new Gauge({
+      name: 'quotamesh_requests_held',
+      help: 'Proxied HTTP requests in flight (request_budget)',
       registers,
     });
     this.tunnelReconnects = new Counter({

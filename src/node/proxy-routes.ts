@@ -1,8 +1,9 @@
 /**
- * The proxied API paths, as each provider module lists them (Claude under `/v1/*`, Codex under
- * `/v1/responses`; fastify prefers the more specific pattern). One handler serves them all:
- * caller → admission → JSON check → the HTTP transport (proxy.ts) → record.
+ * The proxied API endpoints, exactly as each provider module lists them (`routes.endpoints`);
+ * any other path falls to the not-found handler and never reaches the vendor. One handler serves
+ * them all: caller → admission → JSON check → the HTTP transport (proxy.ts) → record.
  */
+import { Transform, type Readable } from 'node:stream';
 import { QuotaMeshError } from '../lib/index.ts';
 import { PROVIDERS, type AnyProviderModule } from '../providers/index.ts';
 import { admit } from './admission.ts';
@@ -10,7 +11,9 @@ import type { Caller } from './auth.ts';
 import { errors } from './error-reply.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from './fastify.ts';
 import { proxyRequest } from './proxy.ts';
+import { BudgetReservation, RequestBudget } from './request-budget.ts';
 import { recordWhenDone } from './request-record.ts';
+import { originForm, upstreamTarget } from './request-target.ts';
 import type { ServerDeps } from './server-deps.ts';
 
 export function registerProxyRoutes(
@@ -19,10 +22,13 @@ export function registerProxyRoutes(
   callerOf: (request: FastifyRequest) => Caller | undefined,
   replyError: (reply: FastifyReply, provider: AnyProviderModule, error: QuotaMeshError) => FastifyReply,
 ): void {
-  const handler = (provider: AnyProviderModule) => async (request: FastifyRequest, reply: FastifyReply) => {
+  const handler = (provider: AnyProviderModule, pattern: string) => async (request: FastifyRequest, reply: FastifyReply) => {
     const caller = callerOf(request);
     if (caller === undefined) return replyError(reply, provider, errors.unauthenticated());
-    const path = request.url.split('?')[0] ?? '';
+    // The server's onRequest hook already refused every other form; this keeps the handler honest.
+    const target = originForm(request.raw.url);
+    if (target === undefined) return replyError(reply, provider, errors.badTarget());
+    const path = target.path;
     if (climbsOut(path)) return replyError(reply, provider, errors.notFound(path));
     const admitted = admit(deps, provider, caller, request.headers);
     if (admitted instanceof QuotaMeshError) return replyError(reply, provider, admitted);
@@ -52,7 +58,7 @@ export function registerProxyRoutes(
       admitted.access,
       {
         method: request.method,
-        pathAndQuery: request.url,
+        pathAndQuery: upstreamTarget(pattern, request.params as Record<string, string>, target.query),
         headers: request.headers,
         body,
         sessionId: info.sessionId,
@@ -63,21 +69,71 @@ export function registerProxyRoutes(
     );
     recordWhenDone(deps, { caller, provider, model: info.model, startedMs }, outcome, reply.raw);
   };
-  // Authenticated before the body is read: a stranger must not make us buffer up to 32 MiB
-  // (found by the hostile-input tests). The handler looks the caller up again for its own use.
-  const strangersRefused = (provider: AnyProviderModule) => ({
+  // Authenticated and budgeted before the body is read: a stranger must not make us buffer up to
+  // 32 MiB (found by the hostile-input tests), and a caller holds at most its share of body bytes
+  // and requests (issue 13: one user's 40 connections of 31 MiB bodies pinned 1.25 GB). The
+  // handler looks the caller up again for its own use.
+  const budget = new RequestBudget({
+    bodyBytes: deps.config.request_budget.body_bytes,
+    perCallerBodyBytes: deps.config.request_budget.per_caller_body_bytes,
+    concurrent: deps.config.request_budget.concurrent,
+    perCallerConcurrent: deps.config.request_budget.per_caller_concurrent,
+  });
+  const showBudget = (): void => {
+    const held = budget.held();
+    deps.metrics.budgetBodyBytes.set(held.bytes);
+    deps.metrics.budgetRequests.set(held.requests);
+  };
+  const reservations = new WeakMap<FastifyRequest, BudgetReservation>();
+  const gate = (provider: AnyProviderModule) => ({
     onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
-      if (callerOf(request) === undefined) return replyError(reply, provider, errors.unauthenticated());
+      const caller = callerOf(request);
+      if (caller === undefined) return replyError(reply, provider, errors.unauthenticated());
+      const declared = declaredLength(request.headers['content-length']);
+      const limit = Math.min(deps.config.request_budget.per_caller_body_bytes, deps.config.request_budget.body_bytes);
+      if (declared > limit) return replyError(reply, provider, errors.beyondBudget());
+      const reservation = budget.reserve(`${caller.kind}:${caller.name}`, declared);
+      // A refused body is then read and discarded by Node (no memory held), not cut off: closing a
+      // socket with unread input sends a reset that can destroy the answer before it is read.
+      if (reservation === 'caller') return replyError(reply, provider, errors.callerBudget());
+      if (reservation === 'node') return replyError(reply, provider, errors.nodeBudget());
+      reservations.set(request, reservation);
+      showBudget();
+      reply.raw.once('close', () => {
+        reservation.release();
+        showBudget();
+      });
+    },
+    // A body without content-length (chunked) takes its bytes as they arrive; past the budget the
+    // read stops and the request is refused (the error handler answers in the provider's shape).
+    preParsing: async (request: FastifyRequest, _reply: FastifyReply, payload: Readable) => {
+      const reservation = reservations.get(request);
+      if (reservation === undefined || request.headers['content-length'] !== undefined) return payload;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          const refusal = reservation.grow(chunk.length);
+          showBudget();
+          if (refusal === undefined) callback(null, chunk);
+          else callback(refusal === 'caller' ? errors.callerBudget() : errors.nodeBudget());
+        },
+      });
+      // Not pipeline(): on a refusal it would destroy the request's socket before the 429 is
+      // written. A client going away mid-body still ends the counted stream.
+      payload.on('error', (error) => counted.destroy(error));
+      return payload.pipe(counted);
     },
   });
   for (const provider of PROVIDERS) {
-    for (const pattern of provider.routes.proxy) app.all(pattern, strangersRefused(provider), handler(provider));
+    for (const endpoint of provider.routes.endpoints) {
+      app.route({ method: endpoint.method, url: endpoint.path, ...gate(provider), handler: handler(provider, endpoint.path) });
+    }
   }
 }
 
 /**
- * `/v1/../api/oauth/profile` matches `/v1/*` here, but the vendor resolves the dot segments and
- * would answer an endpoint outside the API with our credential (found by the hostile-input fuzz).
+ * `/v1/models/..%2f..%2fapi%2foauth%2fprofile` matches `/v1/models/:id` here, but the vendor
+ * resolves the dot segments and would answer an endpoint outside the API with our credential
+ * (found by the hostile-input fuzz).
  * Encoded dots and slashes count too: a server may decode them before resolving.
  */
 export function climbsOut(path: string): boolean {
@@ -88,4 +144,10 @@ export function climbsOut(path: string): boolean {
     return true;
   }
   return decoded.split(/[/\\]/).some((segment) => segment === '.' || segment === '..');
+}
+
+/** The declared body length; 0 when absent or unreadable (fastify answers a broken one itself). */
+function declaredLength(header: string | undefined): number {
+  const value = Number(header ?? 0);
+  return Number.isSafeInteger(value) && value > 0 ? value : 0;
 }

@@ -49,6 +49,8 @@ export interface ProxyOutcome {
   attempts: number;
   /** The relayed upstream response, still to be consumed by the client (undefined on errors). */
   upstream: IncomingMessage | undefined;
+  /** The answer came from another node (an external credential), not from a vendor. */
+  fromPeer?: boolean;
 }
 
 /** An upstream HTTP answer: the head, and the body still to be streamed. */
@@ -120,7 +122,13 @@ export async function proxyRequest(
       return { credential: held?.credential.tag, status: error.status, attempts: result.attempts, upstream: undefined };
     }
     relay(deps, access, held, response);
-    return { credential: held.credential.tag, status: held.answer.status, attempts: result.attempts, upstream: held.answer.message };
+    return {
+      credential: held.credential.tag,
+      status: held.answer.status,
+      attempts: result.attempts,
+      upstream: held.answer.message,
+      fromPeer: held.credential.type === 'external',
+    };
   } finally {
     response.off('close', onClose);
   }

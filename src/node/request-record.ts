@@ -20,6 +20,9 @@ export interface RequestContext {
   startedMs: number;
 }
 
+/** Why a response ended before it was complete (the ledger's `outcome`). */
+export type RequestCut = 'client_gone' | 'peer_gone' | 'upstream_gone';
+
 export type RecordDeps = { ledger: Ledger; logger: Logger; clock: Clock; metrics: Metrics };
 
 export function recordWhenDone(deps: RecordDeps, context: RequestContext, outcome: ProxyOutcome, response: ServerResponse): void {
@@ -27,13 +30,25 @@ export function recordWhenDone(deps: RecordDeps, context: RequestContext, outcom
   if (upstream === undefined) return recordRequest(deps, context, outcome.credential, outcome.status, undefined);
   const tap = context.provider.usageTap(upstream.headers['content-type']);
   upstream.on('data', (chunk: Buffer) => tap.push(chunk));
+  // Who cut a response that did not complete: the upstream fails while the client is still
+  // connected (a peer or the vendor went away), or the client's socket is gone first and the relay
+  // then tears the upstream down (which also emits 'aborted', hence the socket check).
+  let upstreamCut = false;
+  const onUpstreamCut = (): void => {
+    if (!upstream.complete && response.socket !== null && !response.socket.destroyed) upstreamCut = true;
+  };
+  upstream.once('aborted', onUpstreamCut);
+  upstream.once('error', onUpstreamCut);
   let done = false;
   const finish = (): void => {
     if (done) return;
     done = true;
-    // A response the client abandoned half-way is recorded as 499, as nginx does.
-    const status = upstream.complete ? outcome.status : 499;
-    recordRequest(deps, context, outcome.credential, status, tap.finish());
+    if (upstream.complete) return recordRequest(deps, context, outcome.credential, outcome.status, tap.finish());
+    // A response the client abandoned half-way is recorded as 499, as nginx does; one cut by the
+    // other side as 502 with who it was, so a dead peer is not blamed on the client.
+    if (upstreamCut)
+      return recordRequest(deps, context, outcome.credential, 502, tap.finish(), outcome.fromPeer ? 'peer_gone' : 'upstream_gone');
+    recordRequest(deps, context, outcome.credential, 499, tap.finish(), 'client_gone');
   };
   upstream.once('end', finish);
   response.once('close', finish);
@@ -46,6 +61,8 @@ export function recordRequest(
   credential: string | undefined,
   status: number,
   usage: TokenUsage | undefined,
+  /** Set when the response was cut half-way: by the client, a peer, or the vendor. */
+  cut?: RequestCut,
 ): void {
   const nowMs = deps.clock.now();
   const record = {
@@ -61,6 +78,7 @@ export function recordRequest(
     cache_read_input_tokens: usage?.cache_read_input_tokens ?? 0,
     status,
     duration_ms: Math.max(0, nowMs - context.startedMs),
+    ...(cut === undefined ? {} : { outcome: cut }),
   };
   deps.ledger.append(record);
   deps.metrics.requests.inc({ provider: record.provider, credential: record.credential ?? 'none', status: String(status) });
@@ -72,6 +90,7 @@ export function recordRequest(
       credential: record.credential,
       model: record.model,
       status,
+      ...(cut === undefined ? {} : { outcome: cut }),
       durationMs: record.duration_ms,
       inputTokens: record.input_tokens,
       outputTokens: record.output_tokens,

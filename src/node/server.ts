@@ -3,13 +3,16 @@
  * bytes (they are forwarded as sent), every error in the provider's shape.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from './fastify.ts';
 import { QuotaMeshError } from '../lib/index.ts';
 import { PROVIDERS, providerFor, type AnyProviderModule } from '../providers/index.ts';
 import { registerStatusRoutes } from '../status/index.ts';
 import type { Caller } from './auth.ts';
 import { errorBody, errors, sendError } from './error-reply.ts';
+import { OnceSet } from './once-set.ts';
 import { registerProxyRoutes } from './proxy-routes.ts';
+import { originForm } from './request-target.ts';
 import type { ServerDeps } from './server-deps.ts';
 import { statusView } from './status-view.ts';
 import { registerDashboard } from './dashboard.ts';
@@ -63,7 +66,23 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // fastify hands only `https` to https.createServer and drops `http`: the bounds go in both.
     ...(deps.https ? { https: { ...serverOptions, ...deps.https } } : {}),
   });
+  // Only origin-form targets (request-target.ts): absolute-form (`POST http://host/v1/messages`),
+  // asterisk-form (`OPTIONS *`) and anything else get 400 before any route runs. The shape
+  // follows the path an absolute URL names, so a Codex client still reads the message.
+  app.addHook('onRequest', async (request, reply) => {
+    if (originForm(request.raw.url) !== undefined) return;
+    return replyError(reply, providerFor(absolutePath(request.raw.url)), errors.badTarget());
+  });
   app.addHook('onRequest', async (_request, reply) => deps.inFlight.track(reply.raw));
+  // CONNECT (authority-form) never reaches a route: Node hands it to this event, and without a
+  // listener it silently dropped the connection.
+  app.server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    const body = JSON.stringify(errorBody(providerFor('/'), errors.badTarget()));
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) => done(null, body));
 
@@ -81,9 +100,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     deps.logger.error({ err: error, url: request.url }, 'request failed');
     return replyError(reply, provider, new QuotaMeshError('internal', 500, 'api_error', 'internal error in quotamesh'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    replyError(reply, providerFor(request.url), errors.notFound(request.url.split('?')[0] ?? '/')),
-  );
+  // Unknown paths (a vendor endpoint not on the allow-list: files, batches, encoded tricks) are
+  // logged once each, so an operator sees what clients try without a stranger flooding the log.
+  const unknownPaths = new OnceSet(1024);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    if (unknownPaths.firstTime(`${request.method} ${path}`))
+      deps.logger.info({ method: request.method, path: path.slice(0, 256) }, 'no such endpoint; not forwarded');
+    return replyError(reply, providerFor(request.url), errors.notFound(path));
+  });
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/metrics', async (request, reply) => {
@@ -122,6 +147,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 export function callerOfRequest(deps: Pick<ServerDeps, 'peerOfSocket' | 'tokens'>, request: IncomingMessage): Caller | undefined {
   const peer = deps.peerOfSocket?.(request.socket);
   return peer !== undefined ? deps.tokens.peerCaller(peer) : deps.tokens.authenticate(request.headers);
+}
+
+/** The path of an absolute-form target (`http://host/v1/responses` → `/v1/responses`), for the error's shape. */
+function absolutePath(target: string | undefined): string {
+  try {
+    return new URL(target ?? '/').pathname;
+  } catch {
+    return '/';
+  }
 }
 
 function replyError(reply: FastifyReply, provider: AnyProviderModule, error: QuotaMeshError): FastifyReply {

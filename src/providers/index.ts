@@ -44,6 +44,7 @@ export {
   type AnyProviderModule,
   type ConfigFields,
   type DefaultCredentialSpec,
+  type ProviderEndpoint,
   type ProviderModule,
   type ProviderRoutes,
   type RequestInfo,

@@ -18,6 +18,12 @@ export interface RequestInfo {
   sessionId: string | undefined;
 }
 
+/** One vendor endpoint the node forwards: a method and a fastify path pattern (`:id` is one segment). */
+export interface ProviderEndpoint {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+}
+
 /** The paths a provider answers on, and what the proxy checks there. */
 export interface ProviderRoutes {
   /**
@@ -25,8 +31,11 @@ export interface ProviderRoutes {
    * prefix over all providers decides a path's provider (providerFor), and with it the error shape.
    */
   readonly prefixes: readonly string[];
-  /** fastify route patterns of the proxied API. */
-  readonly proxy: readonly string[];
+  /**
+   * The vendor endpoints forwarded with a credential, and only these: any other path under the
+   * provider's prefix gets 404 and never reaches the vendor (PROTOCOL.md › HTTP surface).
+   */
+  readonly endpoints: readonly ProviderEndpoint[];
   /** `GET <status>`: this provider's aggregate alone (`/ccm/v1/status`, `/ocm/v1/status`). */
   readonly status: string;
   /** Bodies that must be JSON (and are never forwarded when they are not). */

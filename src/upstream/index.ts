@@ -20,3 +20,4 @@ export {
   type TokenResponseParser,
 } from './oauth-request.ts';
 export type { AccountFetch, AccountFetchOptions } from './account-fetch.ts';
+export { boundedReset, isTokenText, MAX_TOKEN_COUNT } from './upstream-values.ts';

@@ -16,6 +16,7 @@ export interface UsageTap {
 }
 
 import { LineSplitter } from '../lib/index.ts';
+import { MAX_TOKEN_COUNT } from './upstream-values.ts';
 
 /** JSON bodies bigger than this are not parsed for usage (the response still passes through). */
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
@@ -71,7 +72,10 @@ export function parseObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** A non-negative finite count, or `fallback`. */
+/**
+ * A whole, non-negative count up to MAX_TOKEN_COUNT, or `fallback`: the ledger sums these, and a
+ * peer's 1e308 (or 0.5) must not become its totals.
+ */
 export function count(value: unknown, fallback = 0): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_TOKEN_COUNT ? Math.round(value) : fallback;
 }

@@ -37,6 +37,8 @@ export interface HarnessOptions {
   nodeOptions?: Omit<NodeOptions, 'logger'>;
   /** Codex accounts: each gets an auth.json and a default credential in a codex balancer. */
   codexAccounts?: CodexAccountSpec[];
+  /** Top-level config keys laid over the defaults (e.g. more `users`, `request_budget`). */
+  config?: Record<string, unknown>;
 }
 
 export const USER_TOKEN = 'user-token-0123456789-abcdefghij';
@@ -92,6 +94,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       users: [{ name: 'alice', token: USER_TOKEN }],
       claude: { api_url: sim.url, oauth_url: sim.tokenUrl, ...claude },
       ...(codex ? { codex } : {}),
+      ...options.config,
     },
     { env: {}, homeDir: dir, baseDir: dir },
   );

@@ -6,7 +6,7 @@
  */
 import { errorMessage } from '../../lib/index.ts';
 import type { WindowUsage } from '../../status/index.ts';
-import type { AccountFetch, AccountFetchOptions } from '../../upstream/index.ts';
+import { boundedReset, type AccountFetch, type AccountFetchOptions } from '../../upstream/index.ts';
 import { OAUTH_BETA } from './messages.ts';
 import { parseUnifiedHeaders } from './ratelimit.ts';
 import { isRevokedMessage } from './oauth.ts';
@@ -25,18 +25,18 @@ export interface ClaudeProfile {
   rateLimitTier?: string;
 }
 
-export function parseClaudeUsage(body: unknown): ClaudeUsage | undefined {
+export function parseClaudeUsage(body: unknown, nowSeconds: number): ClaudeUsage | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const fields = body as Record<string, unknown>;
   const usage: ClaudeUsage = {};
-  const fiveHour = parseUsageWindow(fields['five_hour']);
+  const fiveHour = parseUsageWindow(fields['five_hour'], nowSeconds);
   if (fiveHour) usage.fiveHour = fiveHour;
-  const weekly = parseUsageWindow(fields['seven_day']);
+  const weekly = parseUsageWindow(fields['seven_day'], nowSeconds);
   if (weekly) usage.weekly = weekly;
   return usage;
 }
 
-function parseUsageWindow(value: unknown): WindowUsage | undefined {
+function parseUsageWindow(value: unknown, nowSeconds: number): WindowUsage | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const window = value as Record<string, unknown>;
   const utilization = window['utilization'];
@@ -45,7 +45,8 @@ function parseUsageWindow(value: unknown): WindowUsage | undefined {
   const resetMs = typeof resetsAt === 'string' ? Date.parse(resetsAt) : Number.NaN;
   return {
     utilization: Math.min(100, Math.max(0, utilization)),
-    resetAt: Number.isFinite(resetMs) ? Math.floor(resetMs / 1000) : 0,
+    // Bounded as header resets are: a year-9999 reset must not bench the account for ever.
+    resetAt: Number.isFinite(resetMs) ? boundedReset(Math.floor(resetMs / 1000), nowSeconds) : 0,
   };
 }
 
@@ -71,7 +72,9 @@ export function parseClaudeProfile(body: unknown): ClaudeProfile | undefined {
 }
 
 export function fetchClaudeUsage(apiUrl: string, accessToken: string, options: AccountFetchOptions): Promise<AccountFetch<ClaudeUsage>> {
-  return fetchAccountJson(`${trimSlash(apiUrl)}/api/oauth/usage`, accessToken, options, parseClaudeUsage);
+  return fetchAccountJson(`${trimSlash(apiUrl)}/api/oauth/usage`, accessToken, options, (body) =>
+    parseClaudeUsage(body, Math.floor(options.nowMs() / 1000)),
+  );
 }
 
 export function fetchClaudeProfile(

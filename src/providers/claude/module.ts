@@ -1,5 +1,6 @@
 /**
- * Claude as one provider module: the Messages API under `/v1/*` (and `/ccm/v1/status`), the
+ * Claude as one provider module: the Messages API (`/v1/messages`, `/v1/messages/count_tokens`,
+ * `/v1/models`; and `/ccm/v1/status`), the
  * unified rate-limit headers, Claude Code's `.credentials.json` and its OAuth refresh, usage and
  * profile polling, token counts from Messages responses, and Anthropic's error JSON.
  */
@@ -23,7 +24,14 @@ export const claudeProvider = {
   label: 'Claude',
   routes: {
     prefixes: ['/v1/', '/ccm/'],
-    proxy: ['/v1/*'],
+    // What Claude Code calls (`?beta=true` rides in the query); not the rest of the API the OAuth
+    // token could reach (files, batches, skills, organisation endpoints).
+    endpoints: [
+      { method: 'POST', path: '/v1/messages' },
+      { method: 'POST', path: '/v1/messages/count_tokens' },
+      { method: 'GET', path: '/v1/models' },
+      { method: 'GET', path: '/v1/models/:id' },
+    ],
     status: '/ccm/v1/status',
     mustBeJson: (method, path) => method === 'POST' && (path === '/v1/messages' || path === '/v1/messages/count_tokens'),
     requestInfo: (body, headers) => messagesRequestInfo(body, headers),

@@ -4,7 +4,7 @@
  * request Claude Code sends, and a tolerant reading of the answer. The network call is here;
  * locking and saving the result are the pool's job.
  */
-import { parseJsonObject, postTokenRequest, type TokenRequestOptions } from '../../upstream/index.ts';
+import { isTokenText, parseJsonObject, postTokenRequest, type TokenRequestOptions } from '../../upstream/index.ts';
 import type { ClaudeOauth } from './credential-file.ts';
 import { parseUnifiedHeaders } from './ratelimit.ts';
 
@@ -77,6 +77,10 @@ export function parseRefreshResponse(status: number, headers: Headers, bodyText:
     return { kind: 'failed', message: 'token endpoint answered 200 without access_token/expires_in' };
   }
   const refreshToken = body?.['refresh_token'];
+  // Saved to the credential file and sent in headers: a token with control characters is refused.
+  if (!isTokenText(accessToken) || (typeof refreshToken === 'string' && refreshToken !== '' && !isTokenText(refreshToken))) {
+    return { kind: 'failed', message: 'token endpoint answered a token that is not printable ASCII' };
+  }
   const scope = body?.['scope'];
   return {
     kind: 'ok',

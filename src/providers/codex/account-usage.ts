@@ -6,7 +6,7 @@
  */
 import { errorMessage } from '../../lib/index.ts';
 import type { WindowUsage } from '../../status/index.ts';
-import { headerReader, parseRetryAfter, type AccountFetch } from '../../upstream/index.ts';
+import { boundedReset, headerReader, parseRetryAfter, type AccountFetch } from '../../upstream/index.ts';
 import { classifyCodexWindows, type CodexRawWindow } from './ratelimit.ts';
 
 export const DEFAULT_CODEX_USAGE_URL = 'https://chatgpt.com/backend-api/wham/usage';
@@ -41,11 +41,12 @@ function usageWindow(slot: CodexRawWindow['slot'], value: unknown, nowSeconds: n
   const seconds = finite(value['limit_window_seconds']) ?? 0;
   const resetAt = finite(value['reset_at']);
   const resetAfter = finite(value['reset_after_seconds']);
+  // Bounded as header resets are (≤ 400 days away): a far-future reset must not bench the account for ever.
   const reset =
     resetAt !== undefined && resetAt > 0
-      ? Math.round(resetAt)
+      ? boundedReset(resetAt, nowSeconds)
       : resetAfter !== undefined && resetAfter > 0
-        ? nowSeconds + Math.ceil(resetAfter)
+        ? boundedReset(nowSeconds + Math.ceil(resetAfter), nowSeconds)
         : 0;
   if (used === 0 && seconds <= 0 && reset === 0) return undefined;
   // Window minutes = ceil(seconds / 60), as sing-box converts them.

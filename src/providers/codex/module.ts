@@ -28,9 +28,17 @@ export const codexProvider = {
   label: 'Codex',
   routes: {
     prefixes: ['/v1/responses', '/ocm/'],
-    proxy: ['/v1/responses', '/v1/responses/*'],
+    // What Codex CLI calls against its `base_url` (a node's `/v1`): `responses` (POST; the GET
+    // WebSocket upgrade is `websocket.path`) and `responses/compact` (openai/codex
+    // codex-rs/codex-api/src/endpoint/compact.rs). Its `models` list is fetched only when signed in
+    // with ChatGPT, never through a provider with `env_key` (codex-rs/core/src/models_manager/
+    // manager.rs), and `/v1/models` is Claude's path.
+    endpoints: [
+      { method: 'POST', path: '/v1/responses' },
+      { method: 'POST', path: '/v1/responses/compact' },
+    ],
     status: '/ocm/v1/status',
-    mustBeJson: (method, path) => method === 'POST' && path === '/v1/responses',
+    mustBeJson: (method, path) => method === 'POST' && (path === '/v1/responses' || path === '/v1/responses/compact'),
     requestInfo: (body, headers) => {
       const model = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).model : undefined;
       const session = headers['session_id'] ?? headers['session-id'];

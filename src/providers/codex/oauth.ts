@@ -5,6 +5,7 @@
  */
 import {
   headerReader,
+  isTokenText,
   parseJsonObject,
   parseRetryAfter,
   postTokenRequest,
@@ -50,6 +51,10 @@ export function parseCodexRefreshResponse(status: number, headers: HeaderSource,
     refreshToken: nonEmpty(body?.['refresh_token']),
     idToken: nonEmpty(body?.['id_token']),
   };
+  // Saved to auth.json and sent in headers: a token with control characters is refused.
+  if ([update.accessToken, update.refreshToken, update.idToken].some((token) => token !== undefined && !isTokenText(token))) {
+    return { kind: 'failed', message: 'token endpoint answered a token that is not printable ASCII' };
+  }
   // A 200 carrying no token at all is not an answer; pretending it was would refresh in a loop.
   if (update.accessToken === undefined && update.refreshToken === undefined && update.idToken === undefined) {
     return { kind: 'failed', message: 'token endpoint answered 200 without any token' };

@@ -35,6 +35,7 @@ export interface HubAndLaptop {
   /** Configures an already forked process as the hub, on the same port and state_dir. */
   startHub(forked?: ForkedNode): Promise<NodeProcess>;
   laptopLedger(): Promise<Array<Record<string, unknown>>>;
+  hubLedger(): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
 }
 
@@ -94,13 +95,8 @@ export async function startHubAndLaptop(options: HubAndLaptopOptions = {}): Prom
       setup.hub = await startHub(forked);
       return setup.hub;
     },
-    laptopLedger: async () => {
-      const text = await readFile(join(dir, 'laptop-state', 'usage.jsonl'), 'utf8').catch(() => '');
-      return text
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-    },
+    laptopLedger: () => readLedger(join(dir, 'laptop-state', 'usage.jsonl')),
+    hubLedger: () => readLedger(join(dir, 'hub-state', 'usage.jsonl')),
     close: async () => {
       await setup.laptop.close();
       await killAllNodeProcesses();
@@ -111,6 +107,14 @@ export async function startHubAndLaptop(options: HubAndLaptopOptions = {}): Prom
     },
   };
   return setup;
+}
+
+async function readLedger(path: string): Promise<Array<Record<string, unknown>>> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 /** Waits until the hub can serve on the laptop's account (tunnel up and the laptop's status read). */

@@ -77,20 +77,25 @@ describe('Claude OAuth refresh rules', () => {
 describe('Claude usage and profile parsing', () => {
   it('reads percent windows and ISO resets, skipping null windows', () => {
     expect(
-      parseClaudeUsage({
-        five_hour: { utilization: 42.5, resets_at: '2026-11-21T17:00:00.123456+00:00' },
-        seven_day: null,
-        seven_day_opus: { utilization: 'x' },
-      }),
+      parseClaudeUsage(
+        {
+          five_hour: { utilization: 42.5, resets_at: '2026-11-21T17:00:00.123456+00:00' },
+          seven_day: null,
+          seven_day_opus: { utilization: 'x' },
+        },
+        NOW / 1000,
+      ),
     ).toEqual({ fiveHour: { utilization: 42.5, resetAt: Date.UTC(2026, 10, 21, 17) / 1000 } });
   });
 
   it.each([null, 'x', [], 7])('tolerates garbage: %s', (body) => {
-    expect(parseClaudeUsage(body)).toBeUndefined();
+    expect(parseClaudeUsage(body, NOW / 1000)).toBeUndefined();
   });
 
   it('reads an unknown reset as 0 and clamps utilization', () => {
-    expect(parseClaudeUsage({ five_hour: { utilization: 140, resets_at: null } })).toEqual({ fiveHour: { utilization: 100, resetAt: 0 } });
+    expect(parseClaudeUsage({ five_hour: { utilization: 140, resets_at: null } }, NOW / 1000)).toEqual({
+      fiveHour: { utilization: 100, resetAt: 0 },
+    });
   });
 
   it('maps the profile organization to the credential file vocabulary', () => {
