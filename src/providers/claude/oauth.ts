@@ -74,7 +74,8 @@ export function parseRefreshResponse(
     return { kind: 'rate_limited', retryAfterMs: retryAfter === undefined ? undefined : retryAfter * 1000 };
   }
   if (status !== 200) {
-    const code = oauthErrorCode(body);
+    // Codes are compared case-insensitively: `INVALID_GRANT` has been seen from gateways in front.
+    const code = oauthErrorCode(body)?.toLowerCase();
     const message = `token endpoint answered ${status}${code === undefined ? '' : ` ${code}`}`;
     // invalid_grant is the documented "refresh token consumed or revoked"; 401 is a bad client.
     return code === 'invalid_grant' || status === 401 ? { kind: 'rejected', message } : { kind: 'failed', message };
