@@ -116,3 +116,8 @@ export interface SimExchange {
   /** Aborts when the client goes away or the simulator closes. */
   signal: AbortSignal;
 }
+
+/** What Cloudflare's bot management sets on api.anthropic.com and chatgpt.com answers. */
+export function cloudflareCookie(): string {
+  return `__cf_bm=${randomBytes(24).toString('base64url')}; path=/; HttpOnly; Secure; SameSite=None`;
+}

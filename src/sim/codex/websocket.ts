@@ -8,7 +8,7 @@ import { codexHeaders } from './headers.ts';
 import { answerCodexTurnFault, authenticateCodex, sendCodexAuthFailure, sendOpenAIError, sendUsageLimit } from './http.ts';
 import { codexWindows, isCodexRejected } from './windows.ts';
 import { runCodexSession } from './websocket-session.ts';
-import type { SimExchange } from '../http.ts';
+import { cloudflareCookie, type SimExchange } from '../http.ts';
 import type { SimulatorState } from '../state.ts';
 
 export const CODEX_RESPONSES_PATH = '/backend-api/codex/responses';
@@ -90,6 +90,7 @@ function handshakeHeaders(req: IncomingMessage, account: SimCodexAccount): Recor
     'x-reasoning-included': 'true',
     'x-models-etag': 'W/"sim-models-1"',
     'openai-model': SIM_SERVER_MODEL,
+    'set-cookie': cloudflareCookie(),
   };
 }
 

@@ -51,6 +51,7 @@ describe('Codex through a node', () => {
     expect(response.headers.get('x-codex-secondary-window-minutes')).toBe('10080');
     expect(response.headers.get('x-quotamesh-plan-weight')).toBe('10');
     expect(response.headers.get('x-codex-credits-balance')).toBeNull();
+    expect(response.headers.get('set-cookie')).toBeNull();
   });
 
   it('fails over transparently when the first account answers 429', async () => {

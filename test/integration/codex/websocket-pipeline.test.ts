@@ -122,6 +122,7 @@ describe('Codex WebSocket sessions in the request pipeline', () => {
     expect(headers['openai-model']).toBe('gpt-5-codex');
     // One account's numbers stay the account's: the client gets the pool through events instead.
     expect(headers['x-codex-primary-used-percent']).toBeUndefined();
+    expect(headers['set-cookie']).toBeUndefined();
   });
 
   it('replays a turn refused in-band for quota on another account before anything reached the client', async () => {

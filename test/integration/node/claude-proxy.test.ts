@@ -25,6 +25,8 @@ describe('Claude proxy through a node', () => {
     expect(response.headers.get('x-quotamesh-plan-weight')).toBe('10');
     // The vendor's organization header passes through: Claude Code reads it.
     expect(response.headers.get('anthropic-organization-id')).toBe(harness.sim.account('a').organizationUuid);
+    // The vendor's front end sets a Cloudflare cookie on our connection; it is not the client's.
+    expect(response.headers.get('set-cookie')).toBeNull();
   });
 
   it('streams SSE events to the client while the upstream is still sending', async () => {

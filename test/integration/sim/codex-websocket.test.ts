@@ -185,6 +185,7 @@ describe('WebSocket handshake', () => {
     expect(client.upgradeHeaders['x-reasoning-included']).toBe('true');
     expect(client.upgradeHeaders['x-models-etag']).toBeTruthy();
     expect(client.upgradeHeaders['openai-model']).toBe(CODEX_MODEL);
+    expect(String(client.upgradeHeaders['set-cookie'])).toMatch(/^__cf_bm=/);
     const again = await connectCodex(sim, { ...codexAuthHeaders(sim.codexAccount('c')), 'x-codex-turn-state': 'ts_sticky' });
     sockets.push(again);
     expect(again.upgradeHeaders['x-codex-turn-state']).toBe('ts_sticky');
