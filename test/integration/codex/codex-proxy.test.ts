@@ -79,6 +79,17 @@ describe('Codex through a node', () => {
     expect(served.size).toBe(1);
   });
 
+  it('keeps a thread on one account when the client names only its thread-id', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }, { id: 'cx-b', plan: 'pro' }] });
+    const openai = client(harness);
+    const served = new Set<string | undefined>();
+    for (let i = 0; i < 4; i += 1) {
+      await openai.responses.create({ model: 'gpt-5-codex', input: `turn ${i}` }, { headers: { 'thread-id': 'thread-1' } });
+      served.add(lastServedBy(harness));
+    }
+    expect(served.size).toBe(1);
+  });
+
   it('relays WebSocket frames both ways and replaces codex.rate_limits with the aggregate', async () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro', fiveHourUtilization: 33 }] });
     const socket = new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, {
