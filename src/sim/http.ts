@@ -22,7 +22,8 @@ export function newMessageId(): string {
 
 /** Error messages as the real API words them. */
 export const ERROR_MESSAGES = Object.freeze({
-  expired: 'OAuth access token has expired. Please obtain a new token or refresh your existing token.',
+  // The API's own wording for an expired OAuth access token.
+  expired: 'OAuth token has expired. Please obtain a new token or refresh your existing token.',
   revoked: 'OAuth token has been revoked. Please obtain a new token.',
   invalid: 'Invalid authentication credentials',
   /** What api.anthropic.com says to a Bearer token sent without the oauth beta flag. */
