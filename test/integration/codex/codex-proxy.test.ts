@@ -90,6 +90,20 @@ describe('Codex through a node', () => {
     expect(served.size).toBe(1);
   });
 
+  it('relays the backend\'s own 400 {"detail"} unchanged, tried on one account only', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }, { id: 'cx-b', plan: 'pro' }] });
+    await fetch(`${harness.sim.url}/_sim/codex/strict`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
+    const response = await fetch(`${harness.node.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${harness.userToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5-codex', input: 'hello', store: true, stream: true, instructions: 'x' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ detail: 'Store must be set to false' });
+    const tried = harness.sim.received.filter((request) => request.path.includes('/backend-api/codex/responses'));
+    expect(tried).toHaveLength(1);
+  });
+
   it('relays WebSocket frames both ways and replaces codex.rate_limits with the aggregate', async () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro', fiveHourUtilization: 33 }] });
     const socket = new WebSocket(`${harness.node.url.replace('http', 'ws')}/v1/responses`, {
