@@ -160,4 +160,17 @@ describe('Codex WebSocket sessions in the request pipeline', () => {
     const error = await waitFor(() => frames.find((frame) => frame.type === 'error'), 'the refusal');
     expect(error.error?.type).toBe('usage_limit_reached');
   });
+
+  it('relays the quota refusal and closes with 1013 when no other account can take the turn', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
+    harness.sim.script({ endpoint: 'codex_responses', fault: { type: 'rate_limit' } });
+    const socket = connect(harness);
+    expect(await opened(socket)).toBe('open');
+    const frames: Array<{ type: string; error?: { type?: string } }> = [];
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as { type: string }));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'hi' }] }));
+    expect(await closed).toBe(1013);
+    expect(frames.map((frame) => frame.error?.type)).toContain('usage_limit_reached');
+  });
 });
