@@ -2,10 +2,9 @@
  * The WebSocket transport of the request pipeline, for a provider module with a WebSocket wire
  * (Codex: `GET /v1/responses` + upgrade). The same stages as HTTP — caller, admission, failover
  * over the pool's candidates (a refused handshake moves to the next credential, a 401 gets one
- * auth recovery), record — with a different attempt (open the upstream socket) and relay (frames
- * both ways). Only once the upstream socket is open is the client's upgrade completed. Rate-limit
- * events teach the credential and reach the client as the pool aggregate; a session whose
- * credential becomes unusable is closed cleanly so the client reconnects.
+ * auth recovery), record — with a different attempt (open the upstream socket) and relay
+ * (websocket-relay.ts). Only once the upstream socket is open is the client's upgrade completed,
+ * its 101 carrying the upstream 101's headers the client reads (the wire's `handshakeHeaders`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
