@@ -15,6 +15,8 @@ import type { ProviderStatus } from '../status/index.ts';
 
 /** Enough for a pool's worth of accounts refusing one turn; a bound against a refusal loop. */
 const MAX_MOVES_PER_TURN = 8;
+/** Codex sends nothing while a turn runs; a client that floods frames during a move is cut off. */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
 export interface OpenUpstream {
   credential: Credential;
@@ -49,6 +51,7 @@ export class WebSocketRelay {
   #turn: Turn | undefined;
   /** Client frames that arrive while a turn moves, sent after it. */
   #queued: Array<{ data: RawData; isBinary: boolean }> | undefined;
+  #queuedBytes = 0;
   model: string | undefined;
 
   constructor(client: WebSocket, upstream: OpenUpstream, deps: RelayDeps, model: string | undefined) {
@@ -106,7 +109,11 @@ export class WebSocketRelay {
       const start = this.#deps.wire.turnStart(text);
       if (start !== undefined) this.#turn = { text, movable: start.movable, answered: false, moves: 0 };
     }
-    if (this.#queued !== undefined) return void this.#queued.push({ data, isBinary });
+    if (this.#queued !== undefined) {
+      this.#queuedBytes += rawLength(data);
+      if (this.#queuedBytes > MAX_QUEUED_BYTES) return this.#closeBoth(1008, 'too much sent while the turn moved');
+      return void this.#queued.push({ data, isBinary });
+    }
     if (this.#current.socket.readyState === WebSocket.OPEN) this.#current.socket.send(data, { binary: isBinary });
   }
 
@@ -124,6 +131,7 @@ export class WebSocketRelay {
     if (turn !== undefined && !turn.answered && turn.movable && turn.moves < MAX_MOVES_PER_TURN && wire.isAccountRefusal(text)) {
       // Bench first (watcher suspended while the turn moves), then look for another account.
       this.#queued = [];
+      this.#queuedBytes = 0;
       if (outcome !== undefined) this.#current.credential.observe(outcome, clock.now());
       return void this.#move(turn, text);
     }
@@ -162,6 +170,11 @@ export class WebSocketRelay {
     const upstream = this.#current.socket;
     if (upstream.readyState === WebSocket.OPEN) upstream.close(code === 1013 ? 1000 : code, reason);
   }
+}
+
+function rawLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((sum, chunk) => sum + chunk.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }
 
 /** 1005/1006 describe a close without a frame; they cannot be sent on. */

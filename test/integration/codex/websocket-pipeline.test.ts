@@ -173,4 +173,21 @@ describe('Codex WebSocket sessions in the request pipeline', () => {
     expect(await closed).toBe(1013);
     expect(frames.map((frame) => frame.error?.type)).toContain('usage_limit_reached');
   });
+
+  it('cuts off a client that floods frames while its turn moves (bounded queue)', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }, { id: 'cx-b', plan: 'pro' }] });
+    const socket = connect(harness);
+    expect(await opened(socket)).toBe('open');
+    // The turn is refused; the next account's handshake hangs, so the move stays in progress.
+    harness.sim.script([
+      { endpoint: 'codex_responses', fault: { type: 'rate_limit' } },
+      { endpoint: 'codex_handshake', fault: { type: 'slow', delayMs: 120_000 } },
+    ]);
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'hi' }] }));
+    const h = harness;
+    await waitFor(() => h.sim.received.filter((request) => request.method === 'GET').length >= 2, 'the move to open a second upstream');
+    for (let i = 0; i < 3; i += 1) socket.send(Buffer.alloc(3 * 1024 * 1024, 0x61), { binary: true });
+    expect(await closed).toBe(1008);
+  });
 });
