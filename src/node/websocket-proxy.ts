@@ -2,16 +2,14 @@
  * The WebSocket transport of the request pipeline, for a provider module with a WebSocket wire
  * (Codex: `GET /v1/responses` + upgrade). The same stages as HTTP — caller, admission, failover
  * over the pool's candidates (a refused handshake moves to the next credential, a 401 gets one
- * auth recovery), record — with a different attempt (open the upstream socket) and relay (frames
- * both ways). Only once the upstream socket is open is the client's upgrade completed. Rate-limit
- * events teach the credential and reach the client as the pool aggregate; a session whose
- * credential becomes unusable is closed cleanly so the client reconnects.
+ * auth recovery), record — with a different attempt (open the upstream socket) and relay
+ * (websocket-relay.ts). Only once the upstream socket is open is the client's upgrade completed,
+ * its 101 carrying the upstream 101's headers the client reads (the wire's `handshakeHeaders`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import WebSocket, { WebSocketServer, type RawData } from 'ws';
+import { WebSocketServer } from 'ws';
 import { errorMessage, QuotaMeshError, toUnixSeconds } from '../lib/index.ts';
-import type { Credential } from '../pool/index.ts';
 import type { AnyProviderModule, WebSocketWire } from '../providers/index.ts';
 import { aggregateProvider } from '../status/index.ts';
 import { admit, type Admitted } from './admission.ts';
@@ -19,6 +17,7 @@ import type { Caller } from './auth.ts';
 import { errorBody } from './error-reply.ts';
 import { exhaustedError } from './exhausted.ts';
 import { failover, isExhausted, type Transport } from './failover.ts';
+import { WebSocketRelay, type OpenUpstream, type RelayDeps } from './websocket-relay.ts';
 import { connectUpstream, type UpstreamConnection } from './websocket-upstream.ts';
 import { recordRequest } from './request-record.ts';
 import type { ServerDeps } from './server-deps.ts';
@@ -33,12 +32,17 @@ export class WebSocketProxy {
   readonly #provider: WebSocketProvider;
   readonly #callerOf: (request: IncomingMessage) => Caller | undefined;
   readonly #server = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
-  readonly #sessions = new Set<{ client: WebSocket; upstream: WebSocket }>();
+  readonly #sessions = new Set<WebSocketRelay>();
+  /** The upstream 101's headers waiting for the `headers` event of the client's upgrade. */
+  readonly #handshakeHeaders = new WeakMap<IncomingMessage, Record<string, string>>();
 
   constructor(deps: ServerDeps, provider: WebSocketProvider, callerOf: (request: IncomingMessage) => Caller | undefined) {
     this.#deps = deps;
     this.#provider = provider;
     this.#callerOf = callerOf;
+    this.#server.on('headers', (lines: string[], request: IncomingMessage) => {
+      for (const [name, value] of Object.entries(this.#handshakeHeaders.get(request) ?? {})) lines.push(`${name}: ${value}`);
+    });
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -99,8 +103,18 @@ export class WebSocketProxy {
       if (held !== undefined) transport.discard(held.answer);
       return record(499);
     }
-    if (held?.answer.kind === 'open')
-      return this.#accept(request, socket, head, admitted, held.credential, held.answer.socket, startedMs, info.model);
+    // A turn refused for quota moves to another credential's connection, opened the same way.
+    const reopen = async (signal: AbortSignal): Promise<OpenUpstream | undefined> => {
+      const again = await failover(deps, admitted.access, info.sessionId, transport, signal);
+      if (again.last?.answer.kind === 'open' && !again.aborted)
+        return { credential: again.last.credential, socket: again.last.answer.socket };
+      if (again.last !== undefined) transport.discard(again.last.answer);
+      return undefined;
+    };
+    if (held?.answer.kind === 'open') {
+      const opened = { credential: held.credential, socket: held.answer.socket };
+      return this.#accept(request, socket, head, admitted, opened, held.answer.headers, reopen, startedMs, info.model);
+    }
     if (held === undefined || isExhausted(result)) {
       const nowMs = clock.now();
       const error = exhaustedError(
@@ -121,53 +135,40 @@ export class WebSocketProxy {
     socket: Duplex,
     head: Buffer,
     admitted: Admitted,
-    credential: Credential,
-    upstream: WebSocket,
+    opened: OpenUpstream,
+    upstreamHeaders: UpstreamConnection['headers'],
+    reopen: RelayDeps['reopen'],
     startedMs: number,
     requestModel: string | undefined,
   ): void {
     const { access } = admitted;
     const { clock } = this.#deps;
     const wire = this.#provider.websocket;
-    const aggregate = () =>
-      aggregateProvider(admitted.pool.snapshots(access.routeTag, access.allowExternal, clock.now()), toUnixSeconds(clock.now()));
+    this.#handshakeHeaders.set(request, pickHandshakeHeaders(upstreamHeaders, wire.handshakeHeaders));
     this.#server.handleUpgrade(request, socket, head, (client) => {
-      const entry = { client, upstream };
-      this.#sessions.add(entry);
       const tap = this.#provider.usageTap('text/event-stream');
-      let model = requestModel;
-      client.on('message', (data: RawData, isBinary: boolean) => {
-        if (!isBinary && model === undefined) model = wire.modelOf(data.toString());
-        if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary: isBinary });
-      });
-      upstream.on('message', (data: RawData, isBinary: boolean) => {
-        if (isBinary) return client.send(data, { binary: true });
-        const text = data.toString();
-        const usage = wire.usageBytes(text);
-        if (usage !== undefined) tap.push(usage);
-        const outcome = wire.eventOutcome(text, toUnixSeconds(clock.now()));
-        if (outcome !== undefined) credential.observe(outcome, clock.now());
-        client.send(outcome !== undefined && wire.isRateLimitEvent(outcome) ? JSON.stringify(wire.aggregateEvent(aggregate())) : text);
-      });
-      const stopWatching = credential.onChange(() => {
-        if (!credential.isUsable(clock.now())) closeBoth(1013, 'credential became unavailable; reconnect');
-      });
-      const closeBoth = (code: number, reason: string): void => {
-        if (client.readyState === WebSocket.OPEN) client.close(code, reason);
-        if (upstream.readyState === WebSocket.OPEN) upstream.close(code === 1013 ? 1000 : code, reason);
-      };
-      client.on('close', (code, reason) => closeBoth(sendable(code), reason.toString()));
-      upstream.on('close', (code, reason) => closeBoth(sendable(code), reason.toString()));
-      client.on('error', () => upstream.terminate());
-      upstream.on('error', () => client.terminate());
+      const relay = new WebSocketRelay(
+        client,
+        opened,
+        {
+          clock,
+          logger: this.#deps.logger,
+          wire,
+          aggregate: () =>
+            aggregateProvider(admitted.pool.snapshots(access.routeTag, access.allowExternal, clock.now()), toUnixSeconds(clock.now())),
+          pushUsage: (bytes) => tap.push(bytes),
+          reopen,
+        },
+        requestModel,
+      );
+      this.#sessions.add(relay);
       client.once('close', () => {
-        stopWatching();
-        this.#sessions.delete(entry);
+        this.#sessions.delete(relay);
         // A session is one request in the ledger and the metrics: status 101, its turns' tokens summed.
         recordRequest(
           this.#deps,
-          { caller: admitted.caller, provider: this.#provider, model, startedMs },
-          credential.tag,
+          { caller: admitted.caller, provider: this.#provider, model: relay.model, startedMs },
+          relay.credential.tag,
           101,
           tap.finish(),
         );
@@ -182,10 +183,7 @@ export class WebSocketProxy {
 
   /** Closes every relayed session (node shutdown): 1001 going away. */
   close(): void {
-    for (const { client, upstream } of this.#sessions) {
-      client.close(1001, 'node shutting down');
-      upstream.close(1001, 'node shutting down');
-    }
+    for (const relay of this.#sessions) relay.close();
     this.#server.close();
   }
 }
@@ -196,9 +194,16 @@ function stripHandshake(headers: IncomingMessage['headers']): IncomingMessage['h
   return copy;
 }
 
-/** 1005/1006 describe a close without a frame; they cannot be sent on. */
-function sendable(code: number): number {
-  return code === 1005 || code === 1006 || code < 1000 ? 1000 : code;
+/** The upstream 101's headers the client reads (Codex: turn state, model, models etag). */
+function pickHandshakeHeaders(headers: UpstreamConnection['headers'], names: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers[name];
+    const text = Array.isArray(value) ? value[0] : value;
+    // Node's parser already refuses CR/LF in header values; a header line is still only written clean.
+    if (text !== undefined && !/[\r\n]/.test(text)) picked[name] = text;
+  }
+  return picked;
 }
 
 function refuseRaw(socket: Duplex, status: number, body: Buffer, extraHeaders = ''): void {

@@ -75,6 +75,12 @@ export interface WebSocketWire {
   modelOf(text: string): string | undefined;
   /** Frames carrying token usage, as body bytes for `usageTap('text/event-stream')`. */
   usageBytes(text: string): Buffer | undefined;
+  /** Headers of the upstream's 101 the client reads and must receive on its own 101. */
+  readonly handshakeHeaders: readonly string[];
+  /** A client frame that starts a turn; `movable` when another account could answer it alone. */
+  turnStart(text: string): { movable: boolean } | undefined;
+  /** An upstream frame refusing the turn because of the account (its quota), not the request. */
+  isAccountRefusal(text: string): boolean;
 }
 
 /** The config section beyond `route` and `credentials`: the provider's URLs with defaults. */

@@ -18,6 +18,7 @@ import type { SimUsageUpdate } from './account-table.ts';
  *   POST   /_sim/accounts/:id/settings  {hasExtraUsage?, requiresClaudeCode?, isDisabled?} (booleans)
  *   POST   /_sim/codex-accounts/:id/usage|expire|revoke   the same for a Codex account
  *   POST   /_sim/codex-accounts/:id/settings  {includesCodex?}
+ *   POST   /_sim/codex/strict          {"enabled": bool}: the Codex backend's store/stream/instructions 400s
  *
  * Codex faults go through /_sim/script with `endpoint` set to codex_responses, codex_handshake,
  * codex_usage or codex_token (see SimEndpoint); `state` lists Codex accounts under codexAccounts.
@@ -56,6 +57,12 @@ function route(method: string, path: string, body: string, state: SimulatorState
   if (path === '/_sim/script' && method === 'DELETE') {
     state.faults.clear();
     return { cleared: true };
+  }
+  if (path === '/_sim/codex/strict' && method === 'POST') {
+    const parsed = parseJson(body);
+    if (!isObject(parsed) || typeof parsed['enabled'] !== 'boolean') throw new Error('body must be {"enabled": true|false}');
+    state.codex.isStrict = parsed['enabled'];
+    return { enabled: state.codex.isStrict };
   }
   const accountRoute = /^\/_sim\/(accounts|codex-accounts)\/([^/]+)\/(usage|expire|revoke|settings)$/.exec(path);
   if (accountRoute !== null && method === 'POST') {

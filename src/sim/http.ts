@@ -22,7 +22,8 @@ export function newMessageId(): string {
 
 /** Error messages as the real API words them. */
 export const ERROR_MESSAGES = Object.freeze({
-  expired: 'OAuth access token has expired. Please obtain a new token or refresh your existing token.',
+  // The API's own wording for an expired OAuth access token.
+  expired: 'OAuth token has expired. Please obtain a new token or refresh your existing token.',
   revoked: 'OAuth token has been revoked. Please obtain a new token.',
   invalid: 'Invalid authentication credentials',
   /** What api.anthropic.com says to a Bearer token sent without the oauth beta flag. */
@@ -110,4 +111,9 @@ export interface SimExchange {
   body: string;
   /** Aborts when the client goes away or the simulator closes. */
   signal: AbortSignal;
+}
+
+/** What Cloudflare's bot management sets on api.anthropic.com and chatgpt.com answers. */
+export function cloudflareCookie(): string {
+  return `__cf_bm=${randomBytes(24).toString('base64url')}; path=/; HttpOnly; Secure; SameSite=None`;
 }

@@ -11,7 +11,7 @@ import { handleCodexUsage } from './codex/usage.ts';
 import { CodexWebSockets } from './codex/websocket.ts';
 import { handleControl } from './control.ts';
 import type { SimScriptEntry } from './faults.ts';
-import { readBody, sendAnthropicError, type SimExchange } from './http.ts';
+import { cloudflareCookie, readBody, sendAnthropicError, type SimExchange } from './http.ts';
 import { handleCountTokens, handleMessages } from './claude/messages.ts';
 import { handleToken } from './claude/oauth.ts';
 import { DEFAULT_CODEX_TOKEN_LIFETIME_MS } from './codex/plans.ts';
@@ -168,6 +168,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: Simulato
     state.openStreams -= 1;
   });
   state.record(receivedRequest(req, body, state.clock.now()));
+  // Both vendors sit behind Cloudflare, whose bot-management cookie comes with every answer.
+  res.setHeader('set-cookie', cloudflareCookie());
   const route = `${req.method ?? 'GET'} ${url.pathname}`;
   switch (route) {
     case 'POST /v1/messages':

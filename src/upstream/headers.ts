@@ -42,11 +42,17 @@ export function outboundRequestHeaders(headers: IncomingHttpHeaders): Record<str
   return result;
 }
 
+/**
+ * Cookies the vendor's front end sets (Cloudflare's `__cf_bm`) belong to our connection to it:
+ * relayed, they would hand one account's session cookie to every client, or a peer's to us.
+ */
+const UPSTREAM_COOKIES = new Set(['set-cookie', 'set-cookie2']);
+
 /** Response headers as they may go back to the client. */
 export function inboundResponseHeaders(headers: IncomingHttpHeaders, drop: (name: string) => boolean = () => false): OutgoingHttpHeaders {
   const result: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || isHopHeader(name) || drop(name)) continue;
+    if (value === undefined || isHopHeader(name) || UPSTREAM_COOKIES.has(name) || drop(name)) continue;
     result[name] = value;
   }
   return result;

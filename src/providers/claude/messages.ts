@@ -1,12 +1,21 @@
-/** Anthropic request knowledge: the OAuth beta, the sticky-session key (PROTOCOL.md › HTTP surface). */
+/** Anthropic request knowledge: the OAuth betas, the sticky-session key (PROTOCOL.md › HTTP surface). */
 export const OAUTH_BETA = 'oauth-2025-04-20';
+/** What a real OAuth Claude Code sends first, in this order. */
+const LEADING_OAUTH_BETAS = ['claude-code-20250219', OAUTH_BETA];
+/** Sent by a real OAuth Claude Code too; added after the client's own when it did not send it. */
+const EXTENDED_CACHE_TTL_BETA = 'extended-cache-ttl-2025-04-11';
 
+/**
+ * The `anthropic-beta` of a request sent with an OAuth token: Claude Code's own betas in its order
+ * (`claude-code-20250219`, `oauth-2025-04-20`, then the rest, `extended-cache-ttl-2025-04-11`
+ * among them), merged with what the client sent, each once, the client's order kept for its own.
+ */
 export function withOauthBeta(existing: string | string[] | undefined): string {
-  const values = (Array.isArray(existing) ? existing.join(',') : (existing ?? ''))
+  const sent = (Array.isArray(existing) ? existing.join(',') : (existing ?? ''))
     .split(',')
     .map((value) => value.trim())
     .filter((value) => value !== '');
-  return values.includes(OAUTH_BETA) ? values.join(',') : [OAUTH_BETA, ...values].join(',');
+  return [...new Set([...LEADING_OAUTH_BETAS, ...sent, EXTENDED_CACHE_TTL_BETA])].join(',');
 }
 
 export interface MessagesRequestInfo {

@@ -4,15 +4,24 @@
  * request Claude Code sends, and a tolerant reading of the answer. The network call is here;
  * locking and saving the result are the pool's job.
  */
-import { isTokenText, parseJsonObject, postTokenRequest, type TokenRequestOptions } from '../../upstream/index.ts';
+import { isTokenText, parseJsonObject, postTokenRequest, type HeaderSource, type TokenRequestOptions } from '../../upstream/index.ts';
 import type { ClaudeOauth } from './credential-file.ts';
 import { parseUnifiedHeaders } from './ratelimit.ts';
 
 export const CLAUDE_OAUTH_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';
 /** Omitting `scope` made newer tokens answer 429 forever (sing-box fix `084a6f13`). */
 export const CLAUDE_REFRESH_SCOPE = 'user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload';
-/** Claude Code refreshes through axios; a versioned Claude Code UA has been seen to get 429s. */
-export const CLAUDE_REFRESH_USER_AGENT = 'axios/1.13.6';
+/**
+ * Claude Code 2.1.2xx refreshes through axios 1.15.2 (a versioned Claude Code UA has been seen to
+ * get 429s): axios's own header lines, in its order, and nothing else.
+ */
+export const CLAUDE_REFRESH_USER_AGENT = 'axios/1.15.2';
+export const CLAUDE_REFRESH_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['Accept', 'application/json, text/plain, */*'],
+  ['Content-Type', 'application/json'],
+  ['User-Agent', CLAUDE_REFRESH_USER_AGENT],
+  ['Accept-Encoding', 'gzip, compress, deflate, br'],
+];
 /** Refresh this long before `expiresAt` (sing-box: 5 min; was 60 s before `084a6f13`). */
 export const TOKEN_EXPIRY_BUFFER_MS = 5 * 60 * 1000;
 const INFERENCE_SCOPE = 'user:inference';
@@ -53,14 +62,15 @@ export type RefreshResult =
   /** Transport error, 5xx, garbage: worth another try later. */
   | { kind: 'failed'; message: string };
 
-export function parseRefreshResponse(status: number, headers: Headers, bodyText: string, nowMs: number): RefreshResult {
+export function parseRefreshResponse(status: number, headers: HeaderSource, bodyText: string, nowMs: number): RefreshResult {
   const body = parseJsonObject(bodyText);
   if (status === 429) {
     const retryAfter = parseUnifiedHeaders(headers, Math.floor(nowMs / 1000))?.retryAfterSeconds;
     return { kind: 'rate_limited', retryAfterMs: retryAfter === undefined ? undefined : retryAfter * 1000 };
   }
   if (status !== 200) {
-    const code = oauthErrorCode(body);
+    // Codes are compared case-insensitively: `INVALID_GRANT` has been seen from gateways in front.
+    const code = oauthErrorCode(body)?.toLowerCase();
     const message = `token endpoint answered ${status}${code === undefined ? '' : ` ${code}`}`;
     // invalid_grant is the documented "refresh token consumed or revoked"; 401 is a bad client.
     return code === 'invalid_grant' || status === 401 ? { kind: 'rejected', message } : { kind: 'failed', message };
@@ -93,7 +103,7 @@ export function parseRefreshResponse(status: number, headers: Headers, bodyText:
 
 /** One POST to the token endpoint. Never throws; never aborted by a client, only by timeout. */
 export function requestTokenRefresh(oauthUrl: string, oauth: ClaudeOauth, options: TokenRequestOptions): Promise<RefreshResult> {
-  const request = { body: refreshRequestBody(oauth), headers: { 'user-agent': CLAUDE_REFRESH_USER_AGENT } };
+  const request = { body: refreshRequestBody(oauth), headers: CLAUDE_REFRESH_HEADERS };
   return postTokenRequest(oauthUrl, request, parseRefreshResponse, options);
 }
 

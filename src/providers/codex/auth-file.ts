@@ -33,7 +33,7 @@ export interface CodexTokenUpdate {
 }
 
 export const OPENAI_AUTH_CLAIM = 'https://api.openai.com/auth';
-/** Refresh once `last_refresh` is this old, whatever `exp` says (Codex CLI's 8-day rule). */
+/** Refresh once `last_refresh` is older than this, when the access token's `exp` cannot be read. */
 export const CODEX_REFRESH_AGE_MS = 8 * 24 * 3600 * 1000;
 
 export function parseCodexAuthFile(text: string): CodexAuthDocument | { error: string } {
@@ -83,11 +83,15 @@ export function serializeCodexAuthFile(document: CodexAuthDocument, update: Code
   return `${JSON.stringify({ ...document.raw, tokens, last_refresh: new Date(nowMs).toISOString() }, null, 2)}\n`;
 }
 
-/** Codex's rule: the access token's `exp` has passed, or `last_refresh` is 8 days old or unknown. */
+/**
+ * Codex's proactive rule (openai/codex codex-rs/login/src/auth/manager.rs,
+ * `is_stale_for_proactive_refresh`): when the access token's `exp` can be read, refresh exactly
+ * when it has passed; only otherwise when `last_refresh` is more than 8 days old; never when
+ * neither is known (a 401 still triggers the reactive refresh).
+ */
 export function codexNeedsRefresh(tokens: CodexTokens, lastRefreshMs: number | undefined, nowMs: number): boolean {
-  if (isCodexTokenExpired(tokens, nowMs)) return true;
-  // A missing last_refresh is treated as old, as sing-box does.
-  return lastRefreshMs === undefined || nowMs - lastRefreshMs >= CODEX_REFRESH_AGE_MS;
+  if (tokens.expiresAtMs !== undefined) return nowMs >= tokens.expiresAtMs;
+  return lastRefreshMs !== undefined && nowMs - lastRefreshMs > CODEX_REFRESH_AGE_MS;
 }
 
 export function isCodexTokenExpired(tokens: CodexTokens, nowMs: number): boolean {

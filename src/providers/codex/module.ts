@@ -41,11 +41,7 @@ export const codexProvider = {
     mustBeJson: (method, path) => method === 'POST' && (path === '/v1/responses' || path === '/v1/responses/compact'),
     requestInfo: (body, headers) => {
       const model = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).model : undefined;
-      const session = headers['session_id'] ?? headers['session-id'];
-      return {
-        model: typeof model === 'string' ? model : undefined,
-        sessionId: typeof session === 'string' && session !== '' ? session : undefined,
-      };
+      return { model: typeof model === 'string' ? model : undefined, sessionId: codexSessionKey(headers) };
     },
   },
   adapter: codexAdapter,
@@ -59,3 +55,17 @@ export const codexProvider = {
   configFields,
   websocket: codexWebSocketWire,
 } as const satisfies ProviderModule<'codex', typeof configFields, CodexAuthDocument>;
+
+/**
+ * The sticky key of a Codex request: current Codex sends `session-id` and `thread-id`
+ * (openai/codex codex-rs, `build_session_headers`), older Codex `session_id`; proxies rewrite `_`
+ * and `-` either way. The session keeps all of a session's threads on one account; a client that
+ * names only its thread is pinned by that.
+ */
+function codexSessionKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+  for (const name of ['session-id', 'session_id', 'thread-id', 'thread_id']) {
+    const value = headers[name];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
+}

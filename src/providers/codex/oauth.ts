@@ -16,7 +16,7 @@ import type { CodexTokenUpdate } from './auth-file.ts';
 
 export const CODEX_OAUTH_CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
 export const DEFAULT_CODEX_OAUTH_URL = 'https://auth.openai.com/oauth/token';
-/** Codex's own classification: these codes mean the refresh token will never work again. */
+/** Codex's own classification (lower-cased first): these codes mean the refresh token will never work again. */
 const PERMANENT_CODES = new Set(['refresh_token_expired', 'refresh_token_reused', 'refresh_token_invalidated']);
 
 export type CodexRefreshResult =
@@ -40,11 +40,12 @@ export function parseCodexRefreshResponse(status: number, headers: HeaderSource,
     return { kind: 'rate_limited', retryAfterMs: retryAfter === undefined ? undefined : retryAfter * 1000 };
   }
   if (status !== 200) {
-    const code = errorCode(body);
+    // Codex CLI lower-cases the code before classifying it (codex-rs/login/src/auth/manager.rs).
+    const code = errorCode(body)?.toLowerCase();
     const message = `token endpoint answered ${status}${code === undefined ? '' : ` ${code}`}`;
-    return status === 401 || (code !== undefined && PERMANENT_CODES.has(code))
-      ? { kind: 'rejected', message }
-      : { kind: 'failed', message };
+    // A 400 invalid_grant is permanent too (same file, `is_invalid_grant_bad_request`).
+    const isPermanent = status === 401 || (code !== undefined && PERMANENT_CODES.has(code)) || (status === 400 && code === 'invalid_grant');
+    return isPermanent ? { kind: 'rejected', message } : { kind: 'failed', message };
   }
   const update: CodexTokenUpdate = {
     accessToken: nonEmpty(body?.['access_token']),

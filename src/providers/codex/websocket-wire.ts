@@ -1,7 +1,13 @@
 /**
  * Codex over WebSocket (`GET /v1/responses` + upgrade): what the generic relay needs to know
  * about the frames. `codex.rate_limits` events teach the credential and reach the client as the
- * pool aggregate; `response.completed` carries the token counts; `response.create` names the model.
+ * pool aggregate; `response.completed` carries the token counts; `response.create` names the model
+ * and starts a turn. Codex reads `x-codex-turn-state`, `x-reasoning-included`, `x-models-etag` and
+ * `openai-model` from the 101 (openai/codex codex-rs/codex-api/src/endpoint/responses_websocket.rs,
+ * `connect_websocket`), and an account's quota refusal arrives in-band as
+ * `{"type":"error","status":429,"error":{"type":"usage_limit_reached",…},"headers":{…}}` (same file,
+ * `WrappedWebsocketErrorEvent`). A turn carrying `previous_response_id` continues a response held
+ * by that upstream connection; another account's connection does not know it.
  */
 import type { WebSocketWire } from '../provider-module.ts';
 import { codexEventOutcome } from './adapter.ts';
@@ -21,6 +27,18 @@ export const codexWebSocketWire: WebSocketWire = {
   },
   // The usage tap reads SSE; a completed response is the one frame that carries the counts.
   usageBytes: (text) => (text.includes('"response.completed"') ? Buffer.from(`data: ${text}\n`) : undefined),
+  handshakeHeaders: ['x-codex-turn-state', 'x-reasoning-included', 'x-models-etag', 'openai-model'],
+  turnStart(text) {
+    const event = safeParse(text) as { type?: unknown; previous_response_id?: unknown } | undefined;
+    if (event?.type !== 'response.create') return undefined;
+    return { movable: typeof event.previous_response_id !== 'string' || event.previous_response_id === '' };
+  },
+  isAccountRefusal(text) {
+    if (!text.includes('usage_limit_reached')) return false;
+    const event = safeParse(text) as { type?: unknown; error?: { type?: unknown; code?: unknown } | null } | undefined;
+    if (event?.type !== 'error') return false;
+    return event.error?.type === 'usage_limit_reached' || event.error?.code === 'usage_limit_reached';
+  },
 };
 
 function safeParse(text: string): unknown {

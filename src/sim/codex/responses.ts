@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SimCodexAccount } from './accounts.ts';
+import { codexBackendRefusal } from './backend-checks.ts';
 import { codexHeaders } from './headers.ts';
 import {
   answerCodexTurnFault,
@@ -66,6 +67,8 @@ export async function handleCodexResponses(exchange: SimExchange, state: Simulat
   const fault = state.faults.take('codex_responses', account.id);
   if (fault !== undefined && (await answerCodexTurnFault(exchange, fault, account, state.clock.now()))) return;
 
+  const refusal = state.codex.isStrict ? codexBackendRefusal(exchange.body) : undefined;
+  if (refusal !== undefined) return sendJson(res, 400, refusal);
   const request = parseResponsesRequest(exchange.body);
   if ('error' in request) return sendOpenAIError(res, 400, request.error);
 

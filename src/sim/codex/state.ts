@@ -18,6 +18,8 @@ export class CodexState {
   readonly tokenLifetimeMs: number;
   /** WebSocket sessions currently open (a stalled one stays open). */
   openWebSockets = 0;
+  /** The backend's store/stream/instructions checks (backend-checks.ts); off by default. */
+  isStrict = false;
   /** Consumed refresh token → account id, so a reuse is told apart from an unknown token. */
   readonly #retiredRefreshTokens = new Map<string, string>();
 

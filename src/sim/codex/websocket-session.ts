@@ -43,6 +43,9 @@ async function turn(
 ): Promise<void> {
   if (signal.aborted) return;
   const type = messageType(text);
+  // Codex acknowledges each completed response with `{"type":"response.processed","response_id":…}`
+  // (openai/codex codex-rs/codex-api/src/common.rs `ResponsesWsRequest`); the backend answers nothing.
+  if (type === 'response.processed') return;
   if (type !== 'response.create') {
     const message = type === undefined ? 'Expected a JSON text frame with a "type"' : `Unsupported event type: ${type}`;
     return send(socket, errorEvent(400, { message, type: 'invalid_request_error', param: 'type', code: 'invalid_event' }));

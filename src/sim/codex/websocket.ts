@@ -1,15 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import type { SimCodexAccount } from './accounts.ts';
 import { codexHeaders } from './headers.ts';
 import { answerCodexTurnFault, authenticateCodex, sendCodexAuthFailure, sendOpenAIError, sendUsageLimit } from './http.ts';
 import { codexWindows, isCodexRejected } from './windows.ts';
 import { runCodexSession } from './websocket-session.ts';
-import type { SimExchange } from '../http.ts';
+import { cloudflareCookie, type SimExchange } from '../http.ts';
 import type { SimulatorState } from '../state.ts';
 
 export const CODEX_RESPONSES_PATH = '/backend-api/codex/responses';
+/** The model the simulated backend names on a WebSocket 101 (`openai-model`). */
+export const SIM_SERVER_MODEL = 'gpt-5-codex';
 
 /**
  * `GET /backend-api/codex/responses` with `Upgrade: websocket`. Everything is decided at the
@@ -56,7 +60,7 @@ export class CodexWebSockets {
     if (socket.destroyed) return;
     if (isCodexRejected(codexWindows(account))) return sendUsageLimit(exchange.res, account, state.clock.now());
 
-    this.#extraHeaders.set(req, codexHeaders(account, codexWindows(account), state.clock.now()));
+    this.#extraHeaders.set(req, { ...codexHeaders(account, codexWindows(account), state.clock.now()), ...handshakeHeaders(req, account) });
     this.#server.handleUpgrade(req, socket, head, (webSocket) => {
       state.codex.openWebSockets += 1;
       webSocket.once('close', () => {
@@ -71,6 +75,23 @@ export class CodexWebSockets {
     for (const client of this.#server.clients) client.terminate();
     this.#server.close();
   }
+}
+
+/**
+ * What Codex reads from the 101 (openai/codex codex-rs/codex-api/src/endpoint/responses_websocket.rs,
+ * `connect_websocket`): the turn state it sends back on its next connection (echoed when it did,
+ * else minted per account so a test sees which account's 101 a client got), whether reasoning is
+ * included, the models catalog ETag and the model the server picked.
+ */
+function handshakeHeaders(req: IncomingMessage, account: SimCodexAccount): Record<string, string> {
+  const sent = req.headers['x-codex-turn-state'];
+  return {
+    'x-codex-turn-state': typeof sent === 'string' && sent !== '' ? sent : `ts_${account.id}_${randomBytes(6).toString('hex')}`,
+    'x-reasoning-included': 'true',
+    'x-models-etag': 'W/"sim-models-1"',
+    'openai-model': SIM_SERVER_MODEL,
+    'set-cookie': cloudflareCookie(),
+  };
 }
 
 /**

@@ -48,13 +48,13 @@ describe('Codex auth.json refresh', () => {
     await expect(stat(`${directory}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('refreshes a valid token once last_refresh is 8 days old, and not before', async () => {
+  it("refreshes at the access token's exp, not because last_refresh is over 8 days old", async () => {
     const { sim, clock, credential } = await startCodexHarness({
-      accounts: [{ id: 'alice', lastRefreshAtMs: START_MS - 8 * DAY_MS + 60_000 }],
+      accounts: [{ id: 'alice', expiresAt: START_MS + 3600_000, lastRefreshAtMs: START_MS - 9 * DAY_MS }],
     });
     await credential.target();
     expect(sim.codexAccount('alice').counters.refreshes).toBe(0);
-    clock.advance(60_000);
+    clock.advance(3600_000);
     await credential.target();
     expect(sim.codexAccount('alice').counters.refreshes).toBe(1);
   });

@@ -53,6 +53,7 @@ describe('Codex through a node', () => {
     expect(response.headers.get('x-codex-secondary-window-minutes')).toBe('10080');
     expect(response.headers.get('x-quotamesh-plan-weight')).toBe('10');
     expect(response.headers.get('x-codex-credits-balance')).toBeNull();
+    expect(response.headers.get('set-cookie')).toBeNull();
   });
 
   it('fails over transparently when the first account answers 429', async () => {
@@ -88,6 +89,41 @@ describe('Codex through a node', () => {
       served.add(lastServedBy(harness));
     }
     expect(served.size).toBe(1);
+  });
+
+  it('keeps a thread on one account when the client names only its thread-id', async () => {
+    harness = await startHarness({
+      codexAccounts: [
+        { id: 'cx-a', plan: 'pro' },
+        { id: 'cx-b', plan: 'pro' },
+      ],
+    });
+    const openai = client(harness);
+    const served = new Set<string | undefined>();
+    for (let i = 0; i < 4; i += 1) {
+      await openai.responses.create({ model: 'gpt-5-codex', input: `turn ${i}` }, { headers: { 'thread-id': 'thread-1' } });
+      served.add(lastServedBy(harness));
+    }
+    expect(served.size).toBe(1);
+  });
+
+  it('relays the backend\'s own 400 {"detail"} unchanged, tried on one account only', async () => {
+    harness = await startHarness({
+      codexAccounts: [
+        { id: 'cx-a', plan: 'pro' },
+        { id: 'cx-b', plan: 'pro' },
+      ],
+    });
+    await fetch(`${harness.sim.url}/_sim/codex/strict`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
+    const response = await fetch(`${harness.node.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${harness.userToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5-codex', input: 'hello', store: true, stream: true, instructions: 'x' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ detail: 'Store must be set to false' });
+    const tried = harness.sim.received.filter((request) => request.path.includes('/backend-api/codex/responses'));
+    expect(tried).toHaveLength(1);
   });
 
   it('relays WebSocket frames both ways and replaces codex.rate_limits with the aggregate', async () => {

@@ -96,4 +96,110 @@ describe('Codex WebSocket sessions in the request pipeline', () => {
     expect(requestLogLines(harness)).toMatchObject([{ provider: 'codex', status: 429 }]);
     expect(ledgerLines(harness)).toMatchObject([{ provider: 'codex', status: 429 }]);
   });
+
+  it("hands the client the upstream 101's turn state, reasoning flag, models etag and model", async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
+    const socket = connect(harness);
+    const upgrade = new Promise<Record<string, string | string[] | undefined>>((resolve) =>
+      socket.once('upgrade', (response) => resolve(response.headers)),
+    );
+    expect(await opened(socket)).toBe('open');
+    const headers = await upgrade;
+    socket.close();
+    expect(headers['x-codex-turn-state']).toMatch(/^ts_cx-a_/);
+    expect(headers['x-reasoning-included']).toBe('true');
+    expect(headers['x-models-etag']).toBeTruthy();
+    expect(headers['openai-model']).toBe('gpt-5-codex');
+    // One account's numbers stay the account's: the client gets the pool through events instead.
+    expect(headers['x-codex-primary-used-percent']).toBeUndefined();
+    expect(headers['set-cookie']).toBeUndefined();
+  });
+
+  it('replays a turn refused in-band for quota on another account before anything reached the client', async () => {
+    harness = await startHarness({
+      codexAccounts: [
+        { id: 'cx-a', plan: 'pro' },
+        { id: 'cx-b', plan: 'pro' },
+      ],
+    });
+    // Whichever account serves the first turn answers it with usage_limit_reached as its first event.
+    harness.sim.script({ endpoint: 'codex_responses', fault: { type: 'rate_limit', window: 'seven_day' } });
+    const socket = connect(harness);
+    expect(await opened(socket)).toBe('open');
+    const frames: Array<{ type: string }> = [];
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as { type: string }));
+    socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'hi' }] }));
+    await waitFor(() => frames.some((frame) => frame.type === 'response.completed' || frame.type === 'error'), 'the turn to end');
+    expect(frames.map((frame) => frame.type)).not.toContain('error');
+    expect(frames.map((frame) => frame.type)).toContain('response.completed');
+    const served = ['cx-a', 'cx-b'].filter((id) => (harness?.sim.codexAccount(id).counters.responses ?? 0) > 0);
+    expect(served).toEqual(['cx-a', 'cx-b']);
+    // The refusing account is benched as an HTTP 429 benches it; the session stays open on the other.
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'again' }] }));
+    await waitFor(() => frames.filter((frame) => frame.type === 'response.completed').length === 2, 'a second turn on the same session');
+    socket.close();
+    const h = harness;
+    const [logged] = await waitFor(() => requestLogLines(h).length > 0 && requestLogLines(h), 'a request log line');
+    expect(logged).toMatchObject({ status: 101 });
+  });
+
+  it('relays the refusal of a turn that continues an upstream response (previous_response_id)', async () => {
+    harness = await startHarness({
+      codexAccounts: [
+        { id: 'cx-a', plan: 'pro' },
+        { id: 'cx-b', plan: 'pro' },
+      ],
+    });
+    harness.sim.script({ endpoint: 'codex_responses', fault: { type: 'rate_limit' } });
+    const socket = connect(harness);
+    expect(await opened(socket)).toBe('open');
+    const frames: Array<{ type: string; error?: { type?: string } }> = [];
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as { type: string }));
+    socket.send(
+      JSON.stringify({
+        type: 'response.create',
+        model: 'gpt-5-codex',
+        previous_response_id: 'resp_1',
+        input: [{ role: 'user', content: 'hi' }],
+      }),
+    );
+    const error = await waitFor(() => frames.find((frame) => frame.type === 'error'), 'the refusal');
+    expect(error.error?.type).toBe('usage_limit_reached');
+  });
+
+  it('relays the quota refusal and closes with 1013 when no other account can take the turn', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
+    harness.sim.script({ endpoint: 'codex_responses', fault: { type: 'rate_limit' } });
+    const socket = connect(harness);
+    expect(await opened(socket)).toBe('open');
+    const frames: Array<{ type: string; error?: { type?: string } }> = [];
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as { type: string }));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'hi' }] }));
+    expect(await closed).toBe(1013);
+    expect(frames.map((frame) => frame.error?.type)).toContain('usage_limit_reached');
+  });
+
+  it('cuts off a client that floods frames while its turn moves (bounded queue)', async () => {
+    harness = await startHarness({
+      codexAccounts: [
+        { id: 'cx-a', plan: 'pro' },
+        { id: 'cx-b', plan: 'pro' },
+      ],
+    });
+    const socket = connect(harness);
+    expect(await opened(socket)).toBe('open');
+    // The turn is refused; the next account's handshake hangs, so the move stays in progress.
+    harness.sim.script([
+      { endpoint: 'codex_responses', fault: { type: 'rate_limit' } },
+      { endpoint: 'codex_handshake', fault: { type: 'slow', delayMs: 120_000 } },
+    ]);
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', input: [{ role: 'user', content: 'hi' }] }));
+    const h = harness;
+    await waitFor(() => h.sim.received.filter((request) => request.method === 'GET').length >= 2, 'the move to open a second upstream');
+    for (let i = 0; i < 3; i += 1) socket.send(Buffer.alloc(3 * 1024 * 1024, 0x61), { binary: true });
+    expect(await closed).toBe(1008);
+  });
 });

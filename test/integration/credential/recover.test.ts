@@ -5,7 +5,8 @@ import { bearer, cleanup, credentialText, startHarness } from './fixture.ts';
 
 afterEach(cleanup);
 
-const EXPIRED_401 = '{"type":"error","error":{"type":"authentication_error","message":"OAuth access token has expired."}}';
+const EXPIRED_401 =
+  '{"type":"error","error":{"type":"authentication_error","message":"OAuth token has expired. Please obtain a new token or refresh your existing token."}}';
 const REVOKED_403 =
   '{"type":"error","error":{"type":"permission_error","message":"OAuth token has been revoked. Please obtain a new token."}}';
 const SCOPE_403 =

@@ -40,8 +40,12 @@ describe('OAuth refresh', () => {
     const { sim, credential } = await startHarness(expired(clock));
     await credential.target();
     const request = sim.received.find((received) => received.path === '/v1/oauth/token');
-    expect(request?.headers['user-agent']).toBe('axios/1.13.6');
+    expect(request?.headers['user-agent']).toBe('axios/1.15.2');
+    expect(request?.headers['accept']).toBe('application/json, text/plain, */*');
     expect(request?.headers['content-type']).toBe('application/json');
+    // Node's fetch adds these on its own; axios (and so Claude Code) never sends them.
+    expect(request?.headers['accept-language']).toBeUndefined();
+    expect(request?.headers['sec-fetch-mode']).toBeUndefined();
     expect(JSON.parse(request?.body ?? '{}')).toMatchObject({
       grant_type: 'refresh_token',
       client_id: '9d1c250a-e61b-44d9-88ed-5944d1962f5e',

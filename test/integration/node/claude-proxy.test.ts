@@ -25,6 +25,8 @@ describe('Claude proxy through a node', () => {
     expect(response.headers.get('x-quotamesh-plan-weight')).toBe('10');
     // The vendor's organization header passes through: Claude Code reads it.
     expect(response.headers.get('anthropic-organization-id')).toBe(harness.sim.account('a').organizationUuid);
+    // The vendor's front end sets a Cloudflare cookie on our connection; it is not the client's.
+    expect(response.headers.get('set-cookie')).toBeNull();
   });
 
   it('streams SSE events to the client while the upstream is still sending', async () => {
@@ -125,7 +127,9 @@ describe('Claude proxy through a node', () => {
       expect(request.headers['x-quotamesh-via']).toBeUndefined();
       expect(request.headers.authorization).toBe(`Bearer ${harness.sim.account('a').accessToken}`);
     }
-    expect(forwarded[0]?.headers['anthropic-beta']).toBe('oauth-2025-04-20,claude-code-20250219');
+    // A real OAuth Claude Code's betas, in its order, merged with the client's without duplicates.
+    expect(forwarded[0]?.headers['anthropic-beta']).toBe('claude-code-20250219,oauth-2025-04-20,extended-cache-ttl-2025-04-11');
+    expect(forwarded[1]?.headers['anthropic-beta']).toBe('claude-code-20250219,oauth-2025-04-20,extended-cache-ttl-2025-04-11');
     expect(forwarded[0]?.path).toBe('/v1/messages?beta=true');
     expect(harness.logs.join('')).not.toContain(harness.userToken);
     expect(harness.logs.join('')).not.toContain(harness.sim.account('a').accessToken);

@@ -45,7 +45,10 @@ describe('authentication on /v1/messages', () => {
   it('rejects an account that starts with an expired token', async () => {
     const clock = new ManualClock();
     sim = await startSimulator({ clock, accounts: [{ id: 'stale', expiresAt: clock.now() - 1000 }] });
-    await expectAuthError(await postMessages(sim, sim.account('stale').accessToken), /OAuth access token has expired/);
+    await expectAuthError(
+      await postMessages(sim, sim.account('stale').accessToken),
+      /^OAuth token has expired\. Please obtain a new token or refresh your existing token\.$/,
+    );
   });
 
   it('expires tokens when the clock passes expiresAt', async () => {

@@ -177,4 +177,29 @@ describe('WebSocket handshake', () => {
     expect(upgrade['x-codex-primary-window-minutes']).toBe('300');
     expect(upgrade['x-codex-plan-type']).toBe('plus');
   });
+
+  it('carries what Codex reads from the 101: turn state, reasoning, models etag, server model', async () => {
+    sim = await startSimulator({ accounts: 0, codexAccounts: [{ id: 'c' }] });
+    const client = await connectCodex(sim, codexAuthHeaders(sim.codexAccount('c')));
+    sockets.push(client);
+    expect(client.upgradeHeaders['x-codex-turn-state']).toMatch(/^ts_c_/);
+    expect(client.upgradeHeaders['x-reasoning-included']).toBe('true');
+    expect(client.upgradeHeaders['x-models-etag']).toBeTruthy();
+    expect(client.upgradeHeaders['openai-model']).toBe(CODEX_MODEL);
+    expect(String(client.upgradeHeaders['set-cookie'])).toMatch(/^__cf_bm=/);
+    const again = await connectCodex(sim, { ...codexAuthHeaders(sim.codexAccount('c')), 'x-codex-turn-state': 'ts_sticky' });
+    sockets.push(again);
+    expect(again.upgradeHeaders['x-codex-turn-state']).toBe('ts_sticky');
+  });
+
+  it('accepts response.processed acknowledgements silently and keeps serving turns', async () => {
+    const client = await open();
+    client.send(create());
+    const frames = await client.framesUntil('response.completed');
+    const completed = frames.find((frame) => frame.type === 'response.completed') as { response?: { id?: string } } | undefined;
+    client.send({ type: 'response.processed', response_id: completed?.response?.id ?? 'resp' });
+    client.send(create());
+    const all = await client.framesUntil('response.completed', 2);
+    expect(all.some((frame) => frame.type === 'error')).toBe(false);
+  });
 });

@@ -42,7 +42,13 @@ describe('scripted faults on /v1/messages', () => {
   });
 
   it.each<[string, SimFault, number, string, RegExp]>([
-    ['401 expired', { type: 'unauthorized' }, 401, 'authentication_error', /expired/],
+    [
+      '401 expired',
+      { type: 'unauthorized' },
+      401,
+      'authentication_error',
+      /^OAuth token has expired\. Please obtain a new token or refresh your existing token\.$/,
+    ],
     ['401 revoked', { type: 'unauthorized', reason: 'revoked' }, 401, 'authentication_error', /revoked/],
     ['403 revoked', { type: 'revoked' }, 403, 'permission_error', /OAuth token has been revoked/],
     ['529 overloaded', { type: 'overloaded' }, 529, 'overloaded_error', /Overloaded/],

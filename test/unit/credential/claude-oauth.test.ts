@@ -68,6 +68,8 @@ describe('Claude OAuth refresh rules', () => {
     ['429 bare', 429, {}, '', { kind: 'rate_limited', retryAfterMs: undefined }],
     ['400 invalid_grant', 400, {}, '{"error":"invalid_grant","error_description":"Invalid refresh token"}', { kind: 'rejected' }],
     ['400 nested invalid_grant', 400, {}, '{"error":{"type":"invalid_grant"}}', { kind: 'rejected' }],
+    ['400 INVALID_GRANT (any case)', 400, {}, '{"error":"INVALID_GRANT"}', { kind: 'rejected' }],
+    ['400 nested Invalid_Grant', 400, {}, '{"error":{"code":"Invalid_Grant"}}', { kind: 'rejected' }],
     ['500', 500, {}, 'oops', { kind: 'failed' }],
   ])('parses a token response: %s', (_name, status, headers, body, expected) => {
     expect(parseRefreshResponse(status, new Headers(headers), body, NOW)).toMatchObject(expected);

@@ -100,17 +100,20 @@ describe('codexNeedsRefresh', () => {
   const tokens = parse(fileObject).tokens;
   it.each([
     { name: 'fresh', expiresAtMs: NOW_MS + 3600_000, lastRefreshMs: NOW_MS - 3600_000, expected: false },
+    // A readable exp decides alone, as Codex CLI does: an old last_refresh does not matter.
     {
-      name: 'last_refresh just under 8 days',
+      name: 'exp ahead, last_refresh 9 days old',
       expiresAtMs: NOW_MS + 3600_000,
-      lastRefreshMs: NOW_MS - CODEX_REFRESH_AGE_MS + 1,
+      lastRefreshMs: NOW_MS - CODEX_REFRESH_AGE_MS - 86_400_000,
       expected: false,
     },
-    { name: 'last_refresh exactly 8 days', expiresAtMs: NOW_MS + 3600_000, lastRefreshMs: NOW_MS - CODEX_REFRESH_AGE_MS, expected: true },
-    { name: 'last_refresh unknown', expiresAtMs: NOW_MS + 3600_000, lastRefreshMs: undefined, expected: true },
+    { name: 'exp ahead, last_refresh unknown', expiresAtMs: NOW_MS + 3600_000, lastRefreshMs: undefined, expected: false },
     { name: 'exp passed though refreshed recently', expiresAtMs: NOW_MS - 1, lastRefreshMs: NOW_MS - 60_000, expected: true },
     { name: 'exp exactly now', expiresAtMs: NOW_MS, lastRefreshMs: NOW_MS - 60_000, expected: true },
     { name: 'no exp, recent refresh', expiresAtMs: undefined, lastRefreshMs: NOW_MS - 60_000, expected: false },
+    { name: 'no exp, last_refresh exactly 8 days', expiresAtMs: undefined, lastRefreshMs: NOW_MS - CODEX_REFRESH_AGE_MS, expected: false },
+    { name: 'no exp, last_refresh over 8 days', expiresAtMs: undefined, lastRefreshMs: NOW_MS - CODEX_REFRESH_AGE_MS - 1, expected: true },
+    { name: 'no exp, last_refresh unknown', expiresAtMs: undefined, lastRefreshMs: undefined, expected: false },
   ])('$name → $expected', ({ expiresAtMs, lastRefreshMs, expected }) => {
     expect(codexNeedsRefresh({ ...tokens, expiresAtMs }, lastRefreshMs, NOW_MS)).toBe(expected);
   });

@@ -32,6 +32,9 @@ describe('codex token refresh', () => {
     { name: 'invalidated (top-level code)', status: 400, body: { code: 'refresh_token_invalidated' }, expected: { kind: 'rejected' } },
     { name: 'any 401', status: 401, body: { error: { code: 'something_new' } }, expected: { kind: 'rejected' } },
     { name: 'other 400', status: 400, body: { error: 'invalid_request' }, expected: { kind: 'failed' } },
+    { name: 'reused, upper case', status: 400, body: { error: { code: 'REFRESH_TOKEN_REUSED' } }, expected: { kind: 'rejected' } },
+    { name: 'expired, mixed case', status: 400, body: { error: 'Refresh_Token_Expired' }, expected: { kind: 'rejected' } },
+    { name: '400 invalid_grant, any case', status: 400, body: { error: 'INVALID_GRANT' }, expected: { kind: 'rejected' } },
     { name: '5xx', status: 503, body: 'oops', expected: { kind: 'failed' } },
   ])('$name', ({ status, body, expected }) => {
     expect(parseCodexRefreshResponse(status, {}, typeof body === 'string' ? body : JSON.stringify(body), NOW_MS)).toMatchObject(expected);
