@@ -27,13 +27,17 @@ export interface DemoMeshOptions {
   chunkDelayMs?: number;
 }
 
+const WITH_EXTRA_USAGE = { hasExtraUsage: true };
+
 export async function startDemoMesh(options: DemoMeshOptions): Promise<DemoMesh> {
   const sim = await startSimulator({
     chunkDelayMs: options.chunkDelayMs,
+    // Claude Code 2.1.197 asks for the 1M-context beta by default; without extra usage the
+    // simulated accounts (like the real ones) refuse that, so the demo's accounts have it.
     accounts: [
-      { id: 'hub-max20x', plan: 'max20x', fiveHourUtilization: 30, weeklyUtilization: 45 },
-      { id: 'laptop-max20x', plan: 'max20x', fiveHourUtilization: 10, weeklyUtilization: 20 },
-      { id: 'laptop-pro', plan: 'pro', fiveHourUtilization: 5, weeklyUtilization: 10 },
+      { id: 'hub-max20x', plan: 'max20x', fiveHourUtilization: 30, weeklyUtilization: 45, settings: WITH_EXTRA_USAGE },
+      { id: 'laptop-max20x', plan: 'max20x', fiveHourUtilization: 10, weeklyUtilization: 20, settings: WITH_EXTRA_USAGE },
+      { id: 'laptop-pro', plan: 'pro', fiveHourUtilization: 5, weeklyUtilization: 10, settings: WITH_EXTRA_USAGE },
     ],
     codexAccounts: [
       { id: 'hub-codex-pro', plan: 'pro', fiveHourUtilization: 25, weeklyUtilization: 40 },
