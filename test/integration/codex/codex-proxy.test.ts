@@ -75,7 +75,10 @@ describe('Codex through a node', () => {
     expect(limited).toHaveLength(2);
   });
 
-  it('keeps a session_id on one account', async () => {
+  it.each([
+    ['a session_id', { session_id: 'conversation-1' }],
+    ['only a thread-id', { 'thread-id': 'thread-1' }],
+  ])('keeps a conversation on one account when the client names %s', async (_, headers) => {
     harness = await startHarness({
       codexAccounts: [
         { id: 'cx-a', plan: 'pro' },
@@ -85,23 +88,7 @@ describe('Codex through a node', () => {
     const openai = client(harness);
     const served = new Set<string | undefined>();
     for (let i = 0; i < 4; i += 1) {
-      await openai.responses.create({ model: 'gpt-5-codex', input: `turn ${i}` }, { headers: { session_id: 'conversation-1' } });
-      served.add(lastServedBy(harness));
-    }
-    expect(served.size).toBe(1);
-  });
-
-  it('keeps a thread on one account when the client names only its thread-id', async () => {
-    harness = await startHarness({
-      codexAccounts: [
-        { id: 'cx-a', plan: 'pro' },
-        { id: 'cx-b', plan: 'pro' },
-      ],
-    });
-    const openai = client(harness);
-    const served = new Set<string | undefined>();
-    for (let i = 0; i < 4; i += 1) {
-      await openai.responses.create({ model: 'gpt-5-codex', input: `turn ${i}` }, { headers: { 'thread-id': 'thread-1' } });
+      await openai.responses.create({ model: 'gpt-5-codex', input: `turn ${i}` }, { headers });
       served.add(lastServedBy(harness));
     }
     expect(served.size).toBe(1);
