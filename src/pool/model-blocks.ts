@@ -4,7 +4,7 @@
  * persisted: after a restart the first request for the family learns it again at the cost of one
  * failover. Families come from request bodies, so the table is bounded.
  */
-import type { ModelLimit } from '../status/usage.ts';
+import type { ModelLimit } from '../status/index.ts';
 
 const MAX_MODEL_BLOCKS = 16;
 const DEFAULT_MODEL_BLOCK_MS = 60_000;
