@@ -4,7 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from './lib/index.ts';
-import { newToken, runCheck, runDemo, runServe, runStatus, STATUSLINE_USAGE, statuslineMain, UsageError } from './commands/index.ts';
+import {
+  newToken,
+  runCheck,
+  runDemo,
+  runInit,
+  runServe,
+  runStatus,
+  STATUSLINE_USAGE,
+  statuslineMain,
+  UsageError,
+} from './commands/index.ts';
 import { runSimCommand } from './sim/index.ts';
 
 const USAGE = `usage: quotamesh <command> [options]
@@ -12,6 +22,8 @@ const USAGE = `usage: quotamesh <command> [options]
   demo   [--port N]                       simulator + nodes on loopback, for trying it out
   status [--url URL] [--token T] [--watch] [--json] [--ledger FILE]
   check  [--config FILE]                  validate a config and its credential files
+  init   [--hub | --laptop --hub-url URL --link-token T] [--config FILE] [--name N] [--listen HOST:PORT] [--force]
+                                          write a commented starting config with fresh tokens
   ${STATUSLINE_USAGE}
   token                                   print a new random token
   sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
@@ -35,6 +47,13 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       ledger: { type: 'string' },
       debug: { type: 'boolean' },
+      hub: { type: 'boolean' },
+      laptop: { type: 'boolean' },
+      'hub-url': { type: 'string' },
+      'link-token': { type: 'string' },
+      name: { type: 'string' },
+      listen: { type: 'string' },
+      force: { type: 'boolean' },
     },
   });
   const values = parsed.values;
@@ -53,6 +72,17 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'check':
       return runCheck({ configPath: values.config });
+    case 'init':
+      return runInit({
+        configPath: values.config,
+        hub: values.hub ?? false,
+        laptop: values.laptop ?? false,
+        hubUrl: values['hub-url'],
+        linkToken: values['link-token'],
+        name: values.name,
+        listen: values.listen,
+        force: values.force ?? false,
+      });
     case 'token':
       process.stdout.write(`${newToken()}\n`);
       return 0;
