@@ -15,7 +15,6 @@ import {
   statuslineMain,
   UsageError,
 } from './commands/index.ts';
-import { runSimCommand } from './sim/index.ts';
 
 const USAGE = `usage: quotamesh <command> [options]
   serve  [--config FILE] [--log-format pretty|json]   run a node (pretty on a terminal)
@@ -86,13 +85,16 @@ async function main(argv: string[]): Promise<number> {
     case 'token':
       process.stdout.write(`${newToken()}\n`);
       return 0;
-    case 'sim':
+    case 'sim': {
+      // Loaded for this command only: `serve` never carries the simulator.
+      const { runSimCommand } = await import('./sim/index.ts');
       await runSimCommand({
         port: integer(values.port, 'port'),
         accounts: integer(values.accounts, 'accounts'),
         codexAccounts: integer(values['codex-accounts'], 'codex-accounts'),
       });
       return 0;
+    }
     case undefined:
     case 'help':
     case '--help':
