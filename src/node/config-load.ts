@@ -10,6 +10,7 @@ import { ConfigError, errorMessage } from '../lib/index.ts';
 import { PROVIDER_NAMES } from '../providers/index.ts';
 import { configSchema, type Config, type ProviderConfig } from './config-schema.ts';
 import { checkReferences, type Problem } from './config-references.ts';
+import { blankJsonComments } from './config-comments.ts';
 
 export interface ConfigEnvironment {
   env: Record<string, string | undefined>;
@@ -31,7 +32,7 @@ export function loadConfigFile(file: string, env: Record<string, string | undefi
 export function parseConfigText(text: string, environment: ConfigEnvironment): Config {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(blankJsonComments(text));
   } catch (error) {
     throw new ConfigError([`(root): not valid JSON (${errorMessage(error)})`]);
   }
