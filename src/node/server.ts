@@ -146,7 +146,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 /** A request over a peer's tunnel is that peer's; anything else shows a token (PROTOCOL.md › HTTP over streams). */
 export function callerOfRequest(deps: Pick<ServerDeps, 'peerOfSocket' | 'tokens'>, request: IncomingMessage): Caller | undefined {
   const peer = deps.peerOfSocket?.(request.socket);
-  return peer !== undefined ? deps.tokens.peerCaller(peer) : deps.tokens.authenticate(request.headers);
+  if (peer === undefined) return deps.tokens.authenticate(request.headers);
+  const caller = deps.tokens.peerCaller(peer);
+  if (caller?.kind === 'peer' && caller.peer.protocol === 'sing-box') {
+    // A sing-box receiver sends its users' requests as a user of ours, with the peer token
+    // (sing-box `service/ccm/reverse.go`): on its tunnel, anything else is nobody's.
+    const presented = deps.tokens.authenticate(request.headers);
+    return presented?.kind === 'peer' && presented.name === peer ? caller : undefined;
+  }
+  return caller;
 }
 
 /** The path of an absolute-form target (`http://host/v1/responses` → `/v1/responses`), for the error's shape. */
