@@ -16,6 +16,8 @@ import { originForm } from './request-target.ts';
 import type { ServerDeps } from './server-deps.ts';
 import { statusView } from './status-view.ts';
 import { registerDashboard } from './dashboard.ts';
+import { MISSING_UPGRADE, refusalBody } from '../tunnel/index.ts';
+import { REVERSE_SERVICES } from './sing-box-peers.ts';
 
 export type { ServerDeps } from './server-deps.ts';
 
@@ -118,6 +120,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   registerDashboard(app);
+  // A reverse connect that is no upgrade at all (no `Connection: Upgrade`) never reaches the
+  // 'upgrade' event; sing-box answers it as it answers a wrong Upgrade header.
+  for (const [path, service] of REVERSE_SERVICES) {
+    app.get(path, async (_request, reply) =>
+      reply.code(400).header('content-type', 'application/json').send(refusalBody(service, MISSING_UPGRADE)),
+    );
+  }
 
   registerStatusRoutes(app, {
     clock: deps.clock,

@@ -18,4 +18,11 @@ export { YamuxStream } from './yamux/stream.ts';
 export { FailureLimiter } from './failure-limiter.ts';
 export { ReverseAcceptor, type ReverseAcceptorOptions } from './reverse-acceptor.ts';
 export { ReverseDialer, type ReverseDialerOptions } from './reverse-dialer.ts';
-export { reversePath, singBoxStatusPath, SING_BOX_SERVICES, type SingBoxService } from './reverse-handshake.ts';
+export {
+  MISSING_UPGRADE,
+  refusalBody,
+  reversePath,
+  singBoxStatusPath,
+  SING_BOX_SERVICES,
+  type SingBoxService,
+} from './reverse-handshake.ts';

@@ -105,6 +105,7 @@ export function upgradeToken(headers: UpgradeHeaders, service: SingBoxService): 
   return { token: authorization.slice('Bearer '.length) };
 }
 
+export const MISSING_UPGRADE: UpgradeRefusal = { status: 400, type: 'invalid_request_error', message: 'missing Upgrade header' };
 export const INVALID_REVERSE_TOKEN: UpgradeRefusal = { status: 401, type: 'authentication_error', message: 'invalid reverse token' };
 
 /**

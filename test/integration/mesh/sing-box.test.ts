@@ -186,6 +186,9 @@ describe('a sing-box laptop links to our hub', () => {
     const noUpgrade = await ask('Upgrade: websocket\r\nAuthorization: Bearer x\r\n');
     expect(noUpgrade.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
     expect(noUpgrade).toContain('"message":"missing Upgrade header"');
+    const plain = await fetch(`${hub.url}/ocm/v1/reverse`);
+    expect(plain.status).toBe(400);
+    expect(await plain.text()).toBe('{"error":{"code":"","message":"missing Upgrade header","param":"","type":"invalid_request_error"}}\n');
   });
 });
 
