@@ -8,13 +8,19 @@ import net from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigValue, startNode, type RunningNode } from '../../../src/node/index.ts';
 import { claudeCredentialFile, codexAuthFile, startSimulator, type Simulator } from '../../../src/sim/index.ts';
 import { capturingLogger } from '../../helpers/log-capture.ts';
 import { assertNoSecrets } from '../../helpers/secrets.ts';
-import { connectSingBoxConnector, startSingBoxReceiver, type ConnectorSession, type SingBoxReceiver } from '../../helpers/sing-box-peer.ts';
+import {
+  connectSingBoxConnector,
+  singBoxService,
+  startSingBoxReceiver,
+  type ConnectorSession,
+  type SingBoxReceiver,
+} from '../../helpers/sing-box-peer.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const LINK = 'sing-box-link-token-0123456789ab';
@@ -27,53 +33,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
 });
-
-/** What a sing-box connector's CCM/OCM service does with the requests our hub sends down the tunnel. */
-function singBoxLaptopService(status: Record<string, number>) {
-  const seen: Array<{ host: string | undefined; authorization: string | undefined; path: string }> = [];
-  const webSockets = new WebSocketServer({ noServer: true });
-  const server = http.createServer((request, response) => {
-    seen.push({ host: request.headers.host, authorization: request.headers.authorization, path: request.url ?? '' });
-    if (request.headers.authorization !== `Bearer ${LINK}`) {
-      response.writeHead(401, { 'content-type': 'application/json' }).end('{"type":"error"}\n');
-      return;
-    }
-    if (request.url === '/ccm/v1/status?watch=true' || request.url === '/ocm/v1/status?watch=true') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.write(`${JSON.stringify(status)}\n`);
-      return;
-    }
-    if (request.method === 'POST' && request.url === '/v1/messages') {
-      request.resume();
-      request.on('end', () => {
-        response.writeHead(200, {
-          'content-type': 'application/json',
-          'anthropic-ratelimit-unified-5h-utilization': '0.200000',
-          'anthropic-ratelimit-unified-7d-utilization': '0.300000',
-          'x-ccm-plan-weight': '7',
-        });
-        response.end(
-          JSON.stringify({ id: 'msg_sb', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'from sing-box' }] }),
-        );
-      });
-      return;
-    }
-    response.writeHead(404).end();
-  });
-  server.on('upgrade', (request, socket, head) => {
-    seen.push({ host: request.headers.host, authorization: request.headers.authorization, path: request.url ?? '' });
-    if (request.url !== '/v1/responses' || request.headers.authorization !== `Bearer ${LINK}`) return socket.destroy();
-    webSockets.handleUpgrade(request, socket, head, (ws) => {
-      ws.on('message', (data) => {
-        const event = JSON.parse(data.toString()) as { type: string };
-        if (event.type !== 'response.create') return;
-        ws.send(JSON.stringify({ type: 'response.created', response: { id: 'resp_sb' } }));
-        ws.send(JSON.stringify({ type: 'response.completed', response: { id: 'resp_sb', status: 'completed', usage: {} } }));
-      });
-    });
-  });
-  return { server, seen };
-}
 
 describe('a sing-box laptop links to our hub', () => {
   async function hubWithSingBoxLaptop() {
@@ -103,7 +62,7 @@ describe('a sing-box laptop links to our hub', () => {
       weekly_reset: nowSeconds + 86_400,
       plan_weight: 7,
     };
-    const laptop = singBoxLaptopService(status);
+    const laptop = singBoxService({ token: LINK, status });
     const connectors: ConnectorSession[] = [];
     for (const service of ['ccm', 'ocm'] as const)
       connectors.push(await connectSingBoxConnector({ url: hub.url, service, token: LINK, server: laptop.server }));
