@@ -14,6 +14,7 @@
  */
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import type { Stream } from '@libp2p/interface';
@@ -177,11 +178,11 @@ export interface SingBoxReceiver {
  * token, then the literal 101. The 101 and the yamux client's first frame (a SYN of the stream
  * it opens at once) leave in one write, as coalesced bytes would arrive behind a buffered reader.
  */
-export async function startSingBoxReceiver(options: { token: string }): Promise<SingBoxReceiver> {
+export async function startSingBoxReceiver(options: { token: string; tls?: { cert: Buffer; key: Buffer } }): Promise<SingBoxReceiver> {
   const sessions = new Map<Service, { muxer: TheirMuxer; socket: net.Socket; firstStream: Promise<Stream> }>();
   const upgrades: ReceiverUpgrade[] = [];
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
@@ -209,7 +210,8 @@ export async function startSingBoxReceiver(options: { token: string }): Promise<
       sessions.set(service, { muxer, socket, firstStream });
     };
     readHead(socket, (text) => (head = text)).then(accept, () => socket.destroy());
-  });
+  };
+  const server = options.tls === undefined ? net.createServer(onSocket) : tls.createServer(options.tls, onSocket);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const agents = new Map<Service, http.Agent>();
   /** The stream opened with the 101 first, then new ones. */
@@ -221,7 +223,7 @@ export async function startSingBoxReceiver(options: { token: string }): Promise<
     return first;
   };
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${options.tls === undefined ? 'http://127.0.0.1' : 'https://localhost'}:${(server.address() as AddressInfo).port}`,
     upgrades,
     session: (service) => sessions.get(service)?.muxer,
     agent: (service) => {

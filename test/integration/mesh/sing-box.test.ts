@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,7 +153,7 @@ describe('a sing-box laptop links to our hub', () => {
 });
 
 describe('our laptop links to a sing-box receiver', () => {
-  async function laptopDialingReceiver() {
+  async function laptopDialingReceiver(tls?: { cert: Buffer; key: Buffer }) {
     const dir = await mkdtemp(join(tmpdir(), 'qm-sb-lap-'));
     const sim: Simulator = await startSimulator({
       accounts: [{ id: 'lap-a', plan: 'max20x' }],
@@ -161,7 +162,7 @@ describe('our laptop links to a sing-box receiver', () => {
     await mkdir(join(dir, 'lap-a'), { recursive: true });
     await writeFile(join(dir, 'lap-a', '.credentials.json'), JSON.stringify(claudeCredentialFile(sim.accounts[0]!)), { mode: 0o600 });
     await writeFile(join(dir, 'lap-a', 'auth.json'), JSON.stringify(codexAuthFile(sim.codexAccounts[0]!)), { mode: 0o600 });
-    const receiver: SingBoxReceiver = await startSingBoxReceiver({ token: LINK });
+    const receiver: SingBoxReceiver = await startSingBoxReceiver({ token: LINK, ...(tls === undefined ? {} : { tls }) });
     const { logger, lines } = capturingLogger();
     const laptop: RunningNode = await startNode(
       parseConfigValue(
@@ -193,7 +194,7 @@ describe('our laptop links to a sing-box receiver', () => {
         },
         { env: {}, homeDir: dir, baseDir: dir },
       ),
-      { logger, drainMs: 200 },
+      { logger, drainMs: 200, ...(tls === undefined ? {} : { peerCa: tls.cert }) },
     );
     cleanups.push(async () => {
       await receiver.close();
@@ -269,6 +270,15 @@ describe('our laptop links to a sing-box receiver', () => {
     const headers = answers[0]!.headers;
     expect(['5h', '7d']).toContain(headers['anthropic-ratelimit-unified-representative-claim']);
     expect(headers['x-ccm-plan-weight']).toBe('10');
+  });
+
+  it('dials an https receiver over TLS, verifying its certificate', async () => {
+    const cert = readFileSync(new URL('../tunnel/fixtures/localhost-cert.pem', import.meta.url));
+    const key = readFileSync(new URL('../tunnel/fixtures/localhost-key.pem', import.meta.url));
+    const { receiver, sim } = await laptopDialingReceiver({ cert, key });
+    const answer = await viaTunnel(receiver, '/v1/messages', { method: 'POST', body: MESSAGE, token: LINK });
+    expect(answer.status).toBe(200);
+    expect(sim.account('lap-a').counters.messages).toBe(1);
   });
 
   it('refuses a request on the tunnel that does not carry the peer token', async () => {
