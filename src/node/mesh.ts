@@ -178,9 +178,14 @@ export class Mesh {
 
   /** Hears every tunnel of every peer: the peer's name, and whether any of its tunnels is up. */
   onTunnel(listener: TunnelListener): () => void {
+    const lastUp = new Map<string, boolean>();
     return this.#listeners.add((key) => {
       const peer = peerNameOfKey(key);
-      listener(peer, this.isUp(peer));
+      const isUp = this.isUp(peer);
+      // A sing-box peer has a tunnel per provider: its second one coming up is no reconnect.
+      if (key !== peer && lastUp.get(peer) === isUp) return;
+      lastUp.set(peer, isUp);
+      listener(peer, isUp);
     });
   }
 

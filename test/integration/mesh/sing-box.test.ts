@@ -129,10 +129,10 @@ describe('a sing-box laptop links to our hub', () => {
   it('refuses a wrong token with the 401 body sing-box writes, and a missing Upgrade with its 400', async () => {
     const { hub } = await hubWithSingBoxLaptop();
     const port = Number(new URL(hub.url).port);
-    const ask = (headers: string): Promise<string> =>
+    const ask = (headers: string, path = '/ccm/v1/reverse'): Promise<string> =>
       new Promise((resolve) => {
         const socket = net.connect(port, '127.0.0.1', () =>
-          socket.write(`GET /ccm/v1/reverse HTTP/1.1\r\nHost: hub\r\nConnection: Upgrade\r\n${headers}\r\n`),
+          socket.write(`GET ${path} HTTP/1.1\r\nHost: hub\r\nConnection: Upgrade\r\n${headers}\r\n`),
         );
         let text = '';
         socket.on('data', (chunk) => (text += chunk.toString()));
@@ -146,6 +146,16 @@ describe('a sing-box laptop links to our hub', () => {
     const noUpgrade = await ask('Upgrade: websocket\r\nAuthorization: Bearer x\r\n');
     expect(noUpgrade.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
     expect(noUpgrade).toContain('"message":"missing Upgrade header"');
+    // Ten failures from one address, counted with /v1/tunnel's: then even the right token waits.
+    for (let failure = 2; failure < 10; failure++) await ask('Upgrade: reverse-proxy\r\n');
+    const limited = await ask(`Upgrade: reverse-proxy\r\nAuthorization: Bearer ${LINK}\r\n`);
+    expect(limited.split('\r\n')[0]).toBe('HTTP/1.1 429 Too Many Requests');
+    expect(limited).toMatch(/Retry-After: \d+/);
+    const tunnel = await ask(
+      'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n',
+      '/v1/tunnel',
+    );
+    expect(tunnel.split('\r\n')[0]).toBe('HTTP/1.1 429 Too Many Requests');
     const plain = await fetch(`${hub.url}/ocm/v1/reverse`);
     expect(plain.status).toBe(400);
     expect(await plain.text()).toBe('{"error":{"code":"","message":"missing Upgrade header","param":"","type":"invalid_request_error"}}\n');
