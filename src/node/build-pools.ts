@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
 import { ExternalCredential, ProviderPool, type Credential, type RouteDefinition } from '../pool/index.ts';
-import type { AnyProviderModule, ConfigFields, SectionOf } from '../providers/index.ts';
+import type { AnyProviderModule, ConfigFields, ProviderName, SectionOf } from '../providers/index.ts';
 import { DEFAULT_MAX_PLAN_WEIGHT, type PeerConfig, type ProviderConfig } from './config-schema.ts';
 import type { Mesh } from './mesh.ts';
 import type { StateStore } from './state-store.ts';
@@ -44,7 +44,7 @@ export async function buildPool(module: AnyProviderModule, section: ProviderConf
       const instance = new ExternalCredential({
         tag: credential.tag,
         provider,
-        link: deps.mesh.link(credential.peer),
+        link: deps.mesh.link(credential.peer, provider as ProviderName),
         clock: deps.clock,
         logger: deps.logger.child({ component: 'credential', provider, credential: credential.tag, peer: credential.peer }),
         parseHeaders: (headers, nowSeconds) => module.parseRateLimitHeaders(headers, nowSeconds),

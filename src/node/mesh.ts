@@ -3,7 +3,9 @@
  * accepts tunnels from configured peers on `/v1/tunnel`, dials out to connector peers, and gives
  * each external credential a PeerLink that prefers the live tunnel and falls back to HTTPS with the
  * peer token where the peer has a url. Requests arriving over a tunnel are served by the node's own
- * HTTP server.
+ * HTTP server. sing-box peers (`protocol: "sing-box"`) get sing-box's reverse tunnel instead:
+ * accepted on `/ccm/v1/reverse` and `/ocm/v1/reverse`, dialed with ReverseDialer, one per provider
+ * (sing-box-peers.ts).
  */
 import { Agent as HttpAgent, type IncomingMessage, type Server } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -12,18 +14,24 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
 import type { PeerLink, PeerRoute } from '../pool/index.ts';
+import type { ProviderName } from '../providers/index.ts';
 import {
   createTunnelAcceptor,
   createTunnelDialer,
+  FailureLimiter,
   peerNameOfSocket,
   PeerSessions,
+  ReverseAcceptor,
+  ReverseDialer,
   TUNNEL_PATH,
   type SessionTunables,
+  type SingBoxService,
   type TunnelAcceptor,
   type TunnelDialer,
 } from '../tunnel/index.ts';
 import type { Config, PeerConfig } from './config-schema.ts';
 import { ChangeListeners } from './change-listeners.ts';
+import { isSingBox, peerNameOfKey, REVERSE_PROXY_BASE_URL, servicesToDial, sessionKey, statusWatchOf } from './sing-box-peers.ts';
 
 export interface MeshOptions {
   config: Config;
@@ -61,7 +69,8 @@ export class Mesh {
   readonly #httpsAgents = new Map<string, HttpAgent>();
   #sessions: PeerSessions | undefined;
   #acceptor: TunnelAcceptor | undefined;
-  #dialers: TunnelDialer[] = [];
+  #reverseAcceptor: ReverseAcceptor | undefined;
+  #dialers: Array<TunnelDialer | ReverseDialer> = [];
 
   constructor(options: MeshOptions) {
     this.#options = options;
@@ -74,17 +83,27 @@ export class Mesh {
     const tunnelLogger = logger.child({ component: 'tunnel' });
     const { responseHeadTimeoutMs, pingTimeoutMs, ...session } = tunnelTunables(config.tunnel, this.#options.session);
     const sessions = new PeerSessions({ server, logger: tunnelLogger, responseHeadTimeoutMs, pingTimeoutMs });
-    sessions.on('up', (peer) => this.#listeners.emit(peer, true));
-    sessions.on('down', (peer) => this.#listeners.emit(peer, false));
+    // Listeners hear the session key: a sing-box peer has one tunnel per provider (`name/ccm`).
+    sessions.on('up', (key) => this.#listeners.emit(key, true));
+    sessions.on('down', (key) => this.#listeners.emit(key, false));
     this.#sessions = sessions;
+    const ours = config.peers.filter((peer) => !isSingBox(peer));
+    const singBox = config.peers.filter(isSingBox);
+    // One count of failed handshakes per address, whichever door it knocks on.
+    const failures = new FailureLimiter();
     this.#acceptor = createTunnelAcceptor({
-      peers: () => config.peers.map((peer) => ({ name: peer.name, token: peer.token })),
+      peers: () => ours.map((peer) => ({ name: peer.name, token: peer.token })),
       onSession: (peer, session) => sessions.add(peer, session),
       clock,
       logger: tunnelLogger,
       session,
+      failures,
     });
-    this.#dialers = config.peers
+    // sing-box's receiver accepts normal and receiver credentials, never its own connectors.
+    const receivers = singBox.filter((peer) => !peer.reverse).map((peer) => ({ name: peer.name, token: peer.token }));
+    this.#reverseAcceptor = new ReverseAcceptor({ peers: () => receivers, failures, clock, logger: tunnelLogger, session });
+    this.#reverseAcceptor.on('session', (peer, service, tunnel) => sessions.add(`${peer}/${service}`, tunnel));
+    const dialOurs = ours
       .filter((peer) => peer.reverse && peer.url !== undefined)
       .map((peer) =>
         createTunnelDialer({
@@ -99,6 +118,31 @@ export class Mesh {
           session,
         }),
       );
+    const dialSingBox = singBox
+      .filter((peer) => peer.reverse && peer.url !== undefined)
+      .flatMap((peer) =>
+        servicesToDial(config, peer).map(
+          (service) =>
+            new ReverseDialer({
+              url: peer.url ?? '',
+              service,
+              token: peer.token,
+              peerName: peer.name,
+              onSession: (name, dialedService, tunnel) => sessions.add(`${name}/${dialedService}`, tunnel),
+              ca: this.#options.ca,
+              clock,
+              logger: tunnelLogger.child({ peer: peer.name, service }),
+              session,
+            }),
+        ),
+      );
+    this.#dialers = [...dialOurs, ...dialSingBox];
+  }
+
+  /** For the node's upgrade dispatcher: sing-box's `GET /ccm/v1/reverse` (`ccm`) or `/ocm/v1/reverse` (`ocm`). */
+  handleReverseUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, service: SingBoxService): void {
+    if (this.#reverseAcceptor === undefined) socket.destroy();
+    else this.#reverseAcceptor.handleUpgrade(request, socket, head, service);
   }
 
   /** For the node's upgrade dispatcher: `GET /v1/tunnel`. */
@@ -111,36 +155,65 @@ export class Mesh {
     return peerNameOfSocket(socket);
   }
 
-  /** Every configured peer with its tunnel state, for /metrics. */
+  /** Every configured peer with its tunnel state, for /metrics (a sing-box peer's tunnels summed). */
   tunnels(): Array<{ peer: string; isUp: boolean; openStreams: number }> {
     return [...this.#peers.keys()].map((peer) => {
-      const session = this.#sessions?.get(peer);
-      return { peer, isUp: session !== undefined, openStreams: session?.streamCount ?? 0 };
+      const sessions = this.#sessionsOf(peer);
+      return { peer, isUp: sessions.length > 0, openStreams: sessions.reduce((sum, session) => sum + session.streamCount, 0) };
     });
   }
 
   isUp(peerName: string): boolean {
-    return this.#sessions?.isUp(peerName) ?? false;
+    return this.#sessionsOf(peerName).length > 0;
   }
 
+  #sessionsOf(peerName: string): NonNullable<ReturnType<PeerSessions['get']>>[] {
+    const sessions = this.#sessions;
+    if (sessions === undefined) return [];
+    return sessions.peerNames().flatMap((key) => {
+      const session = peerNameOfKey(key) === peerName ? sessions.get(key) : undefined;
+      return session === undefined ? [] : [session];
+    });
+  }
+
+  /** Hears every tunnel of every peer: the peer's name, and whether any of its tunnels is up. */
   onTunnel(listener: TunnelListener): () => void {
-    return this.#listeners.add(listener);
+    const lastUp = new Map<string, boolean>();
+    return this.#listeners.add((key) => {
+      const peer = peerNameOfKey(key);
+      const isUp = this.isUp(peer);
+      // A sing-box peer has a tunnel per provider: its second one coming up is no reconnect.
+      if (key !== peer && lastUp.get(peer) === isUp) return;
+      lastUp.set(peer, isUp);
+      listener(peer, isUp);
+    });
   }
 
-  link(peerName: string): PeerLink {
+  link(peerName: string, provider: ProviderName): PeerLink {
     const peer = this.#peers.get(peerName);
     if (peer === undefined) throw new Error(`no peer named ${peerName}`);
+    const key = sessionKey(peer, provider);
+    const statusWatch = statusWatchOf(peer, provider);
     return {
       peerName,
-      route: () => this.#route(peer),
-      onChange: (listener) => this.#listeners.add((name) => name === peerName && listener()),
+      ...(statusWatch === undefined ? {} : { statusWatch }),
+      route: () => this.#route(peer, key),
+      onChange: (listener) => this.#listeners.add((changed) => changed === key && listener()),
     };
   }
 
-  #route(peer: PeerConfig): PeerRoute | undefined {
-    if (this.#sessions?.isUp(peer.name)) {
+  #route(peer: PeerConfig, key: string): PeerRoute | undefined {
+    // A tunnel we dialed to a sing-box receiver only serves its requests; ours go over the url.
+    const isOurs = !isSingBox(peer) || !peer.reverse;
+    if (isOurs && this.#sessions?.isUp(key)) {
+      const agent = this.#sessions.agentFor(key);
+      if (isSingBox(peer)) {
+        // sing-box's connector serves the tunnel with its whole service: it authenticates each
+        // request as a user, by the peer token, and sees the Host its receiver would send.
+        return { baseUrl: REVERSE_PROXY_BASE_URL, agent, headers: { authorization: `Bearer ${peer.token}` }, viaTunnel: true };
+      }
       // The host is never resolved: the agent's connections are streams of the peer's tunnel.
-      return { baseUrl: `http://${peer.name}.tunnel`, agent: this.#sessions.agentFor(peer.name), headers: {}, viaTunnel: true };
+      return { baseUrl: `http://${peer.name}.tunnel`, agent, headers: {}, viaTunnel: true };
     }
     if (peer.url === undefined) return undefined;
     return { baseUrl: peer.url, agent: this.#httpsAgent(peer.url), headers: { authorization: `Bearer ${peer.token}` }, viaTunnel: false };
@@ -160,6 +233,7 @@ export class Mesh {
   async close(): Promise<void> {
     await Promise.all(this.#dialers.map((dialer) => dialer.close()));
     await this.#acceptor?.close();
+    await this.#reverseAcceptor?.close();
     await this.#sessions?.close();
     for (const agent of this.#httpsAgents.values()) agent.destroy();
     this.#listeners.clear();
