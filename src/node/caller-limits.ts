@@ -8,6 +8,7 @@
 import { QuotaMeshError, toUnixSeconds } from '../lib/index.ts';
 import { FIVE_HOUR_MS, fromNano, retryAtMs, toNano, WEEK_MS, type ConsumptionStore, type WindowKey } from '../pool/index.ts';
 import { callerKey } from './attribution.ts';
+import type { CallerLimits, ConsumerRow } from '../status/index.ts';
 import type { Caller } from './auth.ts';
 import type { Config, LimitsConfig } from './config-schema.ts';
 import { formatDuration } from './exhausted.ts';
@@ -16,20 +17,9 @@ import { formatDuration } from './exhausted.ts';
 export interface CallerUsage {
   my_five_hour_percent: number;
   my_weekly_percent: number;
-  my_limits: { five_hour_percent: number | null; weekly_percent: number | null };
+  my_limits: CallerLimits;
   /** Unix seconds when the caller may use this provider again; 0 while it may. */
   my_retry_at: number;
-}
-
-/** One row of the admin's view: every user's and peer's consumption. */
-export interface ConsumerRow {
-  caller: string;
-  kind: 'user' | 'peer' | 'admin';
-  five_hour_percent: number;
-  weekly_percent: number;
-  five_hour_limit: number | null;
-  weekly_limit: number | null;
-  retry_at: number;
 }
 
 const WINDOWS: ReadonlyArray<{ window: WindowKey; limit: keyof LimitsConfig; windowMs: number; label: string }> = [
