@@ -19,14 +19,19 @@ export function userConfig(limits: Partial<Record<UserName, Record<string, numbe
   }));
 }
 
-export async function postMessage(url: string, token: string, prompt: string): Promise<Response> {
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+export async function postMessage(url: string, token: string, prompt: string): Promise<Answer> {
   const response = await fetch(`${url}/v1/messages`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: prompt }] }),
   });
-  await response.arrayBuffer();
-  return response;
+  return { status: response.status, headers: response.headers, body: await response.text() };
 }
 
 export async function sendOk(url: string, token: string, prompt: string): Promise<void> {
