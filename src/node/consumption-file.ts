@@ -67,6 +67,8 @@ export class ConsumptionFile implements ConsumptionStore {
     if (!this.#knownCallers.has(caller)) return;
     const rolling = this.#rolling(caller, provider);
     rolling.add(entry);
+    // Entries past the week go as new ones come, so memory and the compaction count stay honest.
+    rolling.prune(entry.atMs);
     const text = `${JSON.stringify({ t: entry.atMs, c: caller, p: provider, f: entry.fiveHourNano, w: entry.weeklyNano } satisfies Line)}\n`;
     if (this.#pending !== undefined) {
       this.#pending.push(text);
@@ -89,8 +91,8 @@ export class ConsumptionFile implements ConsumptionStore {
   }
 
   async close(): Promise<void> {
-    this.#isClosed = true;
     await this.#compacting;
+    this.#isClosed = true;
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
   }
