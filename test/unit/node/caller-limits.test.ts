@@ -52,7 +52,7 @@ describe('caller limits', () => {
     store.append('user:carol', 'codex', { atMs: T0, fiveHourNano: 0, weeklyNano: 50e9 });
     const refusal = callerRefusal(store, carol({ weekly_percent: 50 }), 'codex', T0);
     if (refusal === undefined) throw new Error('expected a refusal');
-    const codex = codexProvider.errorBody(refusal, 'req_1') as { error: Record<string, unknown> };
+    const codex = codexProvider.errorBody(refusal) as { error: Record<string, unknown> };
     expect(codex.error).toMatchObject({ type: 'usage_limit_reached', resets_at: (T0 + 7 * 24 * 3600_000) / 1000 });
     const claude = claudeProvider.errorBody(refusal, 'req_1') as { type: string; error: { type: string } };
     expect(claude).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
