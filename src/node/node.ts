@@ -18,6 +18,7 @@ import { WebSocketProxy } from './websocket-proxy.ts';
 import { Ledger } from './ledger.ts';
 import { LocalSharedState } from './local-shared-state.ts';
 import { Attribution } from './attribution.ts';
+import { consumerRows } from './caller-limits.ts';
 import { InFlight } from './in-flight.ts';
 import { Metrics } from './metrics.ts';
 
@@ -75,7 +76,21 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
 
   const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
   const inFlight = new InFlight();
-  const metrics = new Metrics({ pools: () => pools, tunnels: () => mesh.tunnels(), now: () => clock.now() });
+  const metrics = new Metrics({
+    pools: () => pools,
+    tunnels: () => mesh.tunnels(),
+    now: () => clock.now(),
+    consumers: () =>
+      Object.keys(pools).flatMap((provider) =>
+        consumerRows(state.consumption, config, provider, clock.now()).map((row) => ({
+          provider,
+          caller: row.caller,
+          kind: row.kind,
+          fiveHour: row.five_hour_percent,
+          weekly: row.weekly_percent,
+        })),
+      ),
+  });
   const seenUp = new Set<string>();
   mesh.onTunnel((peer, isUp) => {
     if (isUp && seenUp.has(peer)) metrics.tunnelReconnects.inc({ peer });

@@ -80,6 +80,12 @@ describe('attribution (issue 15)', () => {
       expect(status.my_limits).toEqual({ five_hour_percent: null, weekly_percent: null });
       expect(status.my_retry_at).toBe(0);
     }
+    // The admin's scrape shows every user's consumption.
+    const metrics = await (await fetch(`${h.node.url}/metrics`, { headers: { authorization: `Bearer ${h.adminToken}` } })).text();
+    const alice = /quotamesh_caller_consumption_percent\{provider="claude",caller="alice",kind="user",window="five_hour"\} ([\d.]+)/.exec(
+      metrics,
+    );
+    expect(Number(alice?.[1])).toBeCloseTo((await statusOf(h.node.url, USERS.alice)).my_five_hour_percent, 6);
   });
 });
 
