@@ -109,7 +109,7 @@ export class ConsumptionFile implements ConsumptionStore {
 
   #liveEntries(): number {
     let count = 0;
-    for (const { rolling } of this.#byKey.values()) count += rolling.entries.length;
+    for (const { rolling } of this.#byKey.values()) count += rolling.size;
     return count;
   }
 

@@ -48,10 +48,13 @@ export function windowSum(entries: readonly ConsumptionEntry[], window: WindowKe
  * The running form of windowSum for one caller: appends are O(1) and reading the sums only
  * walks the entries that aged out since the last read. Entries arrive in time order from one
  * clock; one from the past (a restart's load) is inserted in place and the sums recomputed.
+ * Entries live in one array from `#head` on: dropping or merging the oldest moves the head
+ * instead of shifting the array, which is compacted now and then.
  */
 export class RollingConsumption {
-  readonly #entries: ConsumptionEntry[] = [];
-  /** First entry inside each window as of #asOfMs, and the sum from there to the end. */
+  #entries: ConsumptionEntry[] = [];
+  #head = 0;
+  /** First entry inside each window (absolute index) as of #asOfMs, and the sum from there to the end. */
   #start = { fiveHour: 0, weekly: 0 };
   #sum = { fiveHour: 0, weekly: 0 };
   #asOfMs = -Infinity;
@@ -61,15 +64,23 @@ export class RollingConsumption {
     this.#maxEntries = Math.max(2, maxEntries);
   }
 
+  /** Oldest first (a copy). */
   get entries(): readonly ConsumptionEntry[] {
-    return this.#entries;
+    return this.#entries.slice(this.#head);
+  }
+
+  get size(): number {
+    return this.#entries.length - this.#head;
   }
 
   add(entry: ConsumptionEntry): void {
     const last = this.#entries.at(-1);
-    if (last !== undefined && entry.atMs < last.atMs) {
-      const index = this.#entries.findIndex((existing) => existing.atMs > entry.atMs);
-      this.#entries.splice(index, 0, entry);
+    if (this.size > 0 && last !== undefined && entry.atMs < last.atMs) {
+      const live = this.#entries.slice(this.#head);
+      const index = live.findIndex((existing) => existing.atMs > entry.atMs);
+      live.splice(index, 0, entry);
+      this.#entries = live;
+      this.#head = 0;
       this.#recompute();
     } else {
       // The newest entry is inside both windows until a read says it aged out.
@@ -86,13 +97,11 @@ export class RollingConsumption {
     return { ...this.#sum };
   }
 
-  /** Entries that can no longer count in any window are dropped (called on reads and compaction). */
+  /** Entries that can no longer count in any window are dropped. */
   prune(nowMs: number): void {
     this.#advance(nowMs);
-    const dead = this.#start.weekly;
-    if (dead === 0) return;
-    this.#entries.splice(0, dead);
-    this.#start = { fiveHour: Math.max(0, this.#start.fiveHour - dead), weekly: 0 };
+    this.#head = Math.max(this.#head, this.#start.weekly);
+    this.#compactArray();
   }
 
   #advance(nowMs: number): void {
@@ -103,42 +112,61 @@ export class RollingConsumption {
       return;
     }
     this.#asOfMs = nowMs;
-    while (this.#start.fiveHour < this.#entries.length && (this.#entries[this.#start.fiveHour]?.atMs ?? 0) <= nowMs - FIVE_HOUR_MS) {
-      this.#sum.fiveHour -= this.#entries[this.#start.fiveHour]?.fiveHourNano ?? 0;
-      this.#start.fiveHour += 1;
-    }
-    while (this.#start.weekly < this.#entries.length && (this.#entries[this.#start.weekly]?.atMs ?? 0) <= nowMs - WEEK_MS) {
-      this.#sum.weekly -= this.#entries[this.#start.weekly]?.weeklyNano ?? 0;
-      this.#start.weekly += 1;
+    for (const window of ['fiveHour', 'weekly'] as const) {
+      const cutoff = nowMs - (window === 'fiveHour' ? FIVE_HOUR_MS : WEEK_MS);
+      const key = window === 'fiveHour' ? 'fiveHourNano' : 'weeklyNano';
+      let start = Math.max(this.#start[window], this.#head);
+      while (start < this.#entries.length && (this.#entries[start]?.atMs ?? 0) <= cutoff) {
+        this.#sum[window] -= this.#entries[start]?.[key] ?? 0;
+        start += 1;
+      }
+      this.#start[window] = start;
     }
   }
 
   #recompute(): void {
-    const nowMs = this.#asOfMs;
-    const firstAfter = (cutoff: number): number => {
-      const index = this.#entries.findIndex((entry) => entry.atMs > cutoff);
-      return index === -1 ? this.#entries.length : index;
-    };
-    this.#start = { fiveHour: firstAfter(nowMs - FIVE_HOUR_MS), weekly: firstAfter(nowMs - WEEK_MS) };
-    this.#sum = { fiveHour: 0, weekly: 0 };
-    for (const entry of this.#entries.slice(this.#start.fiveHour)) this.#sum.fiveHour += entry.fiveHourNano;
-    for (const entry of this.#entries.slice(this.#start.weekly)) this.#sum.weekly += entry.weeklyNano;
+    for (const window of ['fiveHour', 'weekly'] as const) {
+      const cutoff = this.#asOfMs - (window === 'fiveHour' ? FIVE_HOUR_MS : WEEK_MS);
+      const key = window === 'fiveHour' ? 'fiveHourNano' : 'weeklyNano';
+      let start = this.#head;
+      while (start < this.#entries.length && (this.#entries[start]?.atMs ?? 0) <= cutoff) start += 1;
+      let sum = 0;
+      for (let index = start; index < this.#entries.length; index += 1) sum += this.#entries[index]?.[key] ?? 0;
+      this.#start[window] = start;
+      this.#sum[window] = sum;
+    }
   }
 
   /**
    * Past the bound the two oldest entries merge into one stamped with the later time: the sums
    * stay exact, and the merged amount ages out a little later, never earlier (a caller gains
-   * nothing by flooding).
+   * nothing by flooding). O(1): the merged entry is inside a window exactly when the second was.
    */
   #bound(): void {
-    if (this.#entries.length <= this.#maxEntries) return;
-    const [first, second] = this.#entries;
+    if (this.size <= this.#maxEntries) return;
+    const first = this.#entries[this.#head];
+    const second = this.#entries[this.#head + 1];
     if (first === undefined || second === undefined) return;
-    this.#entries.splice(0, 2, {
+    const firstIndex = this.#head;
+    this.#entries[firstIndex + 1] = {
       atMs: second.atMs,
       fiveHourNano: first.fiveHourNano + second.fiveHourNano,
       weeklyNano: first.weeklyNano + second.weeklyNano,
-    });
-    this.#recompute();
+    };
+    this.#head += 1;
+    for (const window of ['fiveHour', 'weekly'] as const) {
+      // Only the first had aged out of this window: the merged entry brings its amount back in.
+      if (this.#start[window] === firstIndex + 1) this.#sum[window] += window === 'fiveHour' ? first.fiveHourNano : first.weeklyNano;
+      this.#start[window] = Math.max(this.#start[window], this.#head);
+    }
+    this.#compactArray();
+  }
+
+  /** Drops the array's dead front once it is most of the array. */
+  #compactArray(): void {
+    if (this.#head < 1024 || this.#head * 2 < this.#entries.length) return;
+    this.#entries = this.#entries.slice(this.#head);
+    this.#start = { fiveHour: Math.max(0, this.#start.fiveHour - this.#head), weekly: Math.max(0, this.#start.weekly - this.#head) };
+    this.#head = 0;
   }
 }
