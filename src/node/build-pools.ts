@@ -4,16 +4,15 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
-import { ExternalCredential, ProviderPool, type Credential, type RouteDefinition } from '../pool/index.ts';
+import { ExternalCredential, ProviderPool, type Credential, type RouteDefinition, type SharedState } from '../pool/index.ts';
 import type { AnyProviderModule, ConfigFields, ProviderName, SectionOf } from '../providers/index.ts';
 import { DEFAULT_MAX_PLAN_WEIGHT, type PeerConfig, type ProviderConfig } from './config-schema.ts';
 import type { Mesh } from './mesh.ts';
-import type { StateStore } from './state-store.ts';
 
 export interface PoolDeps {
   clock: Clock;
   logger: Logger;
-  state: StateStore;
+  state: SharedState;
   mesh: Mesh;
   peers: readonly PeerConfig[];
 }
@@ -37,7 +36,7 @@ export async function buildPool(module: AnyProviderModule, section: ProviderConf
         // config-schema.ts parsed this section with the module's own fields.
         section as unknown as SectionOf<ConfigFields>,
       );
-      deps.state.register(`${provider}/${credential.tag}`, instance);
+      deps.state.credentials.register(`${provider}/${credential.tag}`, instance);
       await instance.start();
       credentials.push(instance);
     } else if (credential.type === 'external') {
@@ -62,7 +61,11 @@ export async function buildPool(module: AnyProviderModule, section: ProviderConf
     }
   }
   for (const external of externals) external.start();
-  return new ProviderPool(provider, credentials, routes, { logger: deps.logger.child({ component: 'pool', provider }), clock: deps.clock });
+  return new ProviderPool(provider, credentials, routes, {
+    logger: deps.logger.child({ component: 'pool', provider }),
+    clock: deps.clock,
+    sessions: deps.state.sessions(provider),
+  });
 }
 
 /** CONFIG.md › Caps: cap = limit if set, else 100 − reserve, where reserve 0 means 1 (default cap 99). */

@@ -66,10 +66,22 @@ const routeChoices = Object.fromEntries(PROVIDERS.map((provider) => [provider.na
 
 const secret = z.string().min(16, 'a token is at least 16 characters');
 
+/**
+ * What one user or peer may take of the pool (issue 15). `five_hour_percent` and `weekly_percent`
+ * are points of its route's aggregate window that its requests may consume within any rolling
+ * 5 h / 7 d (src/pool/sharing/); over either, its requests are refused with 429 until enough ages out.
+ */
+const percentOfRoute = z.number().min(0).max(100);
+export const limitsSchema = z.strictObject({
+  five_hour_percent: percentOfRoute.optional(),
+  weekly_percent: percentOfRoute.optional(),
+});
+
 const user = z.strictObject({
   name,
   token: secret,
   allow_external_usage: z.boolean().default(false),
+  limits: limitsSchema.optional(),
   ...routeChoices,
 });
 
@@ -89,6 +101,7 @@ const peer = z.strictObject({
    * peer that really shares more.
    */
   max_plan_weight: z.number().positive().max(MAX_PLAN_WEIGHT).default(DEFAULT_MAX_PLAN_WEIGHT),
+  limits: limitsSchema.optional(),
 });
 
 /**
@@ -163,3 +176,4 @@ export type UserConfig = z.output<typeof user>;
 export type PeerConfig = z.output<typeof peer>;
 export type TunnelConfig = z.output<typeof tunnel>;
 export type RequestBudgetConfig = z.output<typeof requestBudget>;
+export type LimitsConfig = z.output<typeof limitsSchema>;

@@ -22,6 +22,9 @@ export interface LedgerRecord {
   cache_read_input_tokens: number;
   status: number;
   duration_ms: number;
+  /** Points of the route's 5-hour and weekly aggregate attributed to this request (issue 15). */
+  points_5h: number;
+  points_weekly: number;
 }
 
 export class Ledger {

@@ -16,7 +16,9 @@ import { createLogger, type LogFormat } from './logger.ts';
 import { buildServer, callerOfRequest, type ServerDeps } from './server.ts';
 import { WebSocketProxy } from './websocket-proxy.ts';
 import { Ledger } from './ledger.ts';
-import { StateStore } from './state-store.ts';
+import { LocalSharedState } from './local-shared-state.ts';
+import { Attribution } from './attribution.ts';
+import { consumerRows } from './caller-limits.ts';
 import { InFlight } from './in-flight.ts';
 import { Metrics } from './metrics.ts';
 import { REVERSE_SERVICES } from './sing-box-peers.ts';
@@ -56,7 +58,13 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.log_level, name: config.name, format: options.logFormat });
   const shutdown = new AbortController();
-  const state = new StateStore(config.state_dir, logger.child({ component: 'state' }));
+  const callers = [...config.users.map((user) => `user:${user.name}`), ...config.peers.map((peer) => `peer:${peer.name}`), 'admin:admin'];
+  const state = new LocalSharedState({
+    stateDir: config.state_dir,
+    logger: logger.child({ component: 'state' }),
+    callers,
+    now: () => clock.now(),
+  });
   await state.load();
   const mesh = new Mesh({ config, clock, logger, ca: options.peerCa, session: options.tunnel });
   const pools: Partial<Record<ProviderName, ProviderPool>> = {};
@@ -65,11 +73,25 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     const section = config[provider.name];
     if (section !== undefined) pools[provider.name] = await buildPool(provider, section, poolDeps);
   }
-  const unsubscribeState = Object.values(pools).map((pool) => pool.onChange(() => state.scheduleSave()));
+  const unsubscribeState = Object.values(pools).map((pool) => pool.onChange(() => state.credentials.scheduleSave()));
 
   const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
   const inFlight = new InFlight();
-  const metrics = new Metrics({ pools: () => pools, tunnels: () => mesh.tunnels(), now: () => clock.now() });
+  const metrics = new Metrics({
+    pools: () => pools,
+    tunnels: () => mesh.tunnels(),
+    now: () => clock.now(),
+    consumers: () =>
+      Object.keys(pools).flatMap((provider) =>
+        consumerRows(state.consumption, config, provider, clock.now()).map((row) => ({
+          provider,
+          caller: row.caller,
+          kind: row.kind,
+          fiveHour: row.five_hour_percent,
+          weekly: row.weekly_percent,
+        })),
+      ),
+  });
   const seenUp = new Set<string>();
   mesh.onTunnel((peer, isUp) => {
     if (isUp && seenUp.has(peer)) metrics.tunnelReconnects.inc({ peer });
@@ -90,6 +112,8 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     shutdown: shutdown.signal,
     peerOfSocket: (socket) => mesh.peerOfSocket(socket),
     https: config.tls && { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+    attribution: new Attribution(state.consumption, logger.child({ component: 'attribution' })),
+    consumption: state.consumption,
   };
   const app = buildServer(serverDeps);
   // One WebSocket relay per provider that speaks WebSocket, keyed by its upgrade path.

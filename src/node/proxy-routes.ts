@@ -54,6 +54,7 @@ export function registerProxyRoutes(
         nodeName: deps.config.name,
         metrics: deps.metrics,
         upstreamIdleTimeoutMs: deps.upstreamIdleTimeoutMs,
+        attribution: deps.attribution,
       },
       admitted.access,
       {
@@ -67,7 +68,12 @@ export function registerProxyRoutes(
       },
       reply.raw,
     );
-    recordWhenDone(deps, { caller, provider, model: info.model, startedMs }, outcome, reply.raw);
+    recordWhenDone(
+      deps,
+      { caller, provider, model: info.model, startedMs, pool: admitted.pool, access: admitted.access },
+      outcome,
+      reply.raw,
+    );
   };
   // Authenticated and budgeted before the body is read: a stranger must not make us buffer up to
   // 32 MiB (found by the hostile-input tests), and a caller holds at most its share of body bytes

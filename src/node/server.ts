@@ -144,7 +144,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         replyError(reply, providerFor(request.url), errors.unauthenticated());
         return undefined;
       }
-      return statusView(deps.config, deps.pools, caller, provider, session);
+      return statusView(deps.config, deps.pools, caller, provider, session, deps.consumption);
     },
   });
 

@@ -9,6 +9,7 @@ import { ChangeSignal } from './change-signal.ts';
 import type { Credential, CredentialStats } from './credential.ts';
 import { rebalanceTarget } from './rebalance.ts';
 import { StickySessions, type StickyKey, type StickyOptions } from './sticky.ts';
+import type { SessionBindings } from './shared-state.ts';
 import { pick, type CandidateView, type Strategy } from './strategies.ts';
 import { systemClock, type Clock } from '../lib/index.ts';
 
@@ -38,6 +39,8 @@ export interface ProviderPoolOptions {
   /** Uniform in [0, 1) for the `random` strategy; default Math.random. */
   random?: () => number;
   sticky?: StickyOptions;
+  /** Where session bindings live (SharedState); default an in-process StickySessions. */
+  sessions?: SessionBindings;
   /** For the state-change log's notion of now; default the system clock. */
   clock?: Clock;
 }
@@ -48,7 +51,9 @@ export class ProviderPool {
   readonly #routes: Map<string, RouteDefinition>;
   readonly #changes = new ChangeSignal();
   readonly #unsubscribes: Array<() => void>;
-  readonly #sessions: StickySessions;
+  readonly #sessions: SessionBindings;
+  /** Set when the bindings are this pool's alone; shared ones outlive it (another replica's too). */
+  readonly #ownSessions: StickySessions | undefined;
   /** Round-robin position per route, advanced once per pick (not per sticky hit). */
   readonly #counters = new Map<string, number>();
   readonly #random: () => number;
@@ -64,7 +69,8 @@ export class ProviderPool {
         this.#routes.set(credential.tag, { tag: credential.tag, members: [credential.tag], strategy: 'fallback', rebalanceThreshold: 0 });
       }
     }
-    this.#sessions = new StickySessions(options.sticky);
+    this.#ownSessions = options.sessions === undefined ? new StickySessions(options.sticky) : undefined;
+    this.#sessions = options.sessions ?? this.#ownSessions ?? new StickySessions();
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
@@ -236,7 +242,7 @@ export class ProviderPool {
   async close(): Promise<void> {
     for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
     this.#changes.clear();
-    this.#sessions.clear();
+    this.#ownSessions?.clear();
     await Promise.all([...this.#credentials.values()].map((credential) => credential.close()));
   }
 }

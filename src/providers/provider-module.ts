@@ -109,6 +109,11 @@ export interface ProviderModule<Name extends string = string, Fields extends Con
   createDefaultCredential(spec: DefaultCredentialSpec, section: SectionOf<Fields>): StartableCredential;
   /** Token counts from a response body as it streams past (for the ledger). */
   usageTap(contentType: string | undefined): UsageTap;
+  /**
+   * What one cache-read token weighs against one input token when a rise in utilization is split
+   * among callers (src/pool/sharing/): the vendor's price ratio of cached to fresh input.
+   */
+  readonly cacheReadWeight: number;
   /** The provider's own error JSON, so its client shows our message instead of a parse failure. */
   errorBody(error: QuotaMeshError, requestId: string): Record<string, unknown>;
   /** `<name>:` in the config: URL fields with their defaults. */

@@ -1,4 +1,6 @@
 export type {
+  CallerLimits,
+  ConsumerRow,
   Provider,
   CredentialState,
   WindowUsage,

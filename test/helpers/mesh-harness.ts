@@ -35,6 +35,8 @@ export interface MeshOptions {
   laptopAccount?: SimAccountSpec;
   /** Extra hub credentials/peers (e.g. a receiver that never dials). */
   hubExtra?: { peers?: unknown[]; credentials?: unknown[]; poolMembers?: string[] };
+  /** The hub's `peers[laptop].limits` (issue 15). */
+  laptopLimits?: Record<string, number>;
 }
 
 export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
@@ -61,7 +63,15 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
           { name: 'alice', token: TOKENS.alice, allow_external_usage: true },
           { name: 'bob', token: TOKENS.bob },
         ],
-        peers: [{ name: 'laptop', token: TOKENS.link, share: { claude: 'hub-a' } }, ...(options.hubExtra?.peers ?? [])],
+        peers: [
+          {
+            name: 'laptop',
+            token: TOKENS.link,
+            share: { claude: 'hub-a' },
+            ...(options.laptopLimits === undefined ? {} : { limits: options.laptopLimits }),
+          },
+          ...(options.hubExtra?.peers ?? []),
+        ],
         claude: {
           route: 'pool',
           api_url: sim.url,

@@ -114,6 +114,42 @@
       for (const row of status.credentials) list.append(credentialRow(row));
       card.append(list);
     }
+    // Issue 15: the caller's own consumption (a user's view) and every consumer's (the admin's).
+    const limit = (value) => (value === null || value === undefined ? '' : ' of ' + value + '%');
+    if (typeof status.my_five_hour_percent === 'number') {
+      const mine =
+        'you used ' +
+        status.my_five_hour_percent.toFixed(2) +
+        '%' +
+        limit(status.my_limits?.five_hour_percent) +
+        ' (5 hour) · ' +
+        status.my_weekly_percent.toFixed(2) +
+        '%' +
+        limit(status.my_limits?.weekly_percent) +
+        ' (weekly)';
+      card.append(element('p', 'mine', mine));
+      if (status.my_retry_at > nowSeconds()) card.append(countdownNode('retry', status.my_retry_at, 'over your limit · retry ', ''));
+    }
+    if (Array.isArray(status.consumers) && status.consumers.length > 0) {
+      const list = element('div', 'credentials consumers');
+      list.append(element('h3', '', 'Consumers'));
+      for (const row of status.consumers) {
+        const text =
+          row.caller +
+          ' (' +
+          row.kind +
+          ') · 5 hour ' +
+          row.five_hour_percent.toFixed(2) +
+          '%' +
+          limit(row.five_hour_limit) +
+          ' · weekly ' +
+          row.weekly_percent.toFixed(2) +
+          '%' +
+          limit(row.weekly_limit);
+        list.append(element('p', 'consumer', text));
+      }
+      card.append(list);
+    }
     return card;
   };
 

@@ -43,6 +43,9 @@ export const claudeProvider = {
   createDefaultCredential: (spec, section) =>
     new ClaudeDefaultCredential({ ...spec, apiUrl: section.api_url, oauthUrl: section.oauth_url }),
   usageTap: claudeUsageTap,
+  // Cache hits are billed at a tenth of base input (Anthropic's prompt-caching price table, e.g.
+  // Sonnet 4.5 $3 input vs $0.30 cache hits).
+  cacheReadWeight: 0.1,
   // Anthropic's shape: Claude Code shows `error.message` and logs the request id.
   errorBody: (error, requestId) => ({ type: 'error', error: { type: error.kind, message: error.message }, request_id: requestId }),
   configFields,

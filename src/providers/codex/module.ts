@@ -51,6 +51,8 @@ export const codexProvider = {
   createDefaultCredential: (spec, section) =>
     new CodexDefaultCredential({ ...spec, apiUrl: section.api_url, usageUrl: section.usage_url, oauthUrl: section.oauth_url }),
   usageTap: codexUsageTap,
+  // Cached input is billed at a tenth of fresh input (GPT-5 / gpt-5-codex: $1.25 vs $0.125 per MTok).
+  cacheReadWeight: 0.1,
   errorBody: codexErrorBody,
   configFields,
   websocket: codexWebSocketWire,
