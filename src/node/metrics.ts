@@ -24,6 +24,8 @@ export class Metrics {
   /** The request budget in use (request-budget.ts): buffered body bytes and requests held. */
   readonly budgetBodyBytes: Gauge;
   readonly budgetRequests: Gauge;
+  /** Alert events per receiver (its index in `alerts`): sent, failed after every retry, dropped from a full queue. */
+  readonly alerts: Counter<'alert' | 'result'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -54,6 +56,12 @@ export class Metrics {
     this.budgetRequests = new Gauge({
       name: 'quotamesh_requests_held',
       help: 'Proxied HTTP requests in flight (request_budget)',
+      registers,
+    });
+    this.alerts = new Counter({
+      name: 'quotamesh_alerts_total',
+      help: 'Alert events by receiver (index in alerts) and result: sent, failed (every retry spent), dropped (queue full)',
+      labelNames: ['alert', 'result'],
       registers,
     });
     this.tunnelReconnects = new Counter({

@@ -35,6 +35,8 @@ export interface MeshOptions {
   laptopAccount?: SimAccountSpec;
   /** Extra hub credentials/peers (e.g. a receiver that never dials). */
   hubExtra?: { peers?: unknown[]; credentials?: unknown[]; poolMembers?: string[] };
+  /** Extra top-level keys of the laptop's config (e.g. `alerts`). */
+  laptopExtra?: Record<string, unknown>;
 }
 
 export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
@@ -98,6 +100,7 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
             { tag: 'lap-pool', type: 'balancer', credentials: ['lap-a', 'hub'] },
           ],
         },
+        ...options.laptopExtra,
       },
       environment,
     ),
