@@ -11,6 +11,8 @@ export interface TokenCounts {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Of cache_creation_input_tokens, those written to Claude's 1-hour cache; absent = none. */
+  cache_creation_1h_input_tokens?: number;
 }
 
 export const ZERO_TOKENS: TokenCounts = Object.freeze({
@@ -49,10 +51,12 @@ export function priceOf(model: string | null | undefined): ModelPrice | undefine
 
 /** Dollars for these tokens at this price. */
 export function costUsd(tokens: TokenCounts, price: ModelPrice): number {
+  const oneHourWrites = Math.min(tokens.cache_creation_1h_input_tokens ?? 0, tokens.cache_creation_input_tokens);
   return (
     (tokens.input_tokens * price.input +
       tokens.output_tokens * price.output +
-      tokens.cache_creation_input_tokens * price.cacheWrite5m +
+      (tokens.cache_creation_input_tokens - oneHourWrites) * price.cacheWrite5m +
+      oneHourWrites * price.cacheWrite1h +
       tokens.cache_read_input_tokens * price.cacheRead) /
     1_000_000
   );

@@ -38,6 +38,8 @@ export function parseLedgerLine(line: string): LedgerEntry | undefined {
   const tag = text(record.credential);
   const credential = tag === undefined ? '(none)' : provider === undefined ? tag : `${provider}/${tag}`;
   const tokens = Object.fromEntries(TOKEN_KEYS.map((key) => [key, count(record[key])])) as unknown as TokenCounts;
+  const oneHourWrites = Math.min(count(record.cache_creation_1h_input_tokens), tokens.cache_creation_input_tokens);
+  if (oneHourWrites > 0) tokens.cache_creation_1h_input_tokens = oneHourWrites;
   return { timeMs, user, model: rawModel ?? '(no model)', rawModel, credential, tokens, totalTokens: totalTokens(tokens) };
 }
 

@@ -14,8 +14,9 @@
  *   extra to write its prompt cache; cached input is a tenth of input on the GPT-5 family.
  *
  * Not modelled: Haiku 5.5's higher band for prompts over 100k tokens, batch and priority tiers,
- * and OpenAI's long-context surcharges. The ledger counts every cache write as one number, so
- * all of them are priced as 5-minute writes (a 1-hour write costs 1.6× what is shown).
+ * and OpenAI's long-context surcharges. Cache writes are 5-minute writes unless the ledger line
+ * says how many went to the 1-hour cache (`cache_creation_1h_input_tokens`, from Claude's
+ * `usage.cache_creation` breakdown).
  */
 
 export interface ModelPrice {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costOfModel, PRICES, priceOf, type TokenCounts } from '../../../src/status/index.ts';
+import { costOfModel, parseLedgerLine, PRICES, priceOf, type TokenCounts } from '../../../src/status/index.ts';
 
 const M = 1_000_000;
 const tokens = (input: number, output: number, cacheWrite: number, cacheRead: number): TokenCounts => ({
@@ -41,6 +41,25 @@ describe('cost at API prices', () => {
       expect(costOfModel(model, tokens(M, M, M, M))).toBeUndefined();
     },
   );
+
+  it('prices 1-hour cache writes at 2× input and the rest at 1.25×, as a ledger line records them', () => {
+    const line = JSON.stringify({
+      time: '2026-11-21T12:00:00Z',
+      user: 'alice',
+      model: 'claude-opus-4-6',
+      input_tokens: 0,
+      output_tokens: 0,
+      cache_creation_input_tokens: M,
+      cache_creation_1h_input_tokens: 400_000,
+      cache_read_input_tokens: 0,
+    });
+    const entry = parseLedgerLine(line);
+    // 600k × $6.25 (5 minutes) + 400k × $10 (1 hour)
+    expect(costOfModel(entry?.rawModel, entry?.tokens ?? tokens(0, 0, 0, 0))).toBeCloseTo(3.75 + 4, 9);
+    // A 1-hour count larger than all writes (a hand-edited file) is held to the writes.
+    const inflated = parseLedgerLine(line.replace('400000', '9000000'));
+    expect(costOfModel(inflated?.rawModel, inflated?.tokens ?? tokens(0, 0, 0, 0))).toBeCloseTo(10, 9);
+  });
 
   it('prices a variant of a known model as that model', () => {
     expect(priceOf('gpt-5-codex-high')).toBe(priceOf('gpt-5-codex'));
