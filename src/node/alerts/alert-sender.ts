@@ -117,8 +117,8 @@ export class AlertSender {
     const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#options.timeoutMs)]);
     try {
       const response = await fetch(this.#url, { method: 'POST', headers, body, signal, redirect: 'manual' });
-      // The body is read (and bounded by the timeout) so the connection can be reused.
-      await response.arrayBuffer();
+      // Whatever the receiver answers in its body is not ours to hold: discarded unread.
+      await response.body?.cancel();
       if (response.ok) return 'ok';
       this.#logger.warn({ status: response.status }, 'alert receiver refused an event');
       return response.status === 408 || response.status === 429 || response.status >= 500 ? 'retry' : 'permanent';

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/lib/index.ts';
 import { Alerts, DEFAULT_DELIVERY, LIMIT_REPEAT_MS } from '../../../src/node/alerts/index.ts';
@@ -83,5 +85,36 @@ describe('alert delivery', () => {
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0]?.body).toMatchObject({ event: 'limit_reached', peer: 'laptop' });
     expect(started.lines.join('\n')).not.toContain('secret-part');
+  });
+
+  it('does not hold what a receiver sends back: an endless answer body still counts as delivered', async () => {
+    const posts: string[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        posts.push(body);
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(64 * 1024, 0x61);
+        const pump = (): void => {
+          while (response.write(chunk)) if (response.destroyed) return;
+          response.once('drain', pump);
+        };
+        response.on('close', () => response.removeAllListeners('drain'));
+        pump();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const started = startAlerts(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      alerts = started.alerts;
+      alerts.limitReached({ kind: 'user', name: 'a', limit: 'x', detail: 'd' });
+      alerts.limitReached({ kind: 'user', name: 'b', limit: 'x', detail: 'd' });
+      await waitFor(() => started.counts.sent === 2, 'both events delivered');
+      expect(posts).toHaveLength(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
