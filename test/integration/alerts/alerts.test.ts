@@ -81,6 +81,18 @@ describe('alerts from a running node', () => {
     expect(String(receiver.received[2]?.body.detail)).toMatch(/^until 20\d\d-/);
   });
 
+  it('posts credential_unavailable when the vendor revokes an account', async () => {
+    receiver = await startAlertReceiver();
+    harness = await startHarness({ config: { alerts: [{ url: receiver.url, events: ['credential_unavailable'] }] } });
+    harness.sim.revokeToken('a');
+    const response = await send(harness);
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    await response.arrayBuffer();
+    await waitFor(() => receiver?.received.length === 1, 'credential_unavailable');
+    expect(receiver.received[0]?.body).toMatchObject({ event: 'credential_unavailable', credential: 'a', provider: 'claude' });
+    expect(String(receiver.received[0]?.body.detail)).not.toBe('no reason given');
+  });
+
   it('tells about a user at the request budget once, not once per refused request', async () => {
     receiver = await startAlertReceiver();
     harness = await startHarness({
