@@ -26,6 +26,8 @@ export class Metrics {
   /** The request budget in use (request-budget.ts): buffered body bytes and requests held. */
   readonly budgetBodyBytes: Gauge;
   readonly budgetRequests: Gauge;
+  /** Alert events per receiver (its index in `alerts`): sent, failed after every retry, dropped from a full queue. */
+  readonly alerts: Counter<'alert' | 'result'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -70,6 +72,12 @@ export class Metrics {
           this.set({ provider: row.provider, caller: row.caller, kind: row.kind, window: 'weekly' }, row.weekly);
         }
       },
+    });
+    this.alerts = new Counter({
+      name: 'quotamesh_alerts_total',
+      help: 'Alert events by receiver (index in alerts) and result: sent, failed (every retry spent), dropped (queue full)',
+      labelNames: ['alert', 'result'],
+      registers,
     });
     this.tunnelReconnects = new Counter({
       name: 'quotamesh_tunnel_reconnects_total',

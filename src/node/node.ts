@@ -22,6 +22,7 @@ import { consumerRows } from './caller-limits.ts';
 import { InFlight } from './in-flight.ts';
 import { Metrics } from './metrics.ts';
 import { REVERSE_SERVICES } from './sing-box-peers.ts';
+import { Alerts, type DeliveryOptions } from './alerts/index.ts';
 
 export interface NodeOptions {
   clock?: Clock;
@@ -37,6 +38,8 @@ export interface NodeOptions {
   /** Slow-loris bounds (defaults 20 s for the head, 60 s for the whole request). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Alert delivery bounds (tests use short retry delays). */
+  alertDelivery?: Partial<DeliveryOptions>;
   /** Overrides the config's `tunnel` section (tests use short keepalive timings). */
   tunnel?: ConstructorParameters<typeof Mesh>[0]['session'];
 }
@@ -97,8 +100,23 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     if (isUp && seenUp.has(peer)) metrics.tunnelReconnects.inc({ peer });
     if (isUp) seenUp.add(peer);
   });
+  const alerts = new Alerts({
+    alerts: config.alerts,
+    nodeName: config.name,
+    clock,
+    logger,
+    delivery: options.alertDelivery,
+    counters: (index) => ({
+      sent: () => metrics.alerts.inc({ alert: String(index), result: 'sent' }),
+      failed: () => metrics.alerts.inc({ alert: String(index), result: 'failed' }),
+      dropped: () => metrics.alerts.inc({ alert: String(index), result: 'dropped' }),
+    }),
+  });
+  for (const pool of Object.values(pools)) alerts.watchPool(pool);
+  const unsubscribeAlertTunnels = mesh.onTunnel((peer, isUp) => alerts.tunnel(peer, isUp));
   const serverDeps: ServerDeps = {
     ledger,
+    alerts,
     inFlight,
     metrics,
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 300_000,
@@ -145,6 +163,9 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     // Stop intake (new requests get 503), end status watchers at once, drain in-flight requests.
     const closing = app.close();
     shutdown.abort();
+    // Before the tunnels close: our own GoAways are not a peer going down.
+    unsubscribeAlertTunnels();
+    alerts.close();
     const drained = await inFlight.drained(options.drainMs ?? 10_000);
     for (const relay of webSockets.values()) relay.close();
     if (!drained) logger.warn({ inFlight: inFlight.count }, 'drain timed out; cutting remaining requests');

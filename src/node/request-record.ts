@@ -99,6 +99,9 @@ export function recordRequest(
     output_tokens: usage?.output_tokens ?? 0,
     cache_creation_input_tokens: usage?.cache_creation_input_tokens ?? 0,
     cache_read_input_tokens: usage?.cache_read_input_tokens ?? 0,
+    ...(usage?.cache_creation_1h_input_tokens === undefined
+      ? {}
+      : { cache_creation_1h_input_tokens: usage.cache_creation_1h_input_tokens }),
     status,
     duration_ms: Math.max(0, nowMs - context.startedMs),
     points_5h: points.points5h,

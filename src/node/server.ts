@@ -18,6 +18,7 @@ import { statusView } from './status-view.ts';
 import { registerDashboard } from './dashboard.ts';
 import { MISSING_UPGRADE, refusalBody } from '../tunnel/index.ts';
 import { REVERSE_SERVICES } from './sing-box-peers.ts';
+import { registerUsageRoute } from './usage-route.ts';
 
 export type { ServerDeps } from './server-deps.ts';
 
@@ -127,6 +128,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       reply.code(400).header('content-type', 'application/json').send(refusalBody(service, MISSING_UPGRADE)),
     );
   }
+  registerUsageRoute(app, deps, callerOf, replyError);
 
   registerStatusRoutes(app, {
     clock: deps.clock,

@@ -37,6 +37,8 @@ export interface MeshOptions {
   hubExtra?: { peers?: unknown[]; credentials?: unknown[]; poolMembers?: string[] };
   /** The hub's `peers[laptop].limits` (issue 15). */
   laptopLimits?: Record<string, number>;
+  /** Extra top-level keys of the laptop's config (e.g. `alerts`). */
+  laptopExtra?: Record<string, unknown>;
 }
 
 export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
@@ -108,6 +110,7 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
             { tag: 'lap-pool', type: 'balancer', credentials: ['lap-a', 'hub'] },
           ],
         },
+        ...options.laptopExtra,
       },
       environment,
     ),

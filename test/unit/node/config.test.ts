@@ -195,7 +195,10 @@ describe('config.example.json', () => {
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(new URL('../../../config.example.json', import.meta.url), 'utf8');
     const env = Object.fromEntries(
-      ['QM_ADMIN', 'ALICE_TOKEN', 'HUB_LINK', 'BOB_LINK', 'CAROL_LINK'].map((name, index) => [name, `${name}-${index}-0123456789abcdef`]),
+      ['QM_ADMIN', 'ALICE_TOKEN', 'HUB_LINK', 'BOB_LINK', 'CAROL_LINK', 'ALERT_SECRET'].map((name, index) => [
+        name,
+        `${name}-${index}-0123456789abcdef`,
+      ]),
     );
     const config = parseConfigValue(JSON.parse(text), { env, homeDir: '/home/me', baseDir: '/etc/qm' });
     expect(config.claude?.credentials).toHaveLength(3);
