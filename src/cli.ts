@@ -4,7 +4,18 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from './lib/index.ts';
-import { newToken, runCheck, runDemo, runServe, runStatus, STATUSLINE_USAGE, statuslineMain, UsageError } from './commands/index.ts';
+import {
+  LOGIN_USAGE,
+  loginMain,
+  newToken,
+  runCheck,
+  runDemo,
+  runServe,
+  runStatus,
+  STATUSLINE_USAGE,
+  statuslineMain,
+  UsageError,
+} from './commands/index.ts';
 import { runSimCommand } from './sim/index.ts';
 
 const USAGE = `usage: quotamesh <command> [options]
@@ -12,6 +23,7 @@ const USAGE = `usage: quotamesh <command> [options]
   demo   [--port N]                       simulator + nodes on loopback, for trying it out
   status [--url URL] [--token T] [--watch] [--json] [--ledger FILE]
   check  [--config FILE]                  validate a config and its credential files
+  ${LOGIN_USAGE}
   ${STATUSLINE_USAGE}
   token                                   print a new random token
   sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
@@ -19,6 +31,7 @@ const USAGE = `usage: quotamesh <command> [options]
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'statusline') return statuslineMain(rest);
+  if (command === 'login') return loginMain(rest);
   const parsed = parseArgs({
     args: rest,
     strict: true,
