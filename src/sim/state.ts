@@ -8,7 +8,7 @@ import { DEFAULT_CODEX_TOKEN_LIFETIME_MS } from './codex/plans.ts';
 import { CodexState } from './codex/state.ts';
 import { FaultScript, type PendingFault } from './faults.ts';
 import { AuthorizationCodes } from './authorization-codes.ts';
-import { CodexDeviceAuths } from './codex/device-auth.ts';
+import { CodexDeviceAuths } from './codex/device-auths.ts';
 
 export type { SimUsageUpdate } from './account-table.ts';
 

@@ -127,6 +127,12 @@ describe('quotamesh login claude (paste the code)', () => {
     expect(message.content[0]?.type).toBe('text');
   });
 
+  it('refuses an unknown provider and --device for Claude as usage errors', async () => {
+    harness = await startHarness();
+    await expect(startLogin({ provider: 'gemini' }).done).rejects.toThrow('login needs a provider: claude or codex');
+    await expect(startLogin({ provider: 'claude', device: true }).done).rejects.toThrow('--device is Codex-only');
+  });
+
   it('will not overwrite a --path that is not a JSON object', async () => {
     harness = await startHarness({ withoutFiles: ['a'] });
     const path = join(harness.dir, 'notes.txt');
