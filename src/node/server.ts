@@ -16,6 +16,7 @@ import { originForm } from './request-target.ts';
 import type { ServerDeps } from './server-deps.ts';
 import { statusView } from './status-view.ts';
 import { registerDashboard } from './dashboard.ts';
+import { registerAdminLoginRoutes } from './admin-login.ts';
 
 export type { ServerDeps } from './server-deps.ts';
 
@@ -139,6 +140,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     },
   });
 
+  registerAdminLoginRoutes(app, deps, callerOf, replyError);
   registerProxyRoutes(app, deps, callerOf, replyError);
   return app;
 }

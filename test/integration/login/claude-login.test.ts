@@ -107,10 +107,15 @@ describe('quotamesh login claude (paste the code)', () => {
       configPath,
       JSON.stringify({
         users: [{ name: 'me', token: 'u'.repeat(24) }],
-        claude: { oauth_url: harness.sim.tokenUrl, credentials: [{ tag: 'a', type: 'default', path }] },
+        claude: {
+          oauth_url: harness.sim.tokenUrl,
+          authorize_url: harness.sim.authorizeUrl,
+          credentials: [{ tag: 'a', type: 'default', path }],
+        },
       }),
     );
-    const run = startLogin({ provider: 'claude', credential: 'a', configPath, authorizeUrl: harness.sim.authorizeUrl });
+    // Both endpoints come from the config's claude section.
+    const run = startLogin({ provider: 'claude', credential: 'a', configPath });
     run.input.write(`${codePageText(await approve(await run.link()))}\n`);
     expect(await run.done).toBe(0);
     const rewritten = JSON.parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
