@@ -65,6 +65,24 @@ describe('quotamesh login claude (paste the code)', () => {
     expect(message.content[0]?.type).toBe('text');
   });
 
+  it("takes Claude Code's loopback redirect when asked for a callback port", async () => {
+    harness = await startHarness({ withoutFiles: ['a'] });
+    const run = startLogin({
+      provider: 'claude',
+      path: harness.credentialPath('a'),
+      callbackPort: 0,
+      authorizeUrl: harness.sim.authorizeUrl,
+      tokenUrl: harness.sim.tokenUrl,
+    });
+    const link = new URL(await run.link());
+    expect(link.searchParams.get('redirect_uri')).toMatch(/^http:\/\/localhost:\d+\/callback$/);
+    const location = await approve(link.toString());
+    location.hostname = '127.0.0.1';
+    expect((await fetch(location)).status).toBe(200);
+    expect(await run.done).toBe(0);
+    expect(harness.sim.account('a').counters.logins).toBe(1);
+  });
+
   it('refuses a code whose state is not this login’s, before redeeming it', async () => {
     harness = await startHarness({ withoutFiles: ['a'] });
     const run = login(harness);
