@@ -19,6 +19,7 @@ import { registerDashboard } from './dashboard.ts';
 import { MISSING_UPGRADE, refusalBody } from '../tunnel/index.ts';
 import { REVERSE_SERVICES } from './sing-box-peers.ts';
 import { registerUsageRoute } from './usage-route.ts';
+import { registerAdminLoginRoutes } from './admin-login.ts';
 
 export type { ServerDeps } from './server-deps.ts';
 
@@ -150,6 +151,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     },
   });
 
+  registerAdminLoginRoutes(app, deps, callerOf, replyError);
   registerProxyRoutes(app, deps, callerOf, replyError);
   return app;
 }

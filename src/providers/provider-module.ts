@@ -11,6 +11,7 @@ import type { Clock, QuotaMeshError } from '../lib/index.ts';
 import type { Credential, PeerHeaderReading, RefusalScope, TokenFormat, UpstreamOutcome } from '../pool/index.ts';
 import type { ProviderStatus } from '../status/index.ts';
 import type { ProviderAdapter, UsageTap } from '../upstream/index.ts';
+import type { ProviderLogin } from './login-flow.ts';
 
 /** What the proxy learns from a request body before forwarding it (for stickiness and the ledger). */
 export interface RequestInfo {
@@ -118,6 +119,8 @@ export interface ProviderModule<Name extends string = string, Fields extends Con
   errorBody(error: QuotaMeshError, requestId: string): Record<string, unknown>;
   /** `<name>:` in the config: URL fields with their defaults. */
   readonly configFields: Fields;
+  /** `quotamesh login` and the dashboard's "add account": the vendor CLI's own OAuth login. */
+  readonly login: ProviderLogin;
   readonly websocket?: WebSocketWire;
 }
 

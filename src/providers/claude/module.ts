@@ -4,6 +4,7 @@
  * unified rate-limit headers, Claude Code's `.credentials.json` and its OAuth refresh, usage and
  * profile polling, token counts from Messages responses, and Anthropic's error JSON.
  */
+import { claudeLogin, DEFAULT_CLAUDE_AUTHORIZE_URL } from './login.ts';
 import { httpUrl, type ProviderModule } from '../provider-module.ts';
 import { claudeRefusalScope } from './refusal.ts';
 import { claudeAdapter } from './adapter.ts';
@@ -15,6 +16,7 @@ import { claudeTokenFormat } from './token-format.ts';
 import { claudeUsageTap } from './usage-tap.ts';
 
 const configFields = {
+  authorize_url: httpUrl(DEFAULT_CLAUDE_AUTHORIZE_URL),
   api_url: httpUrl('https://api.anthropic.com'),
   oauth_url: httpUrl(DEFAULT_CLAUDE_OAUTH_URL),
 };
@@ -49,4 +51,5 @@ export const claudeProvider = {
   // Anthropic's shape: Claude Code shows `error.message` and logs the request id.
   errorBody: (error, requestId) => ({ type: 'error', error: { type: error.kind, message: error.message }, request_id: requestId }),
   configFields,
+  login: claudeLogin,
 } as const satisfies ProviderModule<'claude', typeof configFields, ClaudeCredentialDocument>;
