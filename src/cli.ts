@@ -11,7 +11,8 @@ const USAGE = `usage: quotamesh <command> [options]
   serve  [--config FILE] [--log-format pretty|json]   run a node (pretty on a terminal)
   demo   [--port N]                       simulator + nodes on loopback, for trying it out
   status [--url URL] [--token T] [--watch] [--json] [--ledger FILE]
-  check  [--config FILE]                  validate a config and its credential files
+  check  [--config FILE] [--against URL --token ADMIN]   validate a config and its credential files;
+                                          with --against, what a reload of that node would change
   ${STATUSLINE_USAGE}
   token                                   print a new random token
   sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
@@ -35,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       ledger: { type: 'string' },
       debug: { type: 'boolean' },
+      against: { type: 'string' },
     },
   });
   const values = parsed.values;
@@ -52,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
         ledger: values.ledger,
       });
     case 'check':
-      return runCheck({ configPath: values.config });
+      return runCheck({ configPath: values.config, against: values.against, token: values.token });
     case 'token':
       process.stdout.write(`${newToken()}\n`);
       return 0;

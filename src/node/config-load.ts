@@ -25,7 +25,12 @@ export function loadConfigFile(file: string, env: Record<string, string | undefi
   } catch (error) {
     throw new ConfigError([`${file}: cannot read (${errorMessage(error)})`]);
   }
-  return parseConfigText(text, { env, homeDir: homedir(), baseDir: dirname(resolve(file)) });
+  return parseConfigText(text, configEnvironment(file, env));
+}
+
+/** How `loadConfigFile` reads `file`: `${ENV}` from `env`, `~` as the home directory, relative paths from the file's directory. */
+export function configEnvironment(file: string, env: Record<string, string | undefined> = process.env): ConfigEnvironment {
+  return { env, homeDir: homedir(), baseDir: dirname(resolve(file)) };
 }
 
 export function parseConfigText(text: string, environment: ConfigEnvironment): Config {

@@ -22,6 +22,7 @@ import {
   type TunnelAcceptor,
   type TunnelDialer,
 } from '../tunnel/index.ts';
+import { PEER_KEYS_KEEPING_TUNNEL, type EntryChanges } from './config-diff.ts';
 import type { Config, PeerConfig } from './config-schema.ts';
 import { ChangeListeners } from './change-listeners.ts';
 
@@ -56,12 +57,15 @@ export type TunnelListener = (peerName: string, isUp: boolean) => void;
 
 export class Mesh {
   readonly #options: MeshOptions;
-  readonly #peers: Map<string, PeerConfig>;
+  #peers: Map<string, PeerConfig>;
   readonly #listeners = new ChangeListeners<TunnelListener>();
   readonly #httpsAgents = new Map<string, HttpAgent>();
   #sessions: PeerSessions | undefined;
   #acceptor: TunnelAcceptor | undefined;
-  #dialers: TunnelDialer[] = [];
+  readonly #dialers = new Map<string, TunnelDialer>();
+  /** Dialers and tunnels a reload took out of service, still finishing their requests. */
+  readonly #retiring = new Set<Promise<void>>();
+  #session: SessionTunables | undefined;
 
   constructor(options: MeshOptions) {
     this.#options = options;
@@ -77,28 +81,60 @@ export class Mesh {
     sessions.on('up', (peer) => this.#listeners.emit(peer, true));
     sessions.on('down', (peer) => this.#listeners.emit(peer, false));
     this.#sessions = sessions;
+    this.#session = session;
     this.#acceptor = createTunnelAcceptor({
-      peers: () => config.peers.map((peer) => ({ name: peer.name, token: peer.token })),
+      // Read on every handshake: a peer a reload removed is refused from then on.
+      peers: () => [...this.#peers.values()].map((peer) => ({ name: peer.name, token: peer.token })),
       onSession: (peer, session) => sessions.add(peer, session),
       clock,
       logger: tunnelLogger,
       session,
     });
-    this.#dialers = config.peers
-      .filter((peer) => peer.reverse && peer.url !== undefined)
-      .map((peer) =>
-        createTunnelDialer({
-          url: peer.url ?? '',
-          nodeName: config.name,
-          token: peer.token,
-          peerName: peer.name,
-          onSession: (name, session) => sessions.add(name, session),
-          ca: this.#options.ca,
-          clock,
-          logger: tunnelLogger.child({ peer: peer.name }),
-          session,
-        }),
-      );
+    for (const peer of this.#peers.values()) this.#dial(peer);
+  }
+
+  /**
+   * A config reload (CONFIG.md › Reloading): `peers` is the new list. A removed peer, and one
+   * whose url, token or any other key a tunnel depends on changed, has its tunnel retired (GoAway,
+   * open requests get `drainMs`) and its dialer stopped; an added or changed connector is dialed.
+   * A peer whose change touches only what it may use here keeps its tunnel.
+   */
+  updatePeers(peers: readonly PeerConfig[], change: EntryChanges, drainMs: number): void {
+    this.#peers = new Map(peers.map((peer) => [peer.name, peer]));
+    const redial = change.changed
+      .filter(({ fields }) => fields.some((field) => !PEER_KEYS_KEEPING_TUNNEL.includes(field)))
+      .map(({ key }) => key);
+    for (const name of [...change.removed, ...redial]) {
+      const dialer = this.#dialers.get(name);
+      this.#dialers.delete(name);
+      const retired = Promise.all([this.#sessions?.retire(name, drainMs), dialer?.close()]).then(() => {});
+      this.#retiring.add(retired);
+      void retired.finally(() => this.#retiring.delete(retired));
+    }
+    for (const name of [...change.added, ...redial]) {
+      const peer = this.#peers.get(name);
+      if (peer !== undefined) this.#dial(peer);
+    }
+  }
+
+  #dial(peer: PeerConfig): void {
+    const sessions = this.#sessions;
+    if (sessions === undefined || !peer.reverse || peer.url === undefined) return;
+    const { config, clock, logger } = this.#options;
+    this.#dialers.set(
+      peer.name,
+      createTunnelDialer({
+        url: peer.url,
+        nodeName: config.name,
+        token: peer.token,
+        peerName: peer.name,
+        onSession: (name, session) => sessions.add(name, session),
+        ca: this.#options.ca,
+        clock,
+        logger: logger.child({ component: 'tunnel', peer: peer.name }),
+        session: this.#session,
+      }),
+    );
   }
 
   /** For the node's upgrade dispatcher: `GET /v1/tunnel`. */
@@ -128,11 +164,14 @@ export class Mesh {
   }
 
   link(peerName: string): PeerLink {
-    const peer = this.#peers.get(peerName);
-    if (peer === undefined) throw new Error(`no peer named ${peerName}`);
+    if (!this.#peers.has(peerName)) throw new Error(`no peer named ${peerName}`);
     return {
       peerName,
-      route: () => this.#route(peer),
+      // Looked up on every request: a reload may have changed the peer's url or token.
+      route: () => {
+        const peer = this.#peers.get(peerName);
+        return peer === undefined ? undefined : this.#route(peer);
+      },
       onChange: (listener) => this.#listeners.add((name) => name === peerName && listener()),
     };
   }
@@ -158,9 +197,10 @@ export class Mesh {
 
   /** GoAway on every tunnel, stop dialing, stop accepting. Idempotent. */
   async close(): Promise<void> {
-    await Promise.all(this.#dialers.map((dialer) => dialer.close()));
+    await Promise.all([...this.#dialers.values()].map((dialer) => dialer.close()));
     await this.#acceptor?.close();
     await this.#sessions?.close();
+    await Promise.all(this.#retiring);
     for (const agent of this.#httpsAgents.values()) agent.destroy();
     this.#listeners.clear();
   }

@@ -16,6 +16,7 @@ import { originForm } from './request-target.ts';
 import type { ServerDeps } from './server-deps.ts';
 import { statusView } from './status-view.ts';
 import { registerDashboard } from './dashboard.ts';
+import { registerAdminConfigRoute } from './admin-config-route.ts';
 
 export type { ServerDeps } from './server-deps.ts';
 
@@ -118,6 +119,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   registerDashboard(app);
+  registerAdminConfigRoute(app, deps, callerOf, replyError);
 
   registerStatusRoutes(app, {
     clock: deps.clock,
