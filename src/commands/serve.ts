@@ -19,8 +19,13 @@ export async function runServe(options: { configPath: string | undefined; logFor
 }
 
 /** SIGHUP and a change of the config file reload it into the running node (CONFIG.md › Reloading). */
-export function reloadOnChange(node: Pick<RunningNode, 'reload'>, path: string, logger: Logger): () => void {
-  const watch = new ConfigWatch({ path, node, logger });
+export function reloadOnChange(
+  node: Pick<RunningNode, 'reload'>,
+  path: string,
+  logger: Logger,
+  options: { watch?: boolean } = {},
+): () => void {
+  const watch = new ConfigWatch({ path, node, logger, ...options });
   const stopHangup = onHangup(() => void watch.reload('signal'));
   return () => {
     stopHangup();

@@ -29,12 +29,14 @@ export interface ConfigWatchOptions {
   env?: Record<string, string | undefined>;
   /** Quiet time after the last file event before reading (editors write in several steps). */
   debounceMs?: number;
+  /** false: reload only when asked (SIGHUP), not on file events. Default true. */
+  watch?: boolean;
 }
 
 export class ConfigWatch {
   readonly #options: ConfigWatchOptions;
   readonly #logger: Logger;
-  readonly #watch: FileWatch;
+  readonly #watch: FileWatch | undefined;
   #lastText: string | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -47,7 +49,10 @@ export class ConfigWatch {
     } catch {
       this.#lastText = undefined;
     }
-    this.#watch = watchFile(options.path, () => void this.reload('file'), { debounceMs: options.debounceMs ?? 200 });
+    this.#watch =
+      options.watch === false
+        ? undefined
+        : watchFile(options.path, () => void this.reload('file'), { debounceMs: options.debounceMs ?? 200 });
   }
 
   /** One reload at a time, in the order asked for. */
@@ -97,6 +102,6 @@ export class ConfigWatch {
   }
 
   close(): void {
-    this.#watch.close();
+    this.#watch?.close();
   }
 }

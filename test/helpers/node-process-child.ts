@@ -13,6 +13,8 @@ export interface NodeProcessStart {
   config: unknown;
   /** Read the config from this file, and reload it on SIGHUP and on change, as `quotamesh serve` does. */
   configFile?: string;
+  /** With `configFile`: false reloads on SIGHUP only, not on file changes. */
+  watchConfigFile?: boolean;
   dir: string;
   options: Omit<NodeOptions, 'logger' | 'clock'>;
 }
@@ -24,7 +26,8 @@ process.once('message', async (message: NodeProcessStart) => {
       : loadConfigFile(message.configFile, {});
   const logger = createLogger({ level: 'debug', destination: process.stdout });
   const node = await startNode(config, { ...message.options, logger });
-  const stopReloading = message.configFile === undefined ? () => {} : reloadOnChange(node, message.configFile, logger);
+  const stopReloading =
+    message.configFile === undefined ? () => {} : reloadOnChange(node, message.configFile, logger, { watch: message.watchConfigFile });
   process.send?.({ url: node.url, port: node.port });
   await untilSignal();
   stopReloading();
