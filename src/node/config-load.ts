@@ -38,7 +38,10 @@ export function parseConfigText(text: string, environment: ConfigEnvironment): C
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError([`(root): not valid JSON (${errorMessage(error)})`]);
+    // Only where: newer V8 quotes the text around the error, and that may be a token, which a
+    // reload would then write to the log.
+    const where = /position \d+/.exec(errorMessage(error))?.[0];
+    throw new ConfigError([`(root): not valid JSON${where === undefined ? '' : ` (at ${where})`}`]);
   }
   return parseConfigValue(raw, environment);
 }
