@@ -99,6 +99,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     peerOfSocket: (socket) => mesh.peerOfSocket(socket),
     https: config.tls && { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
   };
+  const startedTls = serverDeps.https;
   const reloader = new NodeReloader({
     deps: serverDeps,
     mesh,
@@ -107,6 +108,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     logger,
     drainMs: options.reloadDrainMs ?? 300_000,
     onPoolAdded: (pool) => unsubscribeState.push(pool.onChange(() => state.scheduleSave())),
+    tlsFilesChanged: () => startedTls !== undefined && config.tls !== undefined && !sameFiles(config.tls, startedTls),
   });
   const app = buildServer(serverDeps);
   // One WebSocket relay per provider that speaks WebSocket, keyed by its upgrade path.
@@ -166,6 +168,15 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     reload: (next) => reloader.reload(next),
     close,
   };
+}
+
+/** Whether the files at `paths` still hold what the listener was started with (unreadable = changed). */
+function sameFiles(paths: { cert: string; key: string }, started: { cert: Buffer; key: Buffer }): boolean {
+  try {
+    return readFileSync(paths.cert).equals(started.cert) && readFileSync(paths.key).equals(started.key);
+  } catch {
+    return false;
+  }
 }
 
 function splitListen(listen: string): { host: string; port: number } {

@@ -27,6 +27,8 @@ export interface ReloadParts {
   drainMs: number;
   /** Called for a pool a reload adds (the node saves state on its changes). */
   onPoolAdded(pool: ProviderPool): void;
+  /** True when the certificate or key files differ from what the listener was started with. */
+  tlsFilesChanged?(): boolean;
 }
 
 export class NodeReloader {
@@ -50,6 +52,8 @@ export class NodeReloader {
     const { deps, mesh, logger } = this.#parts;
     const running = deps.config;
     const change = diffConfig(running, next);
+    // The same paths with new contents (a renewed certificate) are a change the config cannot show.
+    if (!change.restartRequired.includes('tls') && this.#parts.tlsFilesChanged?.() === true) change.restartRequired.push('tls');
     if (isEmptyChange(change)) return change;
     const effective = effectiveConfig(running, next, change);
     mesh.updatePeers(effective.peers, change.peers, this.#parts.drainMs);
