@@ -93,8 +93,10 @@ export interface MeshChildren extends SimWithNode {
 /**
  * Adds the mesh path to startSimAndNode: a hub whose only credential is the laptop, reached
  * through the reverse tunnel the laptop dials. Resolves once the hub sees the laptop's capacity.
+ * `protocol: 'sing-box'` links the two over sing-box's wire instead of ours (`/ccm/v1/reverse`,
+ * raw TCP + yamux, Bearer-authenticated HTTP/1.1 down the tunnel).
  */
-export async function startMeshChildren(): Promise<MeshChildren> {
+export async function startMeshChildren(protocol: 'quotamesh' | 'sing-box' = 'quotamesh'): Promise<MeshChildren> {
   const base = await startSimAndNode(1);
   const dir = mkdtempSync(join(tmpdir(), 'qm-bench-mesh-'));
   const simAccounts = base.sim.reply.accounts as Array<{ id: string; file: unknown }>;
@@ -112,7 +114,7 @@ export async function startMeshChildren(): Promise<MeshChildren> {
       state_dir: join(dir, 'hub-state'),
       log_level: 'silent',
       users: [{ name: 'bench', token: base.userToken, allow_external_usage: true }],
-      peers: [{ name: 'laptop', token: link }],
+      peers: [{ name: 'laptop', token: link, protocol }],
       claude: { api_url: base.sim.url, credentials: [{ tag: 'laptop', type: 'external', peer: 'laptop' }] },
     },
   });
@@ -124,7 +126,7 @@ export async function startMeshChildren(): Promise<MeshChildren> {
       listen: '127.0.0.1:0',
       state_dir: join(dir, 'laptop-state'),
       log_level: 'silent',
-      peers: [{ name: 'hub', url: hub.url, token: link, reverse: true }],
+      peers: [{ name: 'hub', url: hub.url, token: link, reverse: true, protocol }],
       claude: { api_url: base.sim.url, oauth_url: String(base.sim.reply.tokenUrl), credentials: [{ tag: 'mine', type: 'default', path }] },
     },
   });

@@ -1,7 +1,8 @@
 /**
  * Issue 5's mesh bench: the simulator direct, through one node, and through the mesh (client →
  * hub → tunnel → laptop → simulator), 100 concurrent, JSON and SSE. Targets: the mesh keeps
- * ≥ 25 % of direct throughput and adds ≤ 20 ms p99.
+ * ≥ 25 % of direct throughput and adds ≤ 20 ms p99. The same mesh linked over sing-box's wire
+ * (issue 14: `/ccm/v1/reverse`, yamux on raw TCP, Bearer HTTP/1.1) gets its own rows beside it.
  */
 import { runLoad, runOpenLoad, type LoadResult } from './_load.ts';
 import { startMeshChildren } from './_harness.ts';
@@ -12,6 +13,7 @@ const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 1000);
 
 export async function run(): Promise<void> {
   const servers = await startMeshChildren();
+  const singBox = await startMeshChildren('sing-box');
   try {
     console.log('| mode | path | req/s | p50 ms | p99 ms | errors | throughput vs direct | added p99 ms |');
     console.log('|---|---|---|---|---|---|---|---|');
@@ -27,10 +29,12 @@ export async function run(): Promise<void> {
       });
       const node = await load(`${servers.node.url}/v1/messages`, userHeaders);
       const mesh = await load(`${servers.hub.url}/v1/messages`, userHeaders);
+      const singBoxMesh = await load(`${singBox.hub.url}/v1/messages`, { ...userHeaders, authorization: `Bearer ${singBox.userToken}` });
       const mode = stream ? 'SSE' : 'JSON';
       row(mode, 'direct (client → sim)', direct, direct);
       row(mode, 'node (client → node → sim)', node, direct);
       row(mode, 'mesh (client → hub → tunnel → laptop → sim)', mesh, direct);
+      row(mode, 'mesh, sing-box wire (client → hub → /ccm/v1/reverse tunnel → laptop → sim)', singBoxMesh, direct);
     }
     // One request at a time: what the two hops and the tunnel add, without queueing.
     const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'bench' }] });
@@ -58,6 +62,7 @@ export async function run(): Promise<void> {
     row(`JSON, ${OPEN_RATE} req/s offered`, 'mesh (client → hub → tunnel → laptop → sim)', meshOpen, directOpen);
   } finally {
     servers.stop();
+    singBox.stop();
   }
 }
 

@@ -1,11 +1,23 @@
 #!/usr/bin/env node
-// The package ships TypeScript sources; tsx loads them so no build step is needed.
+// The published package ships dist/ (compiled by `npm run build`) and runs it with plain node. A
+// checkout has src/ beside bin/ and runs the TypeScript through tsx (a devDependency), so an edit
+// takes effect at once and a dist/ left over from an earlier build is never run by mistake.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-if (process.argv[2] === 'statusline') {
-  // Claude Code runs this on every update, so it loads the status line alone (not the node) and
-  // through tsx's in-thread CommonJS hook: the ESM hook starts a loader thread, which costs more
-  // than everything the status line does.
+const isCheckout = existsSync(new URL('../src/cli.ts', import.meta.url));
+
+if (!isCheckout) {
+  // Claude Code runs the status line on every update, so it loads alone, without the node.
+  if (process.argv[2] === 'statusline') {
+    const { statuslineMain } = await import('../dist/commands/statusline-main.js');
+    process.exitCode = await statuslineMain(process.argv.slice(3));
+  } else {
+    await import('../dist/cli.js');
+  }
+} else if (process.argv[2] === 'statusline') {
+  // tsx's in-thread CommonJS hook: the ESM hook starts a loader thread, which costs more than
+  // everything the status line does.
   const require = createRequire(import.meta.url);
   require('tsx/cjs/api').register();
   const { statuslineMain } = require('../src/commands/statusline-main.ts');

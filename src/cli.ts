@@ -4,8 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from './lib/index.ts';
-import { newToken, runCheck, runDemo, runServe, runStatus, STATUSLINE_USAGE, statuslineMain, UsageError } from './commands/index.ts';
-import { runSimCommand } from './sim/index.ts';
+import {
+  newToken,
+  runCheck,
+  runDemo,
+  runInit,
+  runServe,
+  runStatus,
+  STATUSLINE_USAGE,
+  statuslineMain,
+  UsageError,
+} from './commands/index.ts';
 
 const USAGE = `usage: quotamesh <command> [options]
   serve  [--config FILE] [--log-format pretty|json]   run a node (pretty on a terminal)
@@ -13,6 +22,8 @@ const USAGE = `usage: quotamesh <command> [options]
   status [--url URL] [--token T] [--watch] [--json] [--ledger FILE]
   check  [--config FILE] [--against URL --token ADMIN]   validate a config and its credential files;
                                           with --against, what a reload of that node would change
+  init   [--hub | --laptop --hub-url URL --link-token T] [--config FILE] [--name N] [--listen HOST:PORT] [--force]
+                                          write a commented starting config with fresh tokens
   ${STATUSLINE_USAGE}
   token                                   print a new random token
   sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
@@ -37,6 +48,13 @@ async function main(argv: string[]): Promise<number> {
       ledger: { type: 'string' },
       debug: { type: 'boolean' },
       against: { type: 'string' },
+      hub: { type: 'boolean' },
+      laptop: { type: 'boolean' },
+      'hub-url': { type: 'string' },
+      'link-token': { type: 'string' },
+      name: { type: 'string' },
+      listen: { type: 'string' },
+      force: { type: 'boolean' },
     },
   });
   const values = parsed.values;
@@ -55,16 +73,30 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'check':
       return runCheck({ configPath: values.config, against: values.against, token: values.token });
+    case 'init':
+      return runInit({
+        configPath: values.config,
+        hub: values.hub ?? false,
+        laptop: values.laptop ?? false,
+        hubUrl: values['hub-url'],
+        linkToken: values['link-token'],
+        name: values.name,
+        listen: values.listen,
+        force: values.force ?? false,
+      });
     case 'token':
       process.stdout.write(`${newToken()}\n`);
       return 0;
-    case 'sim':
+    case 'sim': {
+      // Loaded for this command only: `serve` never carries the simulator.
+      const { runSimCommand } = await import('./sim/index.ts');
       await runSimCommand({
         port: integer(values.port, 'port'),
         accounts: integer(values.accounts, 'accounts'),
         codexAccounts: integer(values['codex-accounts'], 'codex-accounts'),
       });
       return 0;
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -7,7 +7,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemoMesh } from './demo-mesh.ts';
 import { untilSignal } from './signals.ts';
 
 export interface DemoOptions {
@@ -21,6 +20,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const directory = await mkdtemp(join(tmpdir(), 'quotamesh-demo-'));
   try {
+    // The demo mesh brings the simulator; loaded here so no other command carries it.
+    const { startDemoMesh } = await import('./demo-mesh.ts');
     const mesh = await startDemoMesh({ directory, hubPort: options.port });
     const { hub, userToken, adminToken } = mesh;
     const stopWatching = hub.onTunnel((peer, isUp) =>

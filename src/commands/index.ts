@@ -1,6 +1,6 @@
 export { runCheck, credentialFileProblems } from './check.ts';
 export { runDemo, type DemoOptions } from './demo.ts';
-export { startDemoMesh, type DemoMesh, type DemoMeshOptions } from './demo-mesh.ts';
+export { runInit, type InitOptions } from './init.ts';
 export { runServe } from './serve.ts';
 export { runStatus } from './status.ts';
 export { runStatusline, type StatuslineOptions } from './statusline.ts';

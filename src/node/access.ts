@@ -10,6 +10,8 @@ import type { Config } from './config-schema.ts';
 export interface Access {
   routeTag: string;
   allowExternal: boolean;
+  /** A sing-box peer: it reads our aggregate headers in sing-box's dialect (ProviderAdapter.forSingBox). */
+  isSingBoxCaller?: boolean;
 }
 
 export function defaultRoute(config: Config, provider: Provider): string | undefined {
@@ -29,7 +31,8 @@ export function accessFor(config: Config, caller: Caller, provider: Provider): A
       const section = config[provider];
       const sole = section?.credentials.length === 1 ? section.credentials[0]?.tag : undefined;
       const routeTag = caller.peer.share[provider] ?? sole;
-      return routeTag === undefined ? undefined : { routeTag, allowExternal: caller.peer.allow_external_usage };
+      if (routeTag === undefined) return undefined;
+      return { routeTag, allowExternal: caller.peer.allow_external_usage, isSingBoxCaller: caller.peer.protocol === 'sing-box' };
     }
     case 'admin': {
       const routeTag = defaultRoute(config, provider);

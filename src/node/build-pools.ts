@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
 import { ExternalCredential, ProviderPool, type Credential, type RouteDefinition } from '../pool/index.ts';
-import type { AnyProviderModule, ConfigFields, SectionOf } from '../providers/index.ts';
+import type { AnyProviderModule, ConfigFields, ProviderName, SectionOf } from '../providers/index.ts';
 import {
   DEFAULT_MAX_PLAN_WEIGHT,
   type DefaultCredentialConfig,
@@ -77,7 +77,7 @@ export function createExternalCredential(
   return new ExternalCredential({
     tag: credential.tag,
     provider: module.name,
-    link: deps.mesh.link(credential.peer),
+    link: deps.mesh.link(credential.peer, module.name as ProviderName),
     clock: deps.clock,
     logger: deps.logger.child({ component: 'credential', provider: module.name, credential: credential.tag, peer: credential.peer }),
     parseHeaders: (headers, nowSeconds) => module.parseRateLimitHeaders(headers, nowSeconds),

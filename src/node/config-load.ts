@@ -10,6 +10,7 @@ import { ConfigError, errorMessage } from '../lib/index.ts';
 import { PROVIDER_NAMES } from '../providers/index.ts';
 import { configSchema, type Config, type ProviderConfig } from './config-schema.ts';
 import { checkReferences, type Problem } from './config-references.ts';
+import { blankJsonComments } from './config-comments.ts';
 
 export interface ConfigEnvironment {
   env: Record<string, string | undefined>;
@@ -36,7 +37,7 @@ export function configEnvironment(file: string, env: Record<string, string | und
 export function parseConfigText(text: string, environment: ConfigEnvironment): Config {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(blankJsonComments(text));
   } catch (error) {
     // Only where: newer V8 quotes the text around the error, and that may be a token, which a
     // reload would then write to the log.

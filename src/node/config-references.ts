@@ -17,6 +17,12 @@ export function checkReferences(config: Config): Problem[] {
     if (peer.reverse && peer.url === undefined) {
       problems.push({ path: `peers[${index}].reverse`, message: 'a connector (reverse: true) needs a url' });
     }
+    if (peer.protocol === 'sing-box' && peer.url !== undefined && !peer.allow_insecure && isCleartextOffLoopback(peer.url)) {
+      problems.push({
+        path: `peers[${index}].url`,
+        message: 'a sing-box peer sends its token in clear: use https://, or set allow_insecure: true to send it over http:// anyway',
+      });
+    }
   });
   for (const provider of PROVIDER_NAMES) {
     const section = config[provider];
@@ -86,4 +92,12 @@ function checkUniqueSecrets(config: Config, problems: Problem[]): void {
   remember('admin_token', config.admin_token);
   config.users.forEach((user, index) => remember(`users[${index}].token`, user.token));
   config.peers.forEach((peer, index) => remember(`peers[${index}].token`, peer.token));
+}
+
+/** http:// to anything but this machine: a sing-box peer's Bearer token would cross the network in clear. */
+export function isCleartextOffLoopback(url: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:') return false;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return !(host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host));
 }

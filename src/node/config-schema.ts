@@ -9,6 +9,10 @@ import { PROVIDERS, type ConfigFields, type ProviderName } from '../providers/in
 
 export const DEFAULT_MAX_PLAN_WEIGHT = 20;
 
+/** The wire a peer speaks: ours (`/v1/tunnel`, HMAC) or sing-box CCM/OCM's (PROTOCOL.md › sing-box peers). */
+export const PEER_PROTOCOLS = ['quotamesh', 'sing-box'] as const;
+export type PeerProtocol = (typeof PEER_PROTOCOLS)[number];
+
 export const STRATEGIES = ['least-used', 'round-robin', 'random', 'fallback'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
@@ -74,6 +78,9 @@ const peer = z.strictObject({
   url: httpUrl.optional(),
   token: secret,
   reverse: z.boolean().default(false),
+  protocol: z.enum(PEER_PROTOCOLS).default('quotamesh'),
+  /** A sing-box peer's token crosses in clear; over http:// off loopback that must be asked for. */
+  allow_insecure: z.boolean().default(false),
   share: z.strictObject(routeChoices).default({}),
   allow_external_usage: z.boolean().default(false),
   /**

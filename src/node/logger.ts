@@ -2,8 +2,9 @@
  * pino with redaction configured, so a token can reach a log line only if someone logs it under
  * a key nobody thought of; tests scan captured logs for every configured token.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -30,7 +31,7 @@ export function createLogger(options: { level: string; name?: string; destinatio
   // Pretty output goes through the same redaction: pino redacts before any stream sees a line.
   const destination =
     options.format === 'pretty'
-      ? pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', destination: 1 })
+      ? loadPretty()({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', destination: 1 })
       : options.destination;
   return pino(
     {
@@ -41,4 +42,9 @@ export function createLogger(options: { level: string; name?: string; destinatio
     },
     destination,
   );
+}
+
+/** Loaded only for pretty output: a node logging JSON (a server, a container) never pays its memory. */
+function loadPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 }

@@ -21,6 +21,7 @@ import { Ledger } from './ledger.ts';
 import { StateStore } from './state-store.ts';
 import { InFlight } from './in-flight.ts';
 import { Metrics } from './metrics.ts';
+import { REVERSE_SERVICES } from './sing-box-peers.ts';
 
 export interface NodeOptions {
   clock?: Clock;
@@ -123,7 +124,9 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   app.server.on('upgrade', (request, socket, head) => {
     const path = (request.url ?? '').split('?')[0];
     const relay = path === undefined ? undefined : webSockets.get(path);
+    const reverseService = path === undefined ? undefined : REVERSE_SERVICES.get(path);
     if (path === TUNNEL_PATH) mesh.handleUpgrade(request, socket, head);
+    else if (reverseService !== undefined) mesh.handleReverseUpgrade(request, socket, head, reverseService);
     else if (relay !== undefined) relay.handleUpgrade(request, socket, head);
     else socket.destroy();
   });

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { errorMessage, toUnixSeconds, type Clock } from '../lib/index.ts';
 import type { ProviderPool } from '../pool/index.ts';
 import type { AnyProviderModule } from '../providers/index.ts';
-import { aggregateProvider } from '../status/index.ts';
+import { aggregateProvider, type ProviderStatus } from '../status/index.ts';
 import { forward, inboundResponseHeaders, type ProviderAdapter } from '../upstream/index.ts';
 import type { Access } from './access.ts';
 import { sendError } from './error-reply.ts';
@@ -117,7 +117,7 @@ export async function proxyRequest(
       // A spent pool says so the way the client reads a spent account: the aggregate rate-limit
       // headers with the real reset (PROTOCOL.md › Errors).
       const headers =
-        error.status === 429 ? adapter.aggregateHeaders(aggregateProvider(snapshots, toUnixSeconds(nowMs)), toUnixSeconds(nowMs)) : {};
+        error.status === 429 ? aggregateHeadersFor(adapter, access, aggregateProvider(snapshots, toUnixSeconds(nowMs)), nowMs) : {};
       sendError(response, deps.provider, error, headers);
       return { credential: held?.credential.tag, status: error.status, attempts: result.attempts, upstream: undefined };
     }
@@ -134,6 +134,12 @@ export async function proxyRequest(
   }
 }
 
+/** The route's aggregate as response headers, in the caller's dialect. */
+function aggregateHeadersFor(adapter: ProviderAdapter, access: Access, aggregate: ProviderStatus, nowMs: number): Record<string, string> {
+  const headers = adapter.aggregateHeaders(aggregate, toUnixSeconds(nowMs));
+  return access.isSingBoxCaller === true ? adapter.forSingBox(headers) : headers;
+}
+
 function relay(deps: ProxyDeps, access: Access, held: Attempted<HttpAnswer>, response: ServerResponse): void {
   const upstream = held.answer.message;
   const status = held.answer.status;
@@ -141,7 +147,7 @@ function relay(deps: ProxyDeps, access: Access, held: Attempted<HttpAnswer>, res
   if (status >= 200 && status < 300) {
     const nowMs = deps.clock.now();
     const aggregate = aggregateProvider(deps.pool.snapshots(access.routeTag, access.allowExternal, nowMs), toUnixSeconds(nowMs));
-    Object.assign(headers, deps.adapter.aggregateHeaders(aggregate, toUnixSeconds(nowMs)));
+    Object.assign(headers, aggregateHeadersFor(deps.adapter, access, aggregate, nowMs));
   }
   if (held.body !== undefined) {
     delete headers['content-encoding'];

@@ -56,7 +56,7 @@ export class NodeReloader {
     if (!change.restartRequired.includes('tls') && this.#parts.tlsFilesChanged?.() === true) change.restartRequired.push('tls');
     if (isEmptyChange(change)) return change;
     const effective = effectiveConfig(running, next, change);
-    mesh.updatePeers(effective.peers, change.peers, this.#parts.drainMs);
+    mesh.updatePeers(effective, change.peers, this.#parts.drainMs);
     const poolDeps: PoolDeps = { clock: this.#parts.clock, logger, state: this.#parts.state, mesh, peers: effective.peers };
     const prepared: PreparedPool[] = [];
     const added: Array<[keyof typeof deps.pools, ProviderPool]> = [];

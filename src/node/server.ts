@@ -17,6 +17,8 @@ import type { ServerDeps } from './server-deps.ts';
 import { statusView } from './status-view.ts';
 import { registerDashboard } from './dashboard.ts';
 import { registerAdminConfigRoute } from './admin-config-route.ts';
+import { MISSING_UPGRADE, refusalBody } from '../tunnel/index.ts';
+import { REVERSE_SERVICES } from './sing-box-peers.ts';
 
 export type { ServerDeps } from './server-deps.ts';
 
@@ -120,6 +122,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   registerDashboard(app);
   registerAdminConfigRoute(app, deps, callerOf, replyError);
+  // A reverse connect that is no upgrade at all (no `Connection: Upgrade`) never reaches the
+  // 'upgrade' event; sing-box answers it as it answers a wrong Upgrade header.
+  for (const [path, service] of REVERSE_SERVICES) {
+    app.get(path, async (_request, reply) =>
+      reply.code(400).header('content-type', 'application/json').send(refusalBody(service, MISSING_UPGRADE)),
+    );
+  }
 
   registerStatusRoutes(app, {
     clock: deps.clock,
@@ -148,7 +157,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 /** A request over a peer's tunnel is that peer's; anything else shows a token (PROTOCOL.md › HTTP over streams). */
 export function callerOfRequest(deps: Pick<ServerDeps, 'peerOfSocket' | 'tokens'>, request: IncomingMessage): Caller | undefined {
   const peer = deps.peerOfSocket?.(request.socket);
-  return peer !== undefined ? deps.tokens.peerCaller(peer) : deps.tokens.authenticate(request.headers);
+  if (peer === undefined) return deps.tokens.authenticate(request.headers);
+  const caller = deps.tokens.peerCaller(peer);
+  if (caller?.kind === 'peer' && caller.peer.protocol === 'sing-box') {
+    // A sing-box receiver sends its users' requests as a user of ours, with the peer token
+    // (sing-box `service/ccm/reverse.go`): on its tunnel, anything else is nobody's.
+    const presented = deps.tokens.authenticate(request.headers);
+    return presented?.kind === 'peer' && presented.name === peer ? caller : undefined;
+  }
+  return caller;
 }
 
 /** The path of an absolute-form target (`http://host/v1/responses` → `/v1/responses`), for the error's shape. */

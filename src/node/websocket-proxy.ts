@@ -117,13 +117,13 @@ export class WebSocketProxy {
     }
     if (held === undefined || isExhausted(result)) {
       const nowMs = clock.now();
-      const error = exhaustedError(
-        admitted.pool.snapshots(admitted.access.routeTag, admitted.access.allowExternal, nowMs),
-        nowMs,
-        result.lastTransportError,
-      );
+      const snapshots = admitted.pool.snapshots(admitted.access.routeTag, admitted.access.allowExternal, nowMs);
+      const error = exhaustedError(snapshots, nowMs, result.lastTransportError);
+      // The same aggregate headers as the HTTP path's 429: Codex reads its x-codex-* windows from them.
+      const nowSeconds = toUnixSeconds(nowMs);
+      const aggregate = error.status === 429 ? provider.adapter.aggregateHeaders(aggregateProvider(snapshots, nowSeconds), nowSeconds) : {};
       record(error.status);
-      return this.#refuse(socket, error);
+      return this.#refuse(socket, error, aggregate);
     }
     // A refusal that is the request's own (400, 404) or the last credential's: relayed as sent.
     record(held.answer.status);
@@ -176,9 +176,10 @@ export class WebSocketProxy {
     });
   }
 
-  #refuse(socket: Duplex, error: QuotaMeshError): void {
-    const extra = error.retryAfterSeconds !== undefined ? `retry-after: ${Math.max(1, Math.ceil(error.retryAfterSeconds))}\r\n` : '';
-    refuseRaw(socket, error.status, Buffer.from(JSON.stringify(errorBody(this.#provider, error))), extra);
+  #refuse(socket: Duplex, error: QuotaMeshError, headers: Record<string, string> = {}): void {
+    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+    if (error.retryAfterSeconds !== undefined) lines.push(`retry-after: ${Math.max(1, Math.ceil(error.retryAfterSeconds))}\r\n`);
+    refuseRaw(socket, error.status, Buffer.from(JSON.stringify(errorBody(this.#provider, error))), lines.join(''));
   }
 
   /** Closes every relayed session (node shutdown): 1001 going away. */

@@ -157,6 +157,7 @@ export abstract class DefaultCredential<Document> implements Credential {
       cap5h: this.options.cap5h,
       capWeekly: this.options.capWeekly,
       peer: null,
+      modelLimits: this.usage.modelBlocks.list(nowMs),
     };
   }
 

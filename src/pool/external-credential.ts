@@ -131,6 +131,7 @@ export class ExternalCredential implements Credential {
       cap5h: 100,
       capWeekly: 100,
       peer: this.peerName,
+      modelLimits: this.#modelBlocks.list(nowMs),
     };
   }
 

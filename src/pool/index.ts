@@ -20,7 +20,7 @@ export { DEFAULT_POLL_TIMINGS, type PollResult, type UsagePollTimings } from './
 export type { PersistedUsageState, RateLimitHint, StatusFacts, WindowReading } from './usage-state.ts';
 export { ExternalCredential, type ExternalCredentialOptions, type PeerHeaderReading } from './external-credential.ts';
 export { PeerStatusStream, parseStatusFrame, type PeerStatusFrame } from './peer-status-stream.ts';
-export type { PeerLink, PeerRoute } from './peer-link.ts';
+export type { PeerLink, PeerRoute, StatusWatch } from './peer-link.ts';
 export type { TokenSource } from './token-source.ts';
 export type { FormatRefreshResult, TokenFormat, TokenMessages } from './token-format.ts';
 export { fetchWithAuthRecovery, usagePollResult, type TokenFetch } from './account-poll.ts';

@@ -4,6 +4,8 @@
  * persisted: after a restart the first request for the family learns it again at the cost of one
  * failover. Families come from request bodies, so the table is bounded.
  */
+import type { ModelLimit } from '../status/index.ts';
+
 const MAX_MODEL_BLOCKS = 16;
 const DEFAULT_MODEL_BLOCK_MS = 60_000;
 const LONGEST_MODEL_BLOCK_MS = 8 * 24 * 3600 * 1000;
@@ -30,6 +32,14 @@ export class ModelBlocks {
     const blocked = [...this.#untilMs].filter(([, untilMs]) => untilMs > nowMs);
     if (blocked.length === 0) return undefined;
     return `model limit reached: ${blocked.map(([family, untilMs]) => `${family} until ${new Date(untilMs).toISOString()}`).join(', ')}`;
+  }
+
+  /** The running blocks, for status: family and the Unix second the block ends, in family order. */
+  list(nowMs: number): ModelLimit[] {
+    return [...this.#untilMs]
+      .filter(([, untilMs]) => untilMs > nowMs)
+      .map(([family, untilMs]) => ({ family, until: Math.ceil(untilMs / 1000) }))
+      .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0));
   }
 
   /** Ends of the running blocks, for the change tracker's next wake-up. */

@@ -13,8 +13,20 @@ export interface PeerRoute {
   viaTunnel: boolean;
 }
 
+/**
+ * Which status watch to follow and what a refusal of it means. Ours stops on a 4xx (it will not
+ * fix itself); against a sing-box node, which may not have the path at all, any 4xx/5xx is retried
+ * at the slowest rate and reported once.
+ */
+export interface StatusWatch {
+  pathAndQuery: string;
+  onRefusal: 'stop' | 'retry_slowly';
+}
+
 export interface PeerLink {
   readonly peerName: string;
+  /** Default: `/v1/status?provider=<provider>&watch=true`, stopping on a 4xx. */
+  readonly statusWatch?: StatusWatch;
   route(): PeerRoute | undefined;
   /** Fires when the tunnel comes up or goes down. */
   onChange(listener: () => void): () => void;

@@ -1,5 +1,6 @@
 /**
- * Follows a peer's `GET /v1/status?provider=X&watch=true` (PROTOCOL.md › Node-to-node requests):
+ * Follows a peer's `GET /v1/status?provider=X&watch=true` (or a sing-box node's
+ * `/ccm/v1/status?watch=true`; PROTOCOL.md › Node-to-node requests):
  * each NDJSON frame is the peer's aggregate for what it shares with us. Reconnects with backoff (1
  * s doubling to 30 s, reset after a stream that lived a minute) on transport errors and ends; a 4xx
  * or a garbled payload will not fix itself, so it stops and reports (sing-box `99e19e70`) until the
@@ -33,6 +34,8 @@ export interface PeerStatusStreamOptions {
 
 const STATES: readonly CredentialState[] = ['usable', 'rate_limited', 'unavailable'];
 const STABLE_STREAM_MS = 60_000;
+/** 2^5 s ≥ 30 s: the attempt count at which the backoff reaches its ceiling. */
+const SLOWEST_ATTEMPT = 5;
 /** A status frame is a few hundred bytes; a line past this is not a status frame. */
 export const MAX_STATUS_LINE_BYTES = 64 * 1024;
 
@@ -98,11 +101,15 @@ export class PeerStatusStream {
       const route = this.#options.link.route();
       if (route === undefined) return; // restarted by onChange when the tunnel comes up
       const startedMs = this.#options.clock.now();
+      const watch = this.#options.link.statusWatch ?? {
+        pathAndQuery: `/v1/status?provider=${this.#options.provider}&watch=true`,
+        onRefusal: 'stop',
+      };
       let response: IncomingMessage;
       try {
         response = await forward({
           baseUrl: route.baseUrl,
-          pathAndQuery: `/v1/status?provider=${this.#options.provider}&watch=true`,
+          pathAndQuery: watch.pathAndQuery,
           method: 'GET',
           headers: { ...route.headers, accept: 'application/x-ndjson' },
           body: undefined,
@@ -115,6 +122,17 @@ export class PeerStatusStream {
         continue;
       }
       const status = response.statusCode ?? 0;
+      if (status >= 400 && watch.onRefusal === 'retry_slowly') {
+        // A sing-box node without this path (or this user) answers the same every time: ask
+        // again only at the slowest rate, and say why once (the credential logs a problem once).
+        response.resume();
+        this.#options.onProblem(
+          `peer ${this.#options.link.peerName} answers ${status} to ${watch.pathAndQuery.split('?')[0]}; asking again every 30 s or so`,
+        );
+        attempt = Math.max(attempt, SLOWEST_ATTEMPT);
+        await sleep(exponentialDelayMs(attempt, { baseMs: 1000, maxMs: 30_000, jitterRatio: 0.5, random: this.#options.random }), signal);
+        continue;
+      }
       if (status >= 400 && status < 500) {
         response.resume();
         this.#options.onProblem(`peer ${this.#options.link.peerName} refused our status request (${status})`);

@@ -8,6 +8,7 @@ import {
   MAX_UNIX_SECONDS,
   type CredentialSnapshot,
   type CredentialStatusRow,
+  type ModelLimitStatus,
   type ProviderStatus,
   type WindowUsage,
 } from './usage.ts';
@@ -51,6 +52,8 @@ export function aggregateProvider(snapshots: readonly CredentialSnapshot[], nowS
   }
 
   const availability = aggregateAvailability(snapshots, nowSeconds);
+  const modelLimits = aggregateModelLimits(snapshots, nowSeconds);
+  const withModelLimits = modelLimits.length === 0 ? {} : { model_limits: modelLimits };
   if (totalWeight === 0) {
     // Zero-weight credentials carry no capacity, so they read like "no data" (sing-box
     // reported 0%, i.e. fully free, which would attract traffic to a pool that cannot serve it).
@@ -61,6 +64,7 @@ export function aggregateProvider(snapshots: readonly CredentialSnapshot[], nowS
       weekly_reset: 0,
       plan_weight: 0,
       ...availability,
+      ...withModelLimits,
     };
   }
   return {
@@ -70,7 +74,42 @@ export function aggregateProvider(snapshots: readonly CredentialSnapshot[], nowS
     weekly_reset: weekly.reset(nowSeconds),
     plan_weight: roundTo(totalWeight, 6),
     ...availability,
+    ...withModelLimits,
   };
+}
+
+/**
+ * Model families some usable account of the route refuses (an Opus-exhausted account keeps
+ * serving Sonnet): the weight that still serves each family and when the first block ends.
+ * Accounts that serve nothing at all are the aggregate's business, not a family's.
+ */
+export function aggregateModelLimits(snapshots: readonly CredentialSnapshot[], nowSeconds: number): ModelLimitStatus[] {
+  const serving = snapshots.filter((snapshot) => snapshot.state === 'usable');
+  const servingWeight = serving.reduce((sum, snapshot) => sum + boundedWeight(snapshot.planWeight), 0);
+  const families = new Map<string, { blockedWeight: number; blockedCount: number; firstEnd: number }>();
+  for (const snapshot of serving) {
+    for (const limit of snapshot.modelLimits ?? []) {
+      const until = wholeSeconds(limit.until);
+      if (until <= nowSeconds) continue;
+      const entry = families.get(limit.family) ?? { blockedWeight: 0, blockedCount: 0, firstEnd: Infinity };
+      entry.blockedWeight += boundedWeight(snapshot.planWeight);
+      entry.blockedCount += 1;
+      entry.firstEnd = Math.min(entry.firstEnd, until);
+      families.set(limit.family, entry);
+    }
+  }
+  return [...families]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([family, entry]) => {
+      const isExhausted = entry.blockedCount === serving.length;
+      return {
+        family,
+        state: isExhausted ? 'rate_limited' : 'usable',
+        blocked_plan_weight: roundTo(entry.blockedWeight, 6),
+        available_plan_weight: roundTo(Math.max(0, servingWeight - entry.blockedWeight), 6),
+        retry_at: entry.firstEnd,
+      };
+    });
 }
 
 /**
@@ -92,8 +131,16 @@ export function credentialRows(snapshots: readonly CredentialSnapshot[], nowSeco
       weekly_reset: wholeSeconds(weekly.resetAt),
       retry_at: snapshot.state === 'rate_limited' ? wholeSeconds(snapshot.retryAt) : 0,
       peer: snapshot.peer,
+      ...rowModelLimits(snapshot, nowSeconds),
     };
   });
+}
+
+function rowModelLimits(snapshot: CredentialSnapshot, nowSeconds: number | undefined): Pick<CredentialStatusRow, 'model_limits'> {
+  const limits = (snapshot.modelLimits ?? [])
+    .map((limit) => ({ family: limit.family, until: wholeSeconds(limit.until) }))
+    .filter((limit) => limit.until > (nowSeconds ?? 0));
+  return limits.length === 0 ? {} : { model_limits: limits };
 }
 
 /**

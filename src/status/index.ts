@@ -7,6 +7,8 @@ export type {
   CredentialStatusRow,
   NodeStatus,
   SessionAssignment,
+  ModelLimit,
+  ModelLimitStatus,
 } from './usage.ts';
 export { MAX_PLAN_WEIGHT, MAX_UNIX_SECONDS } from './usage.ts';
 export { aggregateProvider, credentialRows, effectiveWindow } from './aggregate.ts';

@@ -44,6 +44,29 @@ export interface CredentialSnapshot {
   capWeekly: number;
   /** Peer name for external credentials. */
   peer: string | null;
+  /** Model families this credential refuses for now (Claude's weekly Opus window, a Codex extra family). */
+  modelLimits?: readonly ModelLimit[];
+}
+
+/** One model family an account refuses while its other models are fine. */
+export interface ModelLimit {
+  /** `opus`, `sonnet`, a Codex family such as `gpt-5.3-codex-spark`. */
+  family: string;
+  /** Unix seconds when the block ends (the window's reset, or the vendor's retry-after). */
+  until: number;
+}
+
+/**
+ * A model family that some of the route's accounts refuse: how much plan weight still serves it,
+ * and when the first blocked account takes it again. `state` is `rate_limited` when no account
+ * of the route serves the family now.
+ */
+export interface ModelLimitStatus {
+  family: string;
+  state: 'usable' | 'rate_limited';
+  blocked_plan_weight: number;
+  available_plan_weight: number;
+  retry_at: number;
 }
 
 /** A provider object of PROTOCOL.md › Status JSON; `credentials` only for the admin token. */
@@ -55,6 +78,8 @@ export interface ProviderStatus {
   plan_weight: number;
   state: CredentialState;
   retry_at: number;
+  /** Present only while some account of the route refuses a model family (PROTOCOL.md › Status JSON). */
+  model_limits?: ModelLimitStatus[];
   credentials?: CredentialStatusRow[];
   /** Only with `?session=`: where that session's next request starts. */
   session?: SessionAssignment;
@@ -79,6 +104,8 @@ export interface CredentialStatusRow {
   weekly_reset: number;
   retry_at: number;
   peer: string | null;
+  /** Present only while the credential refuses a model family. */
+  model_limits?: { family: string; until: number }[];
 }
 
 export interface NodeStatus {

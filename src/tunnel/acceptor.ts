@@ -30,6 +30,8 @@ export interface TunnelAcceptorOptions {
   maxPendingHandshakes?: number;
   handshakeTimeoutMs?: number;
   failureLimit?: FailureLimiterOptions;
+  /** A limiter shared with other doors (sing-box's reverse upgrade); else one of our own. */
+  failures?: FailureLimiter;
 }
 
 export interface TunnelAcceptorEvents {
@@ -57,7 +59,7 @@ export class TunnelAcceptor extends EventEmitter<TunnelAcceptorEvents> {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
-    this.#failures = new FailureLimiter(options.failureLimit);
+    this.#failures = options.failures ?? new FailureLimiter(options.failureLimit);
     if (options.onSession !== undefined) this.on('session', options.onSession);
   }
 

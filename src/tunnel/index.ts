@@ -15,3 +15,14 @@ export type { TunnelLogger } from './logger.ts';
 export { YamuxSession } from './yamux/session.ts';
 export type { SessionOptions, SessionTunables } from './yamux/session-options.ts';
 export { YamuxStream } from './yamux/stream.ts';
+export { FailureLimiter } from './failure-limiter.ts';
+export { ReverseAcceptor, type ReverseAcceptorOptions } from './reverse-acceptor.ts';
+export { ReverseDialer, type ReverseDialerOptions } from './reverse-dialer.ts';
+export {
+  MISSING_UPGRADE,
+  refusalBody,
+  reversePath,
+  singBoxStatusPath,
+  SING_BOX_SERVICES,
+  type SingBoxService,
+} from './reverse-handshake.ts';

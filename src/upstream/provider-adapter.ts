@@ -14,6 +14,12 @@ export interface ProviderAdapter {
   isAccountHeader(name: string): boolean;
   aggregateHeaders(aggregate: ProviderStatus, nowSeconds: number): Record<string, string>;
   /**
+   * The aggregate headers as a sing-box CCM/OCM caller reads them: its plan-weight header
+   * (`X-CCM-Plan-Weight` / `X-OCM-Plan-Weight`) and, for Claude, the claim as `5h`/`7d`
+   * (sing-box's 429 path panics on any other value, `service/ccm/credential.go`).
+   */
+  forSingBox(aggregateHeaders: Record<string, string>): Record<string, string>;
+  /**
    * The client's path and query as this credential's target expects them. A peer node takes our
    * own API paths unchanged; only a vendor may lay its API out differently.
    */

@@ -2,7 +2,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { outboundRequestHeaders, PLAN_WEIGHT_HEADER, type ProviderAdapter } from '../../upstream/index.ts';
 import { withOauthBeta } from './messages.ts';
-import { isUnifiedHeader, renderUnifiedHeaders } from './ratelimit.ts';
+import { CCM_PLAN_WEIGHT_HEADER, isUnifiedHeader, renderUnifiedHeaders, unifiedHeadersForSingBox } from './ratelimit.ts';
 
 export const claudeAdapter: ProviderAdapter = {
   provider: 'claude',
@@ -13,7 +13,8 @@ export const claudeAdapter: ProviderAdapter = {
     if (isDefault) headers['anthropic-beta'] = withOauthBeta(client['anthropic-beta']);
     return Object.assign(headers, credentialHeaders);
   },
-  isAccountHeader: (name) => isUnifiedHeader(name) || name === PLAN_WEIGHT_HEADER,
+  isAccountHeader: (name) => isUnifiedHeader(name) || name === PLAN_WEIGHT_HEADER || name === CCM_PLAN_WEIGHT_HEADER,
   aggregateHeaders: renderUnifiedHeaders,
+  forSingBox: unifiedHeadersForSingBox,
   upstreamPath: (pathAndQuery) => pathAndQuery,
 };

@@ -38,6 +38,9 @@ export type { HeaderSource } from '../../upstream/index.ts';
 
 /** Header utilisations are fractions; a value this far past 1 is a percent or junk, not usage. */
 const MAX_PLAUSIBLE_FRACTION = 1.5;
+/** sing-box CCM's aggregate weight (`service/ccm/service_status.go`), read from sing-box peers. */
+export const CCM_PLAN_WEIGHT_HEADER = 'x-ccm-plan-weight';
+const SING_BOX_CLAIMS: Readonly<Record<string, string>> = { five_hour: '5h', seven_day: '7d' };
 const CLAIM = /^[a-z0-9_]{1,64}$/;
 /** Claude Code before the five_hour/seven_day names, and sing-box's tests, use these. */
 const LEGACY_CLAIMS: Readonly<Record<string, string>> = { '5h': 'five_hour', '7d': 'seven_day' };
@@ -61,9 +64,20 @@ export function parseUnifiedHeaders(headers: HeaderSource, nowSeconds: number): 
   if (resetAt !== undefined) result.resetAt = resetAt;
   const retryAfter = parseRetryAfter(get('retry-after'), nowSeconds);
   if (retryAfter !== undefined) result.retryAfterSeconds = retryAfter;
-  const planWeight = parseDecimal(get(PLAN_WEIGHT_HEADER));
+  const planWeight = parseDecimal(get(PLAN_WEIGHT_HEADER) ?? get(CCM_PLAN_WEIGHT_HEADER));
   if (planWeight !== undefined && planWeight > 0) result.planWeight = planWeight;
   return Object.keys(result).length === 0 ? undefined : result;
+}
+
+/** The aggregate headers as a sing-box CCM caller reads them (ProviderAdapter.forSingBox). */
+export function unifiedHeadersForSingBox(headers: Record<string, string>): Record<string, string> {
+  const result = { ...headers };
+  const claimHeader = `${UNIFIED_PREFIX}representative-claim`;
+  const claim = result[claimHeader];
+  if (claim !== undefined) result[claimHeader] = SING_BOX_CLAIMS[claim] ?? '5h';
+  const weight = result[PLAN_WEIGHT_HEADER];
+  if (weight !== undefined) result[CCM_PLAN_WEIGHT_HEADER] = weight;
+  return result;
 }
 
 /** True for every header the proxy must drop from an upstream response before adding its own. */

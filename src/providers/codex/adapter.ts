@@ -5,7 +5,13 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import { outboundRequestHeaders, type ProviderAdapter } from '../../upstream/index.ts';
-import { isCodexAccountHeader, parseCodexRateLimitsEvent, renderCodexHeaders, renderCodexWindows } from './ratelimit.ts';
+import {
+  codexHeadersForSingBox,
+  isCodexAccountHeader,
+  parseCodexRateLimitsEvent,
+  renderCodexHeaders,
+  renderCodexWindows,
+} from './ratelimit.ts';
 
 export const codexAdapter: ProviderAdapter = {
   provider: 'codex',
@@ -22,6 +28,7 @@ export const codexAdapter: ProviderAdapter = {
   },
   isAccountHeader: isCodexAccountHeader,
   aggregateHeaders: renderCodexHeaders,
+  forSingBox: codexHeadersForSingBox,
   // The ChatGPT backend serves `{api_url}/responses`; OAuth mode strips our `/v1` (PROTOCOL.md ›
   // HTTP surface).
   upstreamPath: (pathAndQuery, isDefault) =>

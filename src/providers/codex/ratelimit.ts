@@ -60,7 +60,7 @@ export function parseCodexHeaders(headers: HeaderSource, nowSeconds: number): Co
   const result: CodexRateLimit = classifyCodexWindows(windows);
   const planType = get('x-codex-plan-type')?.trim().toLowerCase();
   if (planType !== undefined && FAMILY.test(planType)) result.planType = planType;
-  const planWeight = parseDecimal(get(PLAN_WEIGHT_HEADER));
+  const planWeight = parseDecimal(get(PLAN_WEIGHT_HEADER) ?? get(OCM_PLAN_WEIGHT_HEADER));
   if (planWeight !== undefined && planWeight > 0) result.planWeight = planWeight;
   const retryAfter = parseRetryAfter(get('retry-after'), nowSeconds);
   if (retryAfter !== undefined) result.retryAfterSeconds = retryAfter;
@@ -178,6 +178,15 @@ export function renderCodexWindows(
   return headers;
 }
 
+/** sing-box OCM's aggregate weight (`service/ocm/service_status.go`), read from sing-box peers. */
+export const OCM_PLAN_WEIGHT_HEADER = 'x-ocm-plan-weight';
+
+/** The aggregate headers as a sing-box OCM caller reads them (ProviderAdapter.forSingBox). */
+export function codexHeadersForSingBox(headers: Record<string, string>): Record<string, string> {
+  const weight = headers[PLAN_WEIGHT_HEADER];
+  return weight === undefined ? { ...headers } : { ...headers, [OCM_PLAN_WEIGHT_HEADER]: weight };
+}
+
 /**
  * Every upstream header that describes one account, of any limit family (the windows plus the
  * plan, credits and promo headers): the proxy drops them all before adding the aggregate.
@@ -187,6 +196,7 @@ export function isCodexAccountHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return (
     lower === PLAN_WEIGHT_HEADER ||
+    lower === OCM_PLAN_WEIGHT_HEADER ||
     lower === 'x-codex-active-limit' ||
     lower === 'x-codex-plan-type' ||
     lower === 'x-codex-rate-limit-reached-type' ||

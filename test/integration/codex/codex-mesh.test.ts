@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDemoMesh, type DemoMesh } from '../../../src/commands/index.ts';
+import { startDemoMesh, type DemoMesh } from '../../../src/commands/demo-mesh.ts';
 import { createLogger } from '../../../src/node/index.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 

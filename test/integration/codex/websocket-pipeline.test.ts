@@ -97,6 +97,27 @@ describe('Codex WebSocket sessions in the request pipeline', () => {
     expect(ledgerLines(harness)).toMatchObject([{ provider: 'codex', status: 429 }]);
   });
 
+  it('a handshake refused because every account is spent carries the x-codex aggregate headers and usage_limit_reached', async () => {
+    harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
+    harness.sim.script({ endpoint: 'codex_handshake', fault: { type: 'rate_limit', retryAfterSeconds: 600 } });
+    const socket = connect(harness);
+    const refused = await new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+      socket.once('unexpected-response', (_request, response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }),
+        );
+      });
+      socket.once('error', reject);
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['x-codex-primary-used-percent']).toEqual(expect.any(String));
+    expect(refused.headers['x-codex-primary-reset-at']).toEqual(expect.any(String));
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { type: 'usage_limit_reached', resets_at: expect.any(Number) } });
+  });
+
   it("hands the client the upstream 101's turn state, reasoning flag, models etag and model", async () => {
     harness = await startHarness({ codexAccounts: [{ id: 'cx-a', plan: 'pro' }] });
     const socket = connect(harness);

@@ -137,3 +137,13 @@ export class RawClient {
     this.socket.destroy();
   }
 }
+
+/**
+ * What a request made the node forward, out of what the simulated vendor received since `before`:
+ * the node's own background polls (usage, profile) may land at any moment and are not forwarding.
+ */
+export function forwardedSince<T extends { method: string; path: string }>(received: readonly T[], before: number): T[] {
+  return received.slice(before).filter((request) => !BACKGROUND_POLLS.has(`${request.method} ${request.path.split('?')[0]}`));
+}
+
+const BACKGROUND_POLLS = new Set(['GET /api/oauth/usage', 'GET /api/oauth/profile', 'GET /backend-api/wham/usage']);

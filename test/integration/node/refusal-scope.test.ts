@@ -194,6 +194,33 @@ describe('refusals about one model', () => {
     expect(sonnet).toEqual({ a: 2, b: 0 });
     expect(h.node.pools.claude?.allSnapshots(Date.now()).find((snapshot) => snapshot.tag === 'a')?.state).toBe('usable');
     expect(h.node.pools.claude?.reasons(Date.now()).get('a')).toContain('opus until');
+
+    // Status shows the model-scoped window: users see how much weight still serves Opus, the
+    // admin also sees which account refuses it and until when.
+    const statusOf = async (token: string): Promise<Record<string, unknown>> => {
+      const response = await fetch(`${h.node.url}/v1/status`, { headers: { authorization: `Bearer ${token}` } });
+      return ((await response.json()) as { providers: { claude: Record<string, unknown> } }).providers.claude;
+    };
+    const nowSeconds = Date.now() / 1000;
+    const user = await statusOf(h.userToken);
+    expect(user.state).toBe('usable');
+    expect(user.model_limits).toEqual([
+      {
+        family: 'opus',
+        state: 'usable',
+        blocked_plan_weight: expect.any(Number),
+        available_plan_weight: expect.any(Number),
+        retry_at: expect.any(Number),
+      },
+    ]);
+    const [opusLimit] = user.model_limits as { blocked_plan_weight: number; available_plan_weight: number; retry_at: number }[];
+    expect(opusLimit?.blocked_plan_weight).toBeGreaterThan(0);
+    expect(opusLimit?.available_plan_weight).toBeGreaterThan(0);
+    expect(opusLimit?.retry_at).toBeGreaterThan(nowSeconds);
+    const admin = await statusOf(h.adminToken);
+    const rows = admin.credentials as { tag: string; model_limits?: { family: string; until: number }[] }[];
+    expect(rows.find((row) => row.tag === 'a')?.model_limits).toEqual([{ family: 'opus', until: opusLimit?.retry_at }]);
+    expect(rows.find((row) => row.tag === 'b')?.model_limits).toBeUndefined();
   });
 
   it('when every account refuses the model, the vendor refusal is relayed and the accounts stay usable', async () => {
@@ -211,6 +238,11 @@ describe('refusals about one model', () => {
     }
     everyCredentialUsableState(h);
     expect((await postClaude(h)).status).toBe(200);
+    const status = (await (await fetch(`${h.node.url}/v1/status`, { headers: { authorization: `Bearer ${h.userToken}` } })).json()) as {
+      providers: { claude: { state: string; model_limits: { family: string; state: string; available_plan_weight: number }[] } };
+    };
+    expect(status.providers.claude.state).toBe('usable');
+    expect(status.providers.claude.model_limits).toMatchObject([{ family: 'opus', state: 'rate_limited', available_plan_weight: 0 }]);
   });
 });
 

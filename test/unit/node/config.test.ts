@@ -121,12 +121,40 @@ describe('config', () => {
       { ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), max_plan_weight: 2_000_000 }] },
       'peers[0].max_plan_weight: Too big: expected number to be <=1000000',
     ],
+    [
+      { ...base, peers: [{ name: 'sb', url: 'http://hub.example:8080', token: 'h'.repeat(20), protocol: 'sing-box' }] },
+      'peers[0].url: a sing-box peer sends its token in clear: use https://, or set allow_insecure: true to send it over http:// anyway',
+    ],
+    [
+      { ...base, peers: [{ name: 'sb', url: 'http://10.0.0.2:8080', token: 'h'.repeat(20), protocol: 'sing-box', reverse: true }] },
+      'peers[0].url: a sing-box peer sends its token in clear: use https://, or set allow_insecure: true to send it over http:// anyway',
+    ],
+    [
+      { ...base, peers: [{ name: 'sb', token: 'h'.repeat(20), protocol: 'hysteria' }] },
+      'peers[0].protocol: expected one of quotamesh|sing-box',
+    ],
     [{ ...base, tunnel: { max_streams: 0 } }, 'tunnel.max_streams: Too small: expected number to be >=1'],
     [{ ...base, tunnel: { keepalive_interval_ms: 'often' } }, 'tunnel.keepalive_interval_ms: expected number'],
     [{ ...base, tunnel: { ping_every: 5 } }, 'tunnel.ping_every: unknown key'],
     [{ ...base, admin_token: 'a'.repeat(20) }, 'users[0].token: same token as admin_token; every user, peer and admin needs its own'],
   ])('reports %#: %s', (raw, expected) => {
     expect(problemsOf(raw)).toContain(expected);
+  });
+
+  it.each([
+    ['http://127.0.0.1:8080', false],
+    ['http://localhost:8080', false],
+    ['http://[::1]:8080', false],
+    ['https://hub.example', false],
+    ['http://hub.example:8080', true],
+  ])('a sing-box peer at %s over cleartext is refused unless allowed: %s', (url, isRefused) => {
+    const peer = { name: 'sb', url, token: 'h'.repeat(20), protocol: 'sing-box' };
+    expect(problemsOf({ ...base, peers: [peer] }).some((problem) => problem.startsWith('peers[0].url'))).toBe(isRefused);
+    expect(problemsOf({ ...base, peers: [{ ...peer, allow_insecure: true }] })).toEqual([]);
+  });
+
+  it('a quotamesh peer over http:// needs no allow_insecure: only an HMAC of its token crosses', () => {
+    expect(problemsOf({ ...base, peers: [{ name: 'hub', url: 'http://hub.example:8080', token: 'h'.repeat(20) }] })).toEqual([]);
   });
 
   it('reports every problem at once', () => {

@@ -242,3 +242,46 @@ describe('aggregateProvider', () => {
     expect(JSON.stringify(aggregateProvider(input, NOW))).toBe(JSON.stringify(aggregateProvider(input, NOW)));
   });
 });
+
+describe('model-scoped limits', () => {
+  it('report the weight still serving each refused family and when the first block ends', () => {
+    const status = aggregateProvider(
+      [
+        snapshot({ tag: 'a', planWeight: 5, modelLimits: [{ family: 'opus', until: NOW + 3 * HOUR }] }),
+        snapshot({
+          tag: 'b',
+          planWeight: 1,
+          modelLimits: [
+            { family: 'opus', until: NOW + HOUR },
+            { family: 'sonnet', until: NOW - 1 },
+          ],
+        }),
+        snapshot({ tag: 'c', planWeight: 20 }),
+        // A spent account serves no family at all: it is not counted as "blocked for opus".
+        snapshot({ tag: 'd', planWeight: 20, state: 'rate_limited', modelLimits: [{ family: 'opus', until: NOW + HOUR }] }),
+      ],
+      NOW,
+    );
+    expect(status.model_limits).toEqual([
+      { family: 'opus', state: 'usable', blocked_plan_weight: 6, available_plan_weight: 20, retry_at: NOW + HOUR },
+    ]);
+  });
+
+  it('a family every usable account refuses is rate_limited while the provider stays usable', () => {
+    const status = aggregateProvider(
+      [
+        snapshot({ tag: 'a', planWeight: 5, modelLimits: [{ family: 'opus', until: NOW + 3 * HOUR }] }),
+        snapshot({ tag: 'b', planWeight: 1, modelLimits: [{ family: 'opus', until: NOW + 2 * HOUR }] }),
+      ],
+      NOW,
+    );
+    expect(status.state).toBe('usable');
+    expect(status.model_limits).toEqual([
+      { family: 'opus', state: 'rate_limited', blocked_plan_weight: 6, available_plan_weight: 0, retry_at: NOW + 2 * HOUR },
+    ]);
+  });
+
+  it('no refused family, no key: the payload peers and old clients know is unchanged', () => {
+    expect(aggregateProvider([snapshot({ planWeight: 1 })], NOW)).not.toHaveProperty('model_limits');
+  });
+});

@@ -28,7 +28,7 @@ type Uint8ArrayList = Parameters<AbstractMessageStream['sendData']>[0];
 
 export type TheirMuxer = ReturnType<ReturnType<ReturnType<typeof yamux>>['createStreamMuxer']>;
 
-class SocketMessageStream extends AbstractMessageStream {
+export class SocketMessageStream extends AbstractMessageStream {
   readonly #socket: net.Socket;
 
   constructor(socket: net.Socket, direction: 'inbound' | 'outbound') {
