@@ -22,7 +22,8 @@ const USAGE = `usage: quotamesh <command> [options]
   serve  [--config FILE] [--log-format pretty|json]   run a node (pretty on a terminal)
   demo   [--port N]                       simulator + nodes on loopback, for trying it out
   status [--url URL] [--token T] [--watch] [--json] [--ledger FILE]
-  check  [--config FILE]                  validate a config and its credential files
+  check  [--config FILE] [--against URL --token ADMIN]   validate a config and its credential files;
+                                          with --against, what a reload of that node would change
   init   [--hub | --laptop --hub-url URL --link-token T] [--config FILE] [--name N] [--listen HOST:PORT] [--force]
                                           write a commented starting config with fresh tokens
   ${LOGIN_USAGE}
@@ -50,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       ledger: { type: 'string' },
       debug: { type: 'boolean' },
+      against: { type: 'string' },
       hub: { type: 'boolean' },
       laptop: { type: 'boolean' },
       'hub-url': { type: 'string' },
@@ -74,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
         ledger: values.ledger,
       });
     case 'check':
-      return runCheck({ configPath: values.config });
+      return runCheck({ configPath: values.config, against: values.against, token: values.token });
     case 'init':
       return runInit({
         configPath: values.config,

@@ -12,3 +12,9 @@ export function untilSignal(signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** Calls `listener` on every SIGHUP (reload the config: CONFIG.md › Reloading) until unsubscribed. */
+export function onHangup(listener: () => void): () => void {
+  process.on('SIGHUP', listener);
+  return () => process.off('SIGHUP', listener);
+}

@@ -16,17 +16,24 @@ interface Entry {
 }
 
 export class TokenTable {
-  readonly #entries: Entry[];
-  readonly #peersByName: Map<string, PeerConfig>;
+  #entries: Entry[] = [];
+  #peersByName = new Map<string, PeerConfig>();
 
   constructor(config: Pick<Config, 'users' | 'peers' | 'admin_token'>) {
-    this.#entries = [
+    this.update(config);
+  }
+
+  /**
+   * A config reload: the tables are replaced in one step, so every lookup sees either the old
+   * users and peers or the new ones. Requests already admitted keep the caller they were given.
+   */
+  update(config: Pick<Config, 'users' | 'peers' | 'admin_token'>): void {
+    const entries: Entry[] = [
       ...config.users.map((user) => ({ digest: digest(user.token), caller: { kind: 'user', name: user.name, user } as const })),
       ...config.peers.map((peer) => ({ digest: digest(peer.token), caller: { kind: 'peer', name: peer.name, peer } as const })),
     ];
-    if (config.admin_token !== undefined) {
-      this.#entries.push({ digest: digest(config.admin_token), caller: { kind: 'admin', name: 'admin' } });
-    }
+    if (config.admin_token !== undefined) entries.push({ digest: digest(config.admin_token), caller: { kind: 'admin', name: 'admin' } });
+    this.#entries = entries;
     this.#peersByName = new Map(config.peers.map((peer) => [peer.name, peer]));
   }
 

@@ -1,12 +1,19 @@
 /**
  * Config section → ProviderPool. Default credentials are made by the provider's module;
- * external credentials and balancers are the same for every provider.
+ * external credentials and balancers are the same for every provider. A reload
+ * (pool-reload.ts) makes its new credentials with the same functions.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
 import { ExternalCredential, ProviderPool, type Credential, type RouteDefinition, type SharedState } from '../pool/index.ts';
 import type { AnyProviderModule, ConfigFields, ProviderName, SectionOf } from '../providers/index.ts';
-import { DEFAULT_MAX_PLAN_WEIGHT, type PeerConfig, type ProviderConfig } from './config-schema.ts';
+import {
+  DEFAULT_MAX_PLAN_WEIGHT,
+  type DefaultCredentialConfig,
+  type ExternalCredentialConfig,
+  type PeerConfig,
+  type ProviderConfig,
+} from './config-schema.ts';
 import type { Mesh } from './mesh.ts';
 
 export interface PoolDeps {
@@ -18,54 +25,80 @@ export interface PoolDeps {
 }
 
 export async function buildPool(module: AnyProviderModule, section: ProviderConfig, deps: PoolDeps): Promise<ProviderPool> {
-  const provider = module.name;
   const credentials: Credential[] = [];
-  const routes: RouteDefinition[] = [];
   const externals: ExternalCredential[] = [];
   for (const credential of section.credentials) {
-    if (credential.type === 'default') {
-      const instance = module.createDefaultCredential(
-        {
-          tag: credential.tag,
-          path: credential.path,
-          cap5h: capOf(credential.limit_5h, credential.reserve_5h),
-          capWeekly: capOf(credential.limit_weekly, credential.reserve_weekly),
-          clock: deps.clock,
-          logger: deps.logger.child({ component: 'credential', provider, credential: credential.tag }),
-        },
-        // config-schema.ts parsed this section with the module's own fields.
-        section as unknown as SectionOf<ConfigFields>,
-      );
-      deps.state.credentials.register(`${provider}/${credential.tag}`, instance);
-      await instance.start();
-      credentials.push(instance);
-    } else if (credential.type === 'external') {
-      const instance = new ExternalCredential({
-        tag: credential.tag,
-        provider,
-        link: deps.mesh.link(credential.peer, provider as ProviderName),
-        clock: deps.clock,
-        logger: deps.logger.child({ component: 'credential', provider, credential: credential.tag, peer: credential.peer }),
-        parseHeaders: (headers, nowSeconds) => module.parseRateLimitHeaders(headers, nowSeconds),
-        maxPlanWeight: deps.peers.find((peer) => peer.name === credential.peer)?.max_plan_weight ?? DEFAULT_MAX_PLAN_WEIGHT,
-      });
+    if (credential.type === 'default') credentials.push(await createDefaultCredential(module, section, credential, deps));
+    else if (credential.type === 'external') {
+      const instance = createExternalCredential(module, credential, deps);
       externals.push(instance);
       credentials.push(instance);
-    } else {
-      routes.push({
-        tag: credential.tag,
-        members: credential.credentials,
-        strategy: credential.strategy,
-        rebalanceThreshold: credential.rebalance_threshold,
-      });
     }
   }
   for (const external of externals) external.start();
-  return new ProviderPool(provider, credentials, routes, {
-    logger: deps.logger.child({ component: 'pool', provider }),
+  return new ProviderPool(module.name, credentials, routesOf(section), {
+    logger: deps.logger.child({ component: 'pool', provider: module.name }),
     clock: deps.clock,
-    sessions: deps.state.sessions(provider),
+    sessions: deps.state.sessions(module.name),
   });
+}
+
+/** Registered with the state store (its saved cooldowns and windows come back) and started. */
+export async function createDefaultCredential(
+  module: AnyProviderModule,
+  section: ProviderConfig,
+  credential: DefaultCredentialConfig,
+  deps: PoolDeps,
+): Promise<Credential> {
+  const provider = module.name;
+  const instance = module.createDefaultCredential(
+    {
+      tag: credential.tag,
+      path: credential.path,
+      cap5h: capOf(credential.limit_5h, credential.reserve_5h),
+      capWeekly: capOf(credential.limit_weekly, credential.reserve_weekly),
+      clock: deps.clock,
+      logger: deps.logger.child({ component: 'credential', provider, credential: credential.tag }),
+    },
+    // config-schema.ts parsed this section with the module's own fields.
+    section as unknown as SectionOf<ConfigFields>,
+  );
+  deps.state.credentials.register(`${provider}/${credential.tag}`, instance);
+  await instance.start();
+  return instance;
+}
+
+/** Not started: the caller starts it once the pool holds it. */
+export function createExternalCredential(
+  module: AnyProviderModule,
+  credential: ExternalCredentialConfig,
+  deps: PoolDeps,
+): ExternalCredential {
+  return new ExternalCredential({
+    tag: credential.tag,
+    provider: module.name,
+    link: deps.mesh.link(credential.peer, module.name as ProviderName),
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'credential', provider: module.name, credential: credential.tag, peer: credential.peer }),
+    parseHeaders: (headers, nowSeconds) => module.parseRateLimitHeaders(headers, nowSeconds),
+    maxPlanWeight: deps.peers.find((peer) => peer.name === credential.peer)?.max_plan_weight ?? DEFAULT_MAX_PLAN_WEIGHT,
+  });
+}
+
+/** The section's balancers; each plain credential is its own one-member route (pool.ts). */
+export function routesOf(section: ProviderConfig): RouteDefinition[] {
+  return section.credentials.flatMap((credential) =>
+    credential.type === 'balancer'
+      ? [
+          {
+            tag: credential.tag,
+            members: credential.credentials,
+            strategy: credential.strategy,
+            rebalanceThreshold: credential.rebalance_threshold,
+          },
+        ]
+      : [],
+  );
 }
 
 /** CONFIG.md › Caps: cap = limit if set, else 100 − reserve, where reserve 0 means 1 (default cap 99). */

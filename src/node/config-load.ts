@@ -26,7 +26,12 @@ export function loadConfigFile(file: string, env: Record<string, string | undefi
   } catch (error) {
     throw new ConfigError([`${file}: cannot read (${errorMessage(error)})`]);
   }
-  return parseConfigText(text, { env, homeDir: homedir(), baseDir: dirname(resolve(file)) });
+  return parseConfigText(text, configEnvironment(file, env));
+}
+
+/** How `loadConfigFile` reads `file`: `${ENV}` from `env`, `~` as the home directory, relative paths from the file's directory. */
+export function configEnvironment(file: string, env: Record<string, string | undefined> = process.env): ConfigEnvironment {
+  return { env, homeDir: homedir(), baseDir: dirname(resolve(file)) };
 }
 
 export function parseConfigText(text: string, environment: ConfigEnvironment): Config {
@@ -34,7 +39,10 @@ export function parseConfigText(text: string, environment: ConfigEnvironment): C
   try {
     raw = JSON.parse(blankJsonComments(text));
   } catch (error) {
-    throw new ConfigError([`(root): not valid JSON (${errorMessage(error)})`]);
+    // Only where: newer V8 quotes the text around the error, and that may be a token, which a
+    // reload would then write to the log.
+    const where = /position \d+/.exec(errorMessage(error))?.[0];
+    throw new ConfigError([`(root): not valid JSON${where === undefined ? '' : ` (at ${where})`}`]);
   }
   return parseConfigValue(raw, environment);
 }

@@ -7,6 +7,8 @@ import { sleep } from '../lib/index.ts';
 
 export class InFlight {
   #count = 0;
+  /** One promise per open response, settled when it closes. */
+  readonly #open = new Set<Promise<void>>();
 
   get count(): number {
     return this.#count;
@@ -14,8 +16,13 @@ export class InFlight {
 
   track(response: { once(event: 'close', listener: () => void): unknown }): void {
     this.#count += 1;
+    let settle!: () => void;
+    const closed = new Promise<void>((resolve) => (settle = resolve));
+    this.#open.add(closed);
     response.once('close', () => {
       this.#count -= 1;
+      this.#open.delete(closed);
+      settle();
     });
   }
 
@@ -27,5 +34,23 @@ export class InFlight {
       await sleep(pollMs);
     }
     return true;
+  }
+
+  /**
+   * Resolves true once every request in flight now has ended (requests that start later do not
+   * count), false when `timeoutMs` passed first. A reload lets go of a removed credential then:
+   * new requests can no longer pick it, and the ones it serves must not lose their connection.
+   */
+  async settled(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([Promise.all([...this.#open]).then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -29,6 +29,7 @@ import {
   type TunnelAcceptor,
   type TunnelDialer,
 } from '../tunnel/index.ts';
+import { PEER_KEYS_KEEPING_TUNNEL, type EntryChanges } from './config-diff.ts';
 import type { Config, PeerConfig } from './config-schema.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { isSingBox, peerNameOfKey, REVERSE_PROXY_BASE_URL, servicesToDial, sessionKey, statusWatchOf } from './sing-box-peers.ts';
@@ -64,13 +65,17 @@ export type TunnelListener = (peerName: string, isUp: boolean) => void;
 
 export class Mesh {
   readonly #options: MeshOptions;
-  readonly #peers: Map<string, PeerConfig>;
+  #peers: Map<string, PeerConfig>;
   readonly #listeners = new ChangeListeners<TunnelListener>();
   readonly #httpsAgents = new Map<string, HttpAgent>();
   #sessions: PeerSessions | undefined;
   #acceptor: TunnelAcceptor | undefined;
   #reverseAcceptor: ReverseAcceptor | undefined;
-  #dialers: Array<TunnelDialer | ReverseDialer> = [];
+  /** Per peer: our dialer, or a sing-box peer's one per provider. */
+  readonly #dialers = new Map<string, Array<TunnelDialer | ReverseDialer>>();
+  /** Dialers and tunnels a reload took out of service, still finishing their requests. */
+  readonly #retiring = new Set<Promise<void>>();
+  #session: SessionTunables | undefined;
 
   constructor(options: MeshOptions) {
     this.#options = options;
@@ -87,12 +92,12 @@ export class Mesh {
     sessions.on('up', (key) => this.#listeners.emit(key, true));
     sessions.on('down', (key) => this.#listeners.emit(key, false));
     this.#sessions = sessions;
-    const ours = config.peers.filter((peer) => !isSingBox(peer));
-    const singBox = config.peers.filter(isSingBox);
+    this.#session = session;
     // One count of failed handshakes per address, whichever door it knocks on.
     const failures = new FailureLimiter();
+    // Both read the peer table on every handshake: a peer a reload removed is refused from then on.
     this.#acceptor = createTunnelAcceptor({
-      peers: () => ours.map((peer) => ({ name: peer.name, token: peer.token })),
+      peers: () => this.#peerList((peer) => !isSingBox(peer)),
       onSession: (peer, session) => sessions.add(peer, session),
       clock,
       logger: tunnelLogger,
@@ -100,43 +105,90 @@ export class Mesh {
       failures,
     });
     // sing-box's receiver accepts normal and receiver credentials, never its own connectors.
-    const receivers = singBox.filter((peer) => !peer.reverse).map((peer) => ({ name: peer.name, token: peer.token }));
-    this.#reverseAcceptor = new ReverseAcceptor({ peers: () => receivers, failures, clock, logger: tunnelLogger, session });
+    this.#reverseAcceptor = new ReverseAcceptor({
+      peers: () => this.#peerList((peer) => isSingBox(peer) && !peer.reverse),
+      failures,
+      clock,
+      logger: tunnelLogger,
+      session,
+    });
     this.#reverseAcceptor.on('session', (peer, service, tunnel) => sessions.add(`${peer}/${service}`, tunnel));
-    const dialOurs = ours
-      .filter((peer) => peer.reverse && peer.url !== undefined)
-      .map((peer) =>
+    for (const peer of this.#peers.values()) this.#dial(config, peer);
+  }
+
+  /**
+   * A config reload (CONFIG.md › Reloading) to `config`. A removed peer, and one whose url, token
+   * or any other key a tunnel depends on changed, has its tunnels retired (GoAway, open requests
+   * get `drainMs`) and its dialers stopped; an added or changed connector is dialed. A peer whose
+   * change touches only what it may use here keeps its tunnel.
+   */
+  updatePeers(config: Config, change: EntryChanges, drainMs: number): void {
+    this.#peers = new Map(config.peers.map((peer) => [peer.name, peer]));
+    const redial = change.changed
+      .filter(({ fields }) => fields.some((field) => !PEER_KEYS_KEEPING_TUNNEL.includes(field)))
+      .map(({ key }) => key);
+    for (const name of [...change.removed, ...redial]) {
+      const dialers = this.#dialers.get(name) ?? [];
+      this.#dialers.delete(name);
+      const sessions = this.#sessions;
+      const keys =
+        sessions === undefined ? [] : [name, ...sessions.peerNames().filter((key) => key !== name && peerNameOfKey(key) === name)];
+      const retired = Promise.all([...keys.map((key) => sessions?.retire(key, drainMs)), ...dialers.map((dialer) => dialer.close())]).then(
+        () => {},
+      );
+      this.#retiring.add(retired);
+      void retired.finally(() => this.#retiring.delete(retired));
+    }
+    for (const name of [...change.added, ...redial]) {
+      const peer = this.#peers.get(name);
+      if (peer !== undefined) this.#dial(config, peer);
+    }
+  }
+
+  #peerList(filter: (peer: PeerConfig) => boolean): Array<{ name: string; token: string }> {
+    return [...this.#peers.values()].filter(filter).map((peer) => ({ name: peer.name, token: peer.token }));
+  }
+
+  #dial(config: Config, peer: PeerConfig): void {
+    const sessions = this.#sessions;
+    if (sessions === undefined || !peer.reverse || peer.url === undefined) return;
+    const { clock, logger } = this.#options;
+    const tunnelLogger = logger.child({ component: 'tunnel' });
+    const session = this.#session;
+    const url = peer.url;
+    if (!isSingBox(peer)) {
+      this.#dialers.set(peer.name, [
         createTunnelDialer({
-          url: peer.url ?? '',
-          nodeName: config.name,
+          url,
+          nodeName: this.#options.config.name,
           token: peer.token,
           peerName: peer.name,
-          onSession: (name, session) => sessions.add(name, session),
+          onSession: (name, dialed) => sessions.add(name, dialed),
           ca: this.#options.ca,
           clock,
           logger: tunnelLogger.child({ peer: peer.name }),
           session,
         }),
-      );
-    const dialSingBox = singBox
-      .filter((peer) => peer.reverse && peer.url !== undefined)
-      .flatMap((peer) =>
-        servicesToDial(config, peer).map(
-          (service) =>
-            new ReverseDialer({
-              url: peer.url ?? '',
-              service,
-              token: peer.token,
-              peerName: peer.name,
-              onSession: (name, dialedService, tunnel) => sessions.add(`${name}/${dialedService}`, tunnel),
-              ca: this.#options.ca,
-              clock,
-              logger: tunnelLogger.child({ peer: peer.name, service }),
-              session,
-            }),
-        ),
-      );
-    this.#dialers = [...dialOurs, ...dialSingBox];
+      ]);
+      return;
+    }
+    this.#dialers.set(
+      peer.name,
+      servicesToDial(config, peer).map(
+        (service) =>
+          new ReverseDialer({
+            url,
+            service,
+            token: peer.token,
+            peerName: peer.name,
+            onSession: (name, dialedService, tunnel) => sessions.add(`${name}/${dialedService}`, tunnel),
+            ca: this.#options.ca,
+            clock,
+            logger: tunnelLogger.child({ peer: peer.name, service }),
+            session,
+          }),
+      ),
+    );
   }
 
   /** For the node's upgrade dispatcher: sing-box's `GET /ccm/v1/reverse` (`ccm`) or `/ocm/v1/reverse` (`ocm`). */
@@ -197,7 +249,12 @@ export class Mesh {
     return {
       peerName,
       ...(statusWatch === undefined ? {} : { statusWatch }),
-      route: () => this.#route(peer, key),
+      // Looked up on every request: a reload may have removed the peer (a change to its entry
+      // makes a new link, reload.ts).
+      route: () => {
+        const current = this.#peers.get(peerName);
+        return current === undefined ? undefined : this.#route(current, key);
+      },
       onChange: (listener) => this.#listeners.add((changed) => changed === key && listener()),
     };
   }
@@ -231,10 +288,11 @@ export class Mesh {
 
   /** GoAway on every tunnel, stop dialing, stop accepting. Idempotent. */
   async close(): Promise<void> {
-    await Promise.all(this.#dialers.map((dialer) => dialer.close()));
+    await Promise.all([...this.#dialers.values()].flat().map((dialer) => dialer.close()));
     await this.#acceptor?.close();
     await this.#reverseAcceptor?.close();
     await this.#sessions?.close();
+    await Promise.all(this.#retiring);
     for (const agent of this.#httpsAgents.values()) agent.destroy();
     this.#listeners.clear();
   }

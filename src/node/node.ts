@@ -10,7 +10,9 @@ import type { ProviderPool } from '../pool/index.ts';
 import { PROVIDERS, type ProviderName } from '../providers/index.ts';
 import { TokenTable } from './auth.ts';
 import { buildPool } from './build-pools.ts';
+import type { ConfigChange } from './config-diff.ts';
 import type { Config } from './config-schema.ts';
+import { NodeReloader } from './reload.ts';
 import { Mesh, TUNNEL_PATH, type TunnelListener } from './mesh.ts';
 import { createLogger, type LogFormat } from './logger.ts';
 import { buildServer, callerOfRequest, type ServerDeps } from './server.ts';
@@ -42,6 +44,8 @@ export interface NodeOptions {
   alertDelivery?: Partial<DeliveryOptions>;
   /** Overrides the config's `tunnel` section (tests use short keepalive timings). */
   tunnel?: ConstructorParameters<typeof Mesh>[0]['session'];
+  /** How long a reload lets removed credentials and peers' tunnels finish their requests; default 5 min. */
+  reloadDrainMs?: number;
 }
 
 export interface RunningNode {
@@ -54,6 +58,10 @@ export interface RunningNode {
   /** Called when a peer's tunnel comes up or goes down. */
   onTunnel(listener: TunnelListener): () => void;
   isTunnelUp(peerName: string): boolean;
+  /** The config the node runs now: the last reload's, with restart-only keys as started. */
+  readonly config: Config;
+  /** Applies `config` in place (CONFIG.md › Reloading); resolves with what changed. */
+  reload(config: Config): Promise<ConfigChange>;
   close(): Promise<void>;
 }
 
@@ -77,6 +85,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     if (section !== undefined) pools[provider.name] = await buildPool(provider, section, poolDeps);
   }
   const unsubscribeState = Object.values(pools).map((pool) => pool.onChange(() => state.credentials.scheduleSave()));
+  const drainMs = options.drainMs ?? 10_000;
 
   const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
   const inFlight = new InFlight();
@@ -133,6 +142,20 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     attribution: new Attribution(state.consumption, logger.child({ component: 'attribution' })),
     consumption: state.consumption,
   };
+  const startedTls = serverDeps.https;
+  const reloader = new NodeReloader({
+    deps: serverDeps,
+    mesh,
+    state,
+    clock,
+    logger,
+    drainMs: options.reloadDrainMs ?? 300_000,
+    onPoolAdded: (pool) => {
+      unsubscribeState.push(pool.onChange(() => state.credentials.scheduleSave()));
+      alerts.watchPool(pool);
+    },
+    tlsFilesChanged: () => startedTls !== undefined && config.tls !== undefined && !sameFiles(config.tls, startedTls),
+  });
   const app = buildServer(serverDeps);
   // One WebSocket relay per provider that speaks WebSocket, keyed by its upgrade path.
   const webSockets = new Map(
@@ -166,13 +189,14 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     // Before the tunnels close: our own GoAways are not a peer going down.
     unsubscribeAlertTunnels();
     alerts.close();
-    const drained = await inFlight.drained(options.drainMs ?? 10_000);
+    const drained = await inFlight.drained(drainMs);
     for (const relay of webSockets.values()) relay.close();
     if (!drained) logger.warn({ inFlight: inFlight.count }, 'drain timed out; cutting remaining requests');
     app.server.closeAllConnections();
     // Our own status streams and polls stop before the GoAway, so no tunnel waits out its grace;
     // the tunnels' upgraded sockets are what the server's close() is still waiting for.
     unsubscribeState.forEach((unsubscribe) => unsubscribe());
+    await reloader.close();
     await state.close();
     await Promise.all(Object.values(pools).map((pool) => pool.close()));
     await mesh.close();
@@ -189,8 +213,21 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     ledgerPath: ledger.path,
     onTunnel: (listener) => mesh.onTunnel(listener),
     isTunnelUp: (peerName) => mesh.isUp(peerName),
+    get config() {
+      return serverDeps.config;
+    },
+    reload: (next) => reloader.reload(next),
     close,
   };
+}
+
+/** Whether the files at `paths` still hold what the listener was started with (unreadable = changed). */
+function sameFiles(paths: { cert: string; key: string }, started: { cert: Buffer; key: Buffer }): boolean {
+  try {
+    return readFileSync(paths.cert).equals(started.cert) && readFileSync(paths.key).equals(started.key);
+  } catch {
+    return false;
+  }
 }
 
 function splitListen(listen: string): { host: string; port: number } {

@@ -79,11 +79,20 @@ export function registerProxyRoutes(
   // 32 MiB (found by the hostile-input tests), and a caller holds at most its share of body bytes
   // and requests (issue 13: one user's 40 connections of 31 MiB bodies pinned 1.25 GB). The
   // handler looks the caller up again for its own use.
+  // Getters: a config reload's budget applies from the next request on (CONFIG.md › Reloading).
   const budget = new RequestBudget({
-    bodyBytes: deps.config.request_budget.body_bytes,
-    perCallerBodyBytes: deps.config.request_budget.per_caller_body_bytes,
-    concurrent: deps.config.request_budget.concurrent,
-    perCallerConcurrent: deps.config.request_budget.per_caller_concurrent,
+    get bodyBytes() {
+      return deps.config.request_budget.body_bytes;
+    },
+    get perCallerBodyBytes() {
+      return deps.config.request_budget.per_caller_body_bytes;
+    },
+    get concurrent() {
+      return deps.config.request_budget.concurrent;
+    },
+    get perCallerConcurrent() {
+      return deps.config.request_budget.per_caller_concurrent;
+    },
   });
   const showBudget = (): void => {
     const held = budget.held();

@@ -16,6 +16,7 @@ import { originForm } from './request-target.ts';
 import type { ServerDeps } from './server-deps.ts';
 import { statusView } from './status-view.ts';
 import { registerDashboard } from './dashboard.ts';
+import { registerAdminConfigRoute } from './admin-config-route.ts';
 import { MISSING_UPGRADE, refusalBody } from '../tunnel/index.ts';
 import { REVERSE_SERVICES } from './sing-box-peers.ts';
 import { registerUsageRoute } from './usage-route.ts';
@@ -122,6 +123,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   registerDashboard(app);
+  registerAdminConfigRoute(app, deps, callerOf, replyError);
   // A reverse connect that is no upgrade at all (no `Connection: Upgrade`) never reaches the
   // 'upgrade' event; sing-box answers it as it answers a wrong Upgrade header.
   for (const [path, service] of REVERSE_SERVICES) {

@@ -43,6 +43,26 @@ export class StateStore implements CredentialStateStore {
     if (key in this.#saved) credential.restoreState(this.#saved[key]);
   }
 
+  /** A credential a reload removed: what it knew stays in the file, as for one left out at a restart. */
+  unregister(key: string): void {
+    const credential = this.#members.get(key);
+    if (credential === undefined) return;
+    this.#saved[key] = credential.persistentState();
+    this.#members.delete(key);
+  }
+
+  /** A credential a reload replaced by one for another file: what it knew goes. */
+  forget(key: string): void {
+    this.#members.delete(key);
+    delete this.#saved[key];
+    this.scheduleSave();
+  }
+
+  /** A credential a reload replaced: the successor registered next starts from what this one knew. */
+  handOver(key: string, from: PersistentCredential): void {
+    this.#saved[key] = from.persistentState();
+  }
+
   scheduleSave(): void {
     if (this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {

@@ -15,6 +15,7 @@ export { DefaultCredential, type DefaultCredentialOptions, type PersistedCredent
 export { cooldownAfterError, cooldownAfterSuccess, cooldownEndedEarly, parseCooldown, type CooldownCause } from './cooldown.ts';
 export { acquireFileLock, lockDirectoryFor, LockBusyError, type FileLockOptions, type HeldLock } from './file-lock.ts';
 export { writeFileAtomic, whyNotWritable } from './atomic-write.ts';
+export { watchFile, type FileWatch } from './file-watch.ts';
 export { DEFAULT_POLL_TIMINGS, type PollResult, type UsagePollTimings } from './usage-poller.ts';
 export type { PersistedUsageState, RateLimitHint, StatusFacts, WindowReading } from './usage-state.ts';
 export { ExternalCredential, type ExternalCredentialOptions, type PeerHeaderReading } from './external-credential.ts';

@@ -47,10 +47,12 @@ export interface ProviderPoolOptions {
 
 export class ProviderPool {
   readonly provider: Provider;
-  readonly #credentials: Map<string, Credential>;
-  readonly #routes: Map<string, RouteDefinition>;
+  #credentials = new Map<string, Credential>();
+  #routes = new Map<string, RouteDefinition>();
   readonly #changes = new ChangeSignal();
-  readonly #unsubscribes: Array<() => void>;
+  readonly #unsubscribes = new Map<Credential, () => void>();
+  /** Last logged state per credential, for one line per change. */
+  readonly #lastStates = new Map<Credential, string>();
   readonly #sessions: SessionBindings;
   /** Set when the bindings are this pool's alone; shared ones outlive it (another replica's too). */
   readonly #ownSessions: StickySessions | undefined;
@@ -62,25 +64,50 @@ export class ProviderPool {
 
   constructor(provider: Provider, credentials: Credential[], routes: RouteDefinition[], options: ProviderPoolOptions = {}) {
     this.provider = provider;
+    this.#ownSessions = options.sessions === undefined ? new StickySessions(options.sticky) : undefined;
+    this.#sessions = options.sessions ?? this.#ownSessions ?? new StickySessions();
+    this.#random = options.random ?? Math.random;
+    this.#logger = options.logger;
+    this.#clock = options.clock ?? systemClock;
+    this.replace(credentials, routes);
+  }
+
+  /**
+   * A config reload (CONFIG.md › Reloading): the pool now holds exactly `credentials` and
+   * `routes`. An instance it already held keeps its place, its state and its sticky sessions;
+   * sessions bound to a tag that went away move on their next request. Returns the instances
+   * no longer held, for the caller to close once their in-flight requests no longer matter.
+   */
+  replace(credentials: Credential[], routes: RouteDefinition[]): Credential[] {
+    const removed = [...this.#credentials.values()].filter((credential) => !credentials.includes(credential));
+    for (const credential of removed) {
+      this.#unsubscribes.get(credential)?.();
+      this.#unsubscribes.delete(credential);
+      this.#lastStates.delete(credential);
+    }
     this.#credentials = new Map(credentials.map((credential) => [credential.tag, credential]));
     this.#routes = new Map(routes.map((route) => [route.tag, route]));
     for (const credential of credentials) {
       if (!this.#routes.has(credential.tag)) {
         this.#routes.set(credential.tag, { tag: credential.tag, members: [credential.tag], strategy: 'fallback', rebalanceThreshold: 0 });
       }
+      if (this.#unsubscribes.has(credential)) continue;
+      this.#unsubscribes.set(
+        credential,
+        credential.onChange(() => {
+          this.#logStateChange(credential);
+          this.#changes.emit();
+        }),
+      );
     }
-    this.#ownSessions = options.sessions === undefined ? new StickySessions(options.sticky) : undefined;
-    this.#sessions = options.sessions ?? this.#ownSessions ?? new StickySessions();
-    this.#random = options.random ?? Math.random;
-    this.#logger = options.logger;
-    this.#clock = options.clock ?? systemClock;
-    const lastStates = new Map<Credential, string>();
-    this.#unsubscribes = credentials.map((credential) =>
-      credential.onChange(() => {
-        this.#logStateChange(credential, lastStates);
-        this.#changes.emit();
-      }),
-    );
+    // Status watchers see the new membership at once.
+    this.#changes.emit();
+    return removed;
+  }
+
+  /** The credential held under `tag` (a reload keeps untouched instances by it). */
+  credential(tag: string): Credential | undefined {
+    return this.#credentials.get(tag);
   }
 
   hasRoute(tag: string): boolean {
@@ -225,7 +252,8 @@ export class ProviderPool {
   }
 
   /** One log line when a credential's state changes (usable, rate_limited, unavailable). */
-  #logStateChange(credential: Credential, lastStates: Map<Credential, string>): void {
+  #logStateChange(credential: Credential): void {
+    const lastStates = this.#lastStates;
     const snapshot = credential.snapshot(this.#clock.now());
     const previous = lastStates.get(credential);
     if (previous === snapshot.state) return;
@@ -240,7 +268,8 @@ export class ProviderPool {
   }
 
   async close(): Promise<void> {
-    for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
+    for (const unsubscribe of this.#unsubscribes.values()) unsubscribe();
+    this.#unsubscribes.clear();
     this.#changes.clear();
     this.#ownSessions?.clear();
     await Promise.all([...this.#credentials.values()].map((credential) => credential.close()));

@@ -18,6 +18,12 @@ export interface PersistentCredential {
 export interface CredentialStateStore {
   /** Restores what was saved under `key` and keeps the credential in later saves. */
   register(key: string, credential: PersistentCredential): void;
+  /** A credential a reload removed: what it knew is kept, as for one left out at a restart. */
+  unregister(key: string): void;
+  /** A credential a reload replaced by one for another file: what it knew goes. */
+  forget(key: string): void;
+  /** A credential a reload replaced: the successor registered next starts from what this one knew. */
+  handOver(key: string, from: PersistentCredential): void;
   /** Something changed; save soon (bursts coalesce). */
   scheduleSave(): void;
 }

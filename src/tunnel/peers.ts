@@ -37,6 +37,8 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   readonly #liveness: LivenessProbe;
   /** The session each outbound stream belongs to, for the liveness check of a late response. */
   readonly #sessionOfStream = new WeakMap<YamuxStream, YamuxSession>();
+  /** Sessions retire() took out of service that are still finishing their streams. */
+  readonly #retiring = new Set<YamuxSession>();
   #isClosed = false;
 
   constructor(options: PeerSessionsOptions = {}) {
@@ -112,9 +114,34 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     return agent;
   }
 
-  /** GoAway on every tunnel; sessions added later are closed at once. */
+  /**
+   * A peer a config reload removed (or must redial): its tunnel takes no new streams from now on
+   * (GoAway, and the peer is down here at once), streams already open get up to `graceMs`, then
+   * the tunnel closes. Resolves when it has.
+   */
+  retire(peerName: string, graceMs: number): Promise<void> {
+    const session = this.#sessions.get(peerName);
+    const agent = this.#agents.get(peerName);
+    this.#agents.delete(peerName);
+    if (session === undefined) {
+      agent?.destroy();
+      return Promise.resolve();
+    }
+    this.#sessions.delete(peerName);
+    this.#retiring.add(session);
+    this.#logger.info({ peer: peerName, openStreams: session.streamCount }, 'tunnel retired; closing it after its open requests');
+    this.emit('down', peerName, undefined);
+    return session.close(graceMs).finally(() => {
+      this.#retiring.delete(session);
+      agent?.destroy();
+      this.#logger.info({ peer: peerName }, 'retired tunnel closed');
+    });
+  }
+
+  /** GoAway on every tunnel; sessions added later are closed at once. Retiring ones are cut (the node drained first). */
   readonly close: () => Promise<void> = onceClose(async () => {
     this.#isClosed = true;
+    for (const session of this.#retiring) session.destroy();
     const sessions = [...this.#sessions.values()];
     await Promise.all(sessions.map((session) => session.close()));
     for (const agent of this.#agents.values()) agent.destroy();

@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { errorMessage, onceClose } from '../../lib/index.ts';
+import { errorMessage } from '../../lib/index.ts';
 import { TunnelError } from '../errors.ts';
 import { silentLogger, type TunnelLogger } from '../logger.ts';
 import { FrameDecoder } from './decode.ts';
@@ -53,6 +53,7 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
   #isRemoteGoAway = false;
   #isDestroyed = false;
   #onDrained: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
   readonly #closed: Promise<void>;
   #markClosed!: () => void;
 
@@ -149,14 +150,23 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
     this.#grownWindowBytes = Math.max(0, this.#grownWindowBytes - bytes);
   }
 
-  /** GoAway, let open streams finish (up to closeGraceMs), then close the transport and wait for it. */
-  readonly close: () => Promise<void> = onceClose(async () => {
+  /**
+   * GoAway, let open streams finish (up to `graceMs`, default closeGraceMs), then close the
+   * transport and wait for it. A peer removed by a config reload gets a longer grace than a node
+   * shutting down. Idempotent: later calls return the first call's promise.
+   */
+  close(graceMs: number = this.#options.closeGraceMs): Promise<void> {
+    this.#closing ??= this.#close(graceMs);
+    return this.#closing;
+  }
+
+  async #close(graceMs: number): Promise<void> {
     if (this.#isDestroyed) return;
     this.#goAway(GoAwayCode.Normal);
     if (this.#streams.size > 0) {
       const drained = new Promise<void>((resolve) => (this.#onDrained = resolve));
       let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.closeGraceMs)));
+      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
       await Promise.race([drained, graceOver, this.#closed]);
       clearTimeout(timer);
     }
@@ -165,7 +175,7 @@ export class YamuxSession extends EventEmitter<SessionEvents> implements StreamH
     // a server closing after its tunnels does not wait on a half-closed WebSocket.
     const transport = this.#transport;
     if (!transport.closed) await new Promise((resolve) => transport.once('close', resolve));
-  });
+  }
 
   /** Immediate teardown: every open stream fails with `error` (or a tunnel_closed error). */
   destroy(error?: Error): void {
