@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
-import { ExternalCredential, ProviderPool, type Credential, type RouteDefinition } from '../pool/index.ts';
+import { ExternalCredential, ProviderPool, type Credential, type DisabledCredentials, type RouteDefinition } from '../pool/index.ts';
 import type { AnyProviderModule, ConfigFields, SectionOf } from '../providers/index.ts';
 import { DEFAULT_MAX_PLAN_WEIGHT, type PeerConfig, type ProviderConfig } from './config-schema.ts';
 import type { Mesh } from './mesh.ts';
@@ -16,6 +16,8 @@ export interface PoolDeps {
   state: StateStore;
   mesh: Mesh;
   peers: readonly PeerConfig[];
+  /** Operator-disabled credentials, shared by every pool (docs/ADMIN.md). */
+  disabled?: DisabledCredentials;
 }
 
 export async function buildPool(module: AnyProviderModule, section: ProviderConfig, deps: PoolDeps): Promise<ProviderPool> {
@@ -62,7 +64,11 @@ export async function buildPool(module: AnyProviderModule, section: ProviderConf
     }
   }
   for (const external of externals) external.start();
-  return new ProviderPool(provider, credentials, routes, { logger: deps.logger.child({ component: 'pool', provider }), clock: deps.clock });
+  return new ProviderPool(provider, credentials, routes, {
+    logger: deps.logger.child({ component: 'pool', provider }),
+    clock: deps.clock,
+    disabled: deps.disabled,
+  });
 }
 
 /** CONFIG.md › Caps: cap = limit if set, else 100 − reserve, where reserve 0 means 1 (default cap 99). */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { onceClose, systemClock, type Clock } from '../lib/index.ts';
-import type { ProviderPool } from '../pool/index.ts';
+import { DisabledCredentials, type ProviderPool } from '../pool/index.ts';
 import { PROVIDERS, type ProviderName } from '../providers/index.ts';
 import { TokenTable } from './auth.ts';
 import { buildPool } from './build-pools.ts';
@@ -19,6 +19,7 @@ import { Ledger } from './ledger.ts';
 import { StateStore } from './state-store.ts';
 import { InFlight } from './in-flight.ts';
 import { Metrics } from './metrics.ts';
+import { AdminActions } from './admin-actions.ts';
 
 export interface NodeOptions {
   clock?: Clock;
@@ -57,9 +58,12 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   const shutdown = new AbortController();
   const state = new StateStore(config.state_dir, logger.child({ component: 'state' }));
   await state.load();
+  // Before the pools, so no credential takes a request in the moment before its mark is read.
+  const disabled = new DisabledCredentials();
+  state.registerSection('disabled', disabled);
   const mesh = new Mesh({ config, clock, logger, ca: options.peerCa, session: options.tunnel });
   const pools: Partial<Record<ProviderName, ProviderPool>> = {};
-  const poolDeps = { clock, logger, state, mesh, peers: config.peers };
+  const poolDeps = { clock, logger, state, mesh, peers: config.peers, disabled };
   for (const provider of PROVIDERS) {
     const section = config[provider.name];
     if (section !== undefined) pools[provider.name] = await buildPool(provider, section, poolDeps);
@@ -78,6 +82,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     ledger,
     inFlight,
     metrics,
+    admin: new AdminActions({ pools, disabled, save: () => state.save(), clock, logger: logger.child({ component: 'admin' }) }),
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 300_000,
     headersTimeoutMs: options.headersTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs,

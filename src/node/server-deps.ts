@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
 import type { ProviderPool } from '../pool/index.ts';
 import type { ProviderName } from '../providers/index.ts';
+import type { AdminActions } from './admin-actions.ts';
 import type { TokenTable } from './auth.ts';
 import type { Config } from './config-schema.ts';
 import type { InFlight } from './in-flight.ts';
@@ -23,6 +24,8 @@ export interface ServerDeps {
   ledger: Ledger;
   inFlight: InFlight;
   metrics: Metrics;
+  /** The admin API's actions on credentials (docs/ADMIN.md). */
+  admin: AdminActions;
   upstreamIdleTimeoutMs: number;
   /** Slow-loris bounds: a request head within headersTimeoutMs, the whole request within requestTimeoutMs. */
   headersTimeoutMs?: number;

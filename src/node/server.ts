@@ -16,6 +16,7 @@ import { originForm } from './request-target.ts';
 import type { ServerDeps } from './server-deps.ts';
 import { statusView } from './status-view.ts';
 import { registerDashboard } from './dashboard.ts';
+import { registerAdminRoutes } from './admin-routes.ts';
 
 export type { ServerDeps } from './server-deps.ts';
 
@@ -139,6 +140,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     },
   });
 
+  registerAdminRoutes(app, deps.admin, callerOf, (reply, error) => replyError(reply, providerFor(reply.request.url), error));
   registerProxyRoutes(app, deps, callerOf, replyError);
   return app;
 }

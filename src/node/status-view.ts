@@ -9,6 +9,7 @@ import {
   aggregateProvider,
   credentialRows,
   publicProviderStatus,
+  type CredentialStatusRow,
   type NodeStatus,
   type ProviderStatus,
   type StatusPayload,
@@ -44,14 +45,7 @@ export function statusView(
     const nowSeconds = toUnixSeconds(nowMs);
     const aggregate = aggregateProvider(pool.snapshots(access.routeTag, access.allowExternal, nowMs), nowSeconds);
     if (caller.kind !== 'admin' || only !== undefined) return only !== undefined ? publicProviderStatus(aggregate) : aggregate;
-    // The admin also hears why a credential is out (a missing file, a refused refresh): without it
-    // an `unavailable` row leaves the owner guessing. Reasons name local paths, so never for users or peers.
-    const reasons = pool.reasons(nowMs);
-    const rows = credentialRows(pool.allSnapshots(nowMs), nowSeconds).map((row) => {
-      const reason = reasons.get(row.tag);
-      return reason === undefined ? row : { ...row, reason };
-    });
-    return { ...aggregate, credentials: rows };
+    return { ...aggregate, credentials: adminCredentialRows(pool, nowMs) };
   };
   if (only !== undefined) {
     return (nowMs) => providerStatus(only, nowMs) ?? unavailableProvider();
@@ -64,6 +58,24 @@ export function statusView(
     }
     return status;
   };
+}
+
+/**
+ * Every credential of a provider as the admin sees it. The admin also hears why a credential is
+ * out (a missing file, a refused refresh): without it an `unavailable` row leaves the owner
+ * guessing; reasons name local paths, so never for users or peers. A credential an operator
+ * disabled reads `disabled`, with who and when (docs/ADMIN.md).
+ */
+export function adminCredentialRows(pool: ProviderPool, nowMs: number): CredentialStatusRow[] {
+  const reasons = pool.reasons(nowMs);
+  return credentialRows(pool.allSnapshots(nowMs), toUnixSeconds(nowMs)).map((row) => {
+    const reason = reasons.get(row.tag);
+    const mark = pool.disabledMark(row.tag);
+    const withReason = reason === undefined ? row : { ...row, reason };
+    if (mark === undefined) return withReason;
+    const disabled = { by: mark.by, at: toUnixSeconds(mark.atMs), ...(mark.reason === undefined ? {} : { reason: mark.reason }) };
+    return { ...withReason, state: 'disabled', retry_at: 0, disabled };
+  });
 }
 
 /** A provider this caller may not use reads as empty, never as somebody else's capacity. */

@@ -23,3 +23,4 @@ export type { PeerLink, PeerRoute } from './peer-link.ts';
 export type { TokenSource } from './token-source.ts';
 export type { FormatRefreshResult, TokenFormat, TokenMessages } from './token-format.ts';
 export { fetchWithAuthRecovery, usagePollResult, type TokenFetch } from './account-poll.ts';
+export { DisabledCredentials, MAX_DISABLED_MARKS, MAX_DISABLED_REASON_LENGTH, type DisabledMark } from './disabled-credentials.ts';

@@ -32,6 +32,11 @@ export class ModelBlocks {
     return `model limit reached: ${blocked.map(([family, untilMs]) => `${family} until ${new Date(untilMs).toISOString()}`).join(', ')}`;
   }
 
+  /** An operator's reset (docs/ADMIN.md): the next request for any family may try this account. */
+  clear(): void {
+    this.#untilMs.clear();
+  }
+
   /** Ends of the running blocks, for the change tracker's next wake-up. */
   ends(nowMs: number): number[] {
     return [...this.#untilMs.values()].filter((untilMs) => untilMs > nowMs);

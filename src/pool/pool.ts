@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { CredentialSnapshot, Provider } from '../status/index.ts';
 import { ChangeSignal } from './change-signal.ts';
 import type { Credential, CredentialStats } from './credential.ts';
+import type { DisabledCredentials, DisabledMark } from './disabled-credentials.ts';
 import { rebalanceTarget } from './rebalance.ts';
 import { StickySessions, type StickyKey, type StickyOptions } from './sticky.ts';
 import { pick, type CandidateView, type Strategy } from './strategies.ts';
@@ -40,6 +41,8 @@ export interface ProviderPoolOptions {
   sticky?: StickyOptions;
   /** For the state-change log's notion of now; default the system clock. */
   clock?: Clock;
+  /** Credentials an operator disabled (shared by every pool of the node); none when absent. */
+  disabled?: DisabledCredentials;
 }
 
 export class ProviderPool {
@@ -54,6 +57,7 @@ export class ProviderPool {
   readonly #random: () => number;
   readonly #logger: Logger | undefined;
   readonly #clock: Clock;
+  readonly #disabled: DisabledCredentials | undefined;
 
   constructor(provider: Provider, credentials: Credential[], routes: RouteDefinition[], options: ProviderPoolOptions = {}) {
     this.provider = provider;
@@ -68,6 +72,7 @@ export class ProviderPool {
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
+    this.#disabled = options.disabled;
     const lastStates = new Map<Credential, string>();
     this.#unsubscribes = credentials.map((credential) =>
       credential.onChange(() => {
@@ -75,6 +80,7 @@ export class ProviderPool {
         this.#changes.emit();
       }),
     );
+    if (this.#disabled !== undefined) this.#unsubscribes.push(this.#disabled.onChange(() => this.#changes.emit()));
   }
 
   hasRoute(tag: string): boolean {
@@ -90,8 +96,26 @@ export class ProviderPool {
       .filter((credential): credential is Credential => credential !== undefined && (allowExternal || credential.type !== 'external'));
   }
 
+  /** What a route offers: a disabled credential reads `unavailable`, so it adds no capacity to the aggregate. */
   snapshots(routeTag: string, allowExternal: boolean, nowMs: number): CredentialSnapshot[] {
-    return this.members(routeTag, allowExternal).map((credential) => credential.snapshot(nowMs));
+    return this.members(routeTag, allowExternal).map((credential) => {
+      const snapshot = credential.snapshot(nowMs);
+      return this.isDisabled(credential.tag) ? { ...snapshot, state: 'unavailable', retryAt: 0 } : snapshot;
+    });
+  }
+
+  /** One credential (not a balancer) by its tag. */
+  credential(tag: string): Credential | undefined {
+    return this.#credentials.get(tag);
+  }
+
+  /** Who took this credential out and when; undefined while it is in (docs/ADMIN.md). */
+  disabledMark(tag: string): DisabledMark | undefined {
+    return this.#disabled?.get(this.provider, tag);
+  }
+
+  isDisabled(tag: string): boolean {
+    return this.disabledMark(tag) !== undefined;
   }
 
   /** Every credential of the provider, for the admin's per-credential rows. */
@@ -125,7 +149,7 @@ export class ProviderPool {
     const route = this.#routes.get(routeTag);
     if (route === undefined) return undefined;
     const members = this.members(routeTag, selection.allowExternal);
-    const views = members.map((credential) => candidateView(credential, selection, nowMs));
+    const views = members.map((credential) => candidateView(credential, selection, this.isDisabled(credential.tag), nowMs));
     // fallback re-evaluates list order on every request (CONFIG.md › Strategies), so it never binds.
     if (selection.sessionId === undefined || route.strategy === 'fallback') return pickMember(members, this.#pick(route, views, nowMs));
 
@@ -156,9 +180,10 @@ export class ProviderPool {
     const route = this.#routes.get(routeTag);
     if (route === undefined) return undefined;
     const members = this.members(routeTag, allowExternal);
-    if (route.strategy === 'fallback') return members.find((credential) => credential.isUsable(nowMs));
+    const isUsable = (credential: Credential): boolean => credential.isUsable(nowMs) && !this.isDisabled(credential.tag);
+    if (route.strategy === 'fallback') return members.find(isUsable);
     const boundTag = this.#sessions.peek({ route: route.tag, scope: allowExternal ? 'all' : 'non_external', sessionId }, nowMs);
-    return members.find((credential) => credential.tag === boundTag && credential.isUsable(nowMs));
+    return members.find((credential) => credential.tag === boundTag && isUsable(credential));
   }
 
   /**
@@ -241,7 +266,7 @@ export class ProviderPool {
   }
 }
 
-function candidateView(credential: Credential, selection: Selection, nowMs: number): CandidateView {
+function candidateView(credential: Credential, selection: Selection, isDisabled: boolean, nowMs: number): CandidateView {
   const snapshot = credential.snapshot(nowMs);
   const { exclude, model } = selection;
   const isModelBlocked = model !== undefined && credential.isModelBlocked?.(model, nowMs) === true;
@@ -249,7 +274,7 @@ function candidateView(credential: Credential, selection: Selection, nowMs: numb
     tag: credential.tag,
     type: credential.type,
     planWeight: snapshot.planWeight,
-    isUsable: !exclude.has(credential) && credential.isUsable(nowMs) && !isModelBlocked,
+    isUsable: !exclude.has(credential) && !isDisabled && credential.isUsable(nowMs) && !isModelBlocked,
     weekly: snapshot.weekly,
     capWeekly: snapshot.capWeekly,
   };

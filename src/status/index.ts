@@ -5,6 +5,8 @@ export type {
   CredentialSnapshot,
   ProviderStatus,
   CredentialStatusRow,
+  CredentialRowState,
+  DisabledInfo,
   NodeStatus,
   SessionAssignment,
 } from './usage.ts';

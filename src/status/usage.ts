@@ -68,10 +68,20 @@ export interface SessionAssignment {
   peer: string | null;
 }
 
+/** An admin row's state: a credential's own, or `disabled` while an operator has it out (docs/ADMIN.md). */
+export type CredentialRowState = CredentialState | 'disabled';
+
+/** Who took a credential out and when (Unix seconds), with the operator's words when given. */
+export interface DisabledInfo {
+  by: string;
+  at: number;
+  reason?: string;
+}
+
 export interface CredentialStatusRow {
   tag: string;
   type: 'default' | 'external';
-  state: CredentialState;
+  state: CredentialRowState;
   five_hour_utilization: number;
   weekly_utilization: number;
   plan_weight: number;
@@ -79,6 +89,10 @@ export interface CredentialStatusRow {
   weekly_reset: number;
   retry_at: number;
   peer: string | null;
+  /** Why it cannot take a request now (admin rows only). */
+  reason?: string;
+  /** Set while an operator has it disabled. */
+  disabled?: DisabledInfo;
 }
 
 export interface NodeStatus {
