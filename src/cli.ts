@@ -4,7 +4,18 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from './lib/index.ts';
-import { newToken, runCheck, runDemo, runServe, runStatus, STATUSLINE_USAGE, statuslineMain, UsageError } from './commands/index.ts';
+import {
+  ADMIN_USAGE,
+  newToken,
+  runAdmin,
+  runCheck,
+  runDemo,
+  runServe,
+  runStatus,
+  STATUSLINE_USAGE,
+  statuslineMain,
+  UsageError,
+} from './commands/index.ts';
 import { runSimCommand } from './sim/index.ts';
 
 const USAGE = `usage: quotamesh <command> [options]
@@ -12,6 +23,7 @@ const USAGE = `usage: quotamesh <command> [options]
   demo   [--port N]                       simulator + nodes on loopback, for trying it out
   status [--url URL] [--token T] [--watch] [--json] [--ledger FILE]
   check  [--config FILE]                  validate a config and its credential files
+  ${ADMIN_USAGE}
   ${STATUSLINE_USAGE}
   token                                   print a new random token
   sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
@@ -22,7 +34,8 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs({
     args: rest,
     strict: true,
-    allowPositionals: false,
+    // Only `admin` takes positionals (its action and credential); the rest refuse them below.
+    allowPositionals: true,
     options: {
       config: { type: 'string' },
       'log-format': { type: 'string' },
@@ -34,10 +47,12 @@ async function main(argv: string[]): Promise<number> {
       watch: { type: 'boolean' },
       json: { type: 'boolean' },
       ledger: { type: 'string' },
+      reason: { type: 'string' },
       debug: { type: 'boolean' },
     },
   });
   const values = parsed.values;
+  if (command !== 'admin' && parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
   switch (command) {
     case 'serve':
       return runServe({ configPath: values.config, logFormat: values['log-format'] });
@@ -53,6 +68,14 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'check':
       return runCheck({ configPath: values.config });
+    case 'admin':
+      return runAdmin({
+        positionals: parsed.positionals,
+        url: values.url,
+        token: values.token,
+        reason: values.reason,
+        json: values.json ?? false,
+      });
     case 'token':
       process.stdout.write(`${newToken()}\n`);
       return 0;
