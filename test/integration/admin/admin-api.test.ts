@@ -242,7 +242,9 @@ describe('reset-cooldown', () => {
     // An opus request learns a's opus block (and is served by b) ...
     expect((await postMessage(h, { ...MESSAGE, model: 'claude-opus-4-5' })).status).toBe(200);
     expect((await adminRow(h, 'a'))?.reason).toContain('opus until');
-    // ... and an hour-long 429 benches a.
+    // ... and an hour-long 429 benches a. (Polling first: the node's own first poll, a second
+    // after start, would end the bench early.)
+    await adminOk(h, 'claude/a/poll');
     h.sim.script({ account: 'a', fault: { type: 'rate_limit_bare', retryAfterSeconds: 3600 } });
     expect((await postMessage(h)).status).toBe(200);
     expect(await adminRow(h, 'a')).toMatchObject({ state: 'rate_limited', retry_at: expect.any(Number) });
@@ -255,6 +257,7 @@ describe('reset-cooldown', () => {
 
   it('survives a restart: the cleared cooldown does not come back from state.json', async () => {
     const h = (harness = await twoAccountsAndAPeer());
+    await adminOk(h, 'claude/a/poll');
     h.sim.script({ account: 'a', fault: { type: 'rate_limit_bare', retryAfterSeconds: 3600 } });
     expect((await postMessage(h)).status).toBe(200);
     expect((await adminRow(h, 'a'))?.state).toBe('rate_limited');
