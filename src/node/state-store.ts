@@ -41,7 +41,7 @@ export class StateStore {
   async load(): Promise<void> {
     try {
       const parsed: unknown = JSON.parse(await readFile(this.path, 'utf8'));
-      if (parsed === null || typeof parsed !== 'object') return;
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return;
       const { credentials, version: _version, ...sections } = parsed as Record<string, unknown>;
       if (credentials !== null && typeof credentials === 'object') this.#saved = credentials as Record<string, unknown>;
       this.#savedSections = sections;
