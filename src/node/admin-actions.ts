@@ -48,6 +48,8 @@ export interface AdminAnswer {
   poll?: PollResult['kind'];
 }
 
+const MAX_LOGGED_NAME = 128;
+
 export function isAdminAction(value: string): value is AdminAction {
   return (ADMIN_ACTIONS as readonly string[]).includes(value);
 }
@@ -62,7 +64,14 @@ export class AdminActions {
   /** Throws QuotaMeshError (404 unknown, 409 not possible for this credential, 502/429 poll failed). */
   async run(request: AdminRequest): Promise<AdminAnswer> {
     const { logger } = this.#deps;
-    const line = { action: request.action, provider: request.provider, credential: request.tag, by: request.by, from: request.from };
+    // Provider and tag come from the URL: bounded before they reach a log line.
+    const line = {
+      action: request.action,
+      provider: request.provider.slice(0, MAX_LOGGED_NAME),
+      credential: request.tag.slice(0, MAX_LOGGED_NAME),
+      by: request.by,
+      from: request.from,
+    };
     try {
       const answer = await this.#run(request);
       logger.info({ ...line, changed: answer.changed, ...(answer.poll ? { poll: answer.poll } : {}) }, 'admin action');

@@ -141,6 +141,9 @@ describe('disable and enable', () => {
     expect(answer.credential).toMatchObject({ tag: 'a', state: 'disabled', disabled: { by: 'admin', reason: 'owner is travelling' } });
     expect(answer.credential.disabled?.at).toBeGreaterThanOrEqual(before);
     expect((await adminRow(h, 'a'))?.disabled).toEqual(answer.credential.disabled);
+    const metrics = await (await fetch(`${h.node.url}/metrics`, { headers: { authorization: `Bearer ${h.adminToken}` } })).text();
+    expect(metrics).toContain('quotamesh_credential_disabled{provider="claude",credential="a"} 1');
+    expect(metrics).toContain('quotamesh_credential_disabled{provider="claude",credential="b"} 0');
 
     const counts = await messagesDuring(h, async () => {
       for (let index = 0; index < 3; index += 1) expect((await postMessage(h)).status).toBe(200);
