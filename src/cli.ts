@@ -5,9 +5,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from './lib/index.ts';
 import {
+  ADMIN_USAGE,
   LOGIN_USAGE,
   loginMain,
   newToken,
+  runAdmin,
   runCheck,
   runDemo,
   runInit,
@@ -27,6 +29,7 @@ const USAGE = `usage: quotamesh <command> [options]
   init   [--hub | --laptop --hub-url URL --link-token T] [--config FILE] [--name N] [--listen HOST:PORT] [--force]
                                           write a commented starting config with fresh tokens
   ${LOGIN_USAGE}
+  ${ADMIN_USAGE}
   ${STATUSLINE_USAGE}
   token                                   print a new random token
   sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
@@ -38,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs({
     args: rest,
     strict: true,
-    allowPositionals: false,
+    // Only `admin` takes positionals (its action and credential); the rest refuse them below.
+    allowPositionals: true,
     options: {
       config: { type: 'string' },
       'log-format': { type: 'string' },
@@ -50,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       watch: { type: 'boolean' },
       json: { type: 'boolean' },
       ledger: { type: 'string' },
+      reason: { type: 'string' },
       debug: { type: 'boolean' },
       against: { type: 'string' },
       hub: { type: 'boolean' },
@@ -62,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const values = parsed.values;
+  if (command !== 'admin' && parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
   switch (command) {
     case 'serve':
       return runServe({ configPath: values.config, logFormat: values['log-format'] });
@@ -87,6 +93,14 @@ async function main(argv: string[]): Promise<number> {
         name: values.name,
         listen: values.listen,
         force: values.force ?? false,
+      });
+    case 'admin':
+      return runAdmin({
+        positionals: parsed.positionals,
+        url: values.url,
+        token: values.token,
+        reason: values.reason,
+        json: values.json ?? false,
       });
     case 'token':
       process.stdout.write(`${newToken()}\n`);

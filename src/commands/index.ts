@@ -1,3 +1,4 @@
+export { runAdmin, ADMIN_USAGE } from './admin.ts';
 export { runCheck, credentialFileProblems } from './check.ts';
 export { runDemo, type DemoOptions } from './demo.ts';
 export { runInit, type InitOptions } from './init.ts';

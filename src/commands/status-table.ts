@@ -59,7 +59,11 @@ function renderCredentials(credentials: CredentialStatusRow[], options: RenderOp
   const { color, nowSeconds } = options;
   const stateCells = credentials.map((credential) => [
     paint(credential.state, stateStyle(credential.state), color),
-    credential.retry_at > nowSeconds ? paint(`retry ${countdown(credential.retry_at, nowSeconds)}`, 'yellow', color) : '',
+    credential.disabled !== undefined
+      ? paint(`by ${credential.disabled.by}`, 'dim', color)
+      : credential.retry_at > nowSeconds
+        ? paint(`retry ${countdown(credential.retry_at, nowSeconds)}`, 'yellow', color)
+        : '',
   ]);
   const tagWidth = Math.max(10, ...credentials.map((credential) => credential.tag.length));
   const peerWidth = Math.max(4, ...credentials.map((credential) => (credential.peer ?? '-').length));

@@ -5,7 +5,14 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
-import { ExternalCredential, ProviderPool, type Credential, type RouteDefinition, type SharedState } from '../pool/index.ts';
+import {
+  ExternalCredential,
+  ProviderPool,
+  type Credential,
+  type DisabledCredentials,
+  type RouteDefinition,
+  type SharedState,
+} from '../pool/index.ts';
 import type { AnyProviderModule, ConfigFields, ProviderName, SectionOf } from '../providers/index.ts';
 import {
   DEFAULT_MAX_PLAN_WEIGHT,
@@ -22,6 +29,8 @@ export interface PoolDeps {
   state: SharedState;
   mesh: Mesh;
   peers: readonly PeerConfig[];
+  /** Operator-disabled credentials, shared by every pool (docs/ADMIN.md). */
+  disabled?: DisabledCredentials;
 }
 
 export async function buildPool(module: AnyProviderModule, section: ProviderConfig, deps: PoolDeps): Promise<ProviderPool> {
@@ -40,6 +49,7 @@ export async function buildPool(module: AnyProviderModule, section: ProviderConf
     logger: deps.logger.child({ component: 'pool', provider: module.name }),
     clock: deps.clock,
     sessions: deps.state.sessions(module.name),
+    disabled: deps.disabled,
   });
 }
 

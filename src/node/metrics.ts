@@ -135,6 +135,20 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'quotamesh_credential_disabled',
+      help: '1 while an operator has a credential disabled (docs/ADMIN.md); its state gauge shows what it would be otherwise',
+      labelNames: ['provider', 'credential'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [provider, pool] of Object.entries(sources.pools())) {
+          for (const snapshot of pool?.allSnapshots(sources.now()) ?? []) {
+            this.set({ provider, credential: snapshot.tag }, pool?.isDisabled(snapshot.tag) === true ? 1 : 0);
+          }
+        }
+      },
+    });
+    new Gauge({
       name: 'quotamesh_credential_plan_weight',
       help: 'Plan weight of a credential',
       labelNames: ['provider', 'credential'],

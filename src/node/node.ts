@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { onceClose, systemClock, type Clock } from '../lib/index.ts';
-import type { ProviderPool } from '../pool/index.ts';
+import { DisabledCredentials, type ProviderPool } from '../pool/index.ts';
 import { PROVIDERS, type ProviderName } from '../providers/index.ts';
 import { TokenTable } from './auth.ts';
 import { buildPool } from './build-pools.ts';
@@ -25,6 +25,7 @@ import { InFlight } from './in-flight.ts';
 import { Metrics } from './metrics.ts';
 import { REVERSE_SERVICES } from './sing-box-peers.ts';
 import { Alerts, type DeliveryOptions } from './alerts/index.ts';
+import { AdminActions } from './admin-actions.ts';
 
 export interface NodeOptions {
   clock?: Clock;
@@ -77,9 +78,12 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     now: () => clock.now(),
   });
   await state.load();
+  // Before the pools, so no credential takes a request in the moment before its mark is read.
+  const disabled = new DisabledCredentials();
+  state.credentials.registerSection('disabled', disabled);
   const mesh = new Mesh({ config, clock, logger, ca: options.peerCa, session: options.tunnel });
   const pools: Partial<Record<ProviderName, ProviderPool>> = {};
-  const poolDeps = { clock, logger, state, mesh, peers: config.peers };
+  const poolDeps = { clock, logger, state, mesh, peers: config.peers, disabled };
   for (const provider of PROVIDERS) {
     const section = config[provider.name];
     if (section !== undefined) pools[provider.name] = await buildPool(provider, section, poolDeps);
@@ -128,6 +132,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     alerts,
     inFlight,
     metrics,
+    admin: new AdminActions({ pools, disabled, save: () => state.credentials.save(), clock, logger: logger.child({ component: 'admin' }) }),
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 300_000,
     headersTimeoutMs: options.headersTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs,
@@ -147,6 +152,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     deps: serverDeps,
     mesh,
     state,
+    disabled,
     clock,
     logger,
     drainMs: options.reloadDrainMs ?? 300_000,

@@ -15,12 +15,14 @@ import type { Config } from './config-schema.ts';
 import type { Mesh } from './mesh.ts';
 import { preparePool, type PreparedPool } from './pool-reload.ts';
 import type { ServerDeps } from './server-deps.ts';
-import type { SharedState } from '../pool/index.ts';
+import type { DisabledCredentials, SharedState } from '../pool/index.ts';
 
 export interface ReloadParts {
   deps: Pick<ServerDeps, 'config' | 'tokens' | 'pools' | 'inFlight'>;
   mesh: Mesh;
   state: SharedState;
+  /** The admin's disabled marks: a pool a reload adds honours them too. */
+  disabled?: DisabledCredentials;
   clock: Clock;
   logger: Logger;
   /** How long removed credentials and peers' tunnels may finish what they are serving. */
@@ -57,7 +59,14 @@ export class NodeReloader {
     if (isEmptyChange(change)) return change;
     const effective = effectiveConfig(running, next, change);
     mesh.updatePeers(effective, change.peers, this.#parts.drainMs);
-    const poolDeps: PoolDeps = { clock: this.#parts.clock, logger, state: this.#parts.state, mesh, peers: effective.peers };
+    const poolDeps: PoolDeps = {
+      clock: this.#parts.clock,
+      logger,
+      state: this.#parts.state,
+      mesh,
+      peers: effective.peers,
+      disabled: this.#parts.disabled,
+    };
     const prepared: PreparedPool[] = [];
     const added: Array<[keyof typeof deps.pools, ProviderPool]> = [];
     for (const module of PROVIDERS) {

@@ -5,6 +5,7 @@ import type { Clock } from '../lib/index.ts';
 import type { ConsumptionStore, ProviderPool } from '../pool/index.ts';
 import type { ProviderName } from '../providers/index.ts';
 import type { Attribution } from './attribution.ts';
+import type { AdminActions } from './admin-actions.ts';
 import type { TokenTable } from './auth.ts';
 import type { Alerts } from './alerts/index.ts';
 import type { Config } from './config-schema.ts';
@@ -27,6 +28,8 @@ export interface ServerDeps {
   metrics: Metrics;
   /** Told when a user or peer is refused for a limit (`limit_reached`). */
   alerts?: Alerts;
+  /** The admin API's actions on credentials (docs/ADMIN.md). */
+  admin: AdminActions;
   upstreamIdleTimeoutMs: number;
   /** Slow-loris bounds: a request head within headersTimeoutMs, the whole request within requestTimeoutMs. */
   headersTimeoutMs?: number;

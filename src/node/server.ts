@@ -21,6 +21,7 @@ import { MISSING_UPGRADE, refusalBody } from '../tunnel/index.ts';
 import { REVERSE_SERVICES } from './sing-box-peers.ts';
 import { registerUsageRoute } from './usage-route.ts';
 import { registerAdminLoginRoutes } from './admin-login.ts';
+import { registerAdminRoutes } from './admin-routes.ts';
 
 export type { ServerDeps } from './server-deps.ts';
 
@@ -154,6 +155,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   registerAdminLoginRoutes(app, deps, callerOf, replyError);
+  registerAdminRoutes(app, deps.admin, callerOf, (reply, error) => replyError(reply, providerFor(reply.request.url), error));
   registerProxyRoutes(app, deps, callerOf, replyError);
   return app;
 }

@@ -10,11 +10,19 @@ import type { Logger } from 'pino';
 import { errorMessage } from '../lib/index.ts';
 import { writeFileAtomic, type CredentialStateStore, type PersistentCredential } from '../pool/index.ts';
 
+/** A top-level part of state.json beside `credentials` (the admin's `disabled` marks). */
+export interface PersistentSection {
+  persist(): unknown;
+  restore(value: unknown): void;
+}
+
 export class StateStore implements CredentialStateStore {
   readonly path: string;
   readonly #logger: Logger;
   readonly #members = new Map<string, PersistentCredential>();
   #saved: Record<string, unknown> = {};
+  readonly #sections = new Map<string, PersistentSection>();
+  #savedSections: Record<string, unknown> = {};
   #timer: NodeJS.Timeout | undefined;
   #saving: Promise<void> = Promise.resolve();
   #debounceMs: number;
@@ -28,8 +36,10 @@ export class StateStore implements CredentialStateStore {
   async load(): Promise<void> {
     try {
       const parsed: unknown = JSON.parse(await readFile(this.path, 'utf8'));
-      const credentials = (parsed as { credentials?: unknown } | null)?.credentials;
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return;
+      const { credentials, version: _version, ...sections } = parsed as Record<string, unknown>;
       if (credentials !== null && typeof credentials === 'object') this.#saved = credentials as Record<string, unknown>;
+      this.#savedSections = sections;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         this.#logger.warn({ path: this.path, err: errorMessage(error) }, 'ignoring unreadable state file');
@@ -63,6 +73,12 @@ export class StateStore implements CredentialStateStore {
     this.#saved[key] = from.persistentState();
   }
 
+  /** Restores the saved `name` section and keeps it in the next saves. */
+  registerSection(name: string, section: PersistentSection): void {
+    this.#sections.set(name, section);
+    if (name in this.#savedSections) section.restore(this.#savedSections[name]);
+  }
+
   scheduleSave(): void {
     if (this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
@@ -79,9 +95,10 @@ export class StateStore implements CredentialStateStore {
 
   async #write(): Promise<void> {
     for (const [key, credential] of this.#members) this.#saved[key] = credential.persistentState();
+    for (const [name, section] of this.#sections) this.#savedSections[name] = section.persist();
     try {
       await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.path, `${JSON.stringify({ version: 1, credentials: this.#saved }, null, 2)}\n`);
+      await writeFileAtomic(this.path, `${JSON.stringify({ version: 1, credentials: this.#saved, ...this.#savedSections }, null, 2)}\n`);
     } catch (error) {
       this.#logger.error({ path: this.path, err: errorMessage(error) }, 'cannot save state');
     }

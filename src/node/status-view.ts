@@ -9,6 +9,7 @@ import {
   aggregateProvider,
   credentialRows,
   publicProviderStatus,
+  type CredentialStatusRow,
   type NodeStatus,
   type ProviderStatus,
   type StatusPayload,
@@ -51,13 +52,7 @@ export function statusView(
     if (only !== undefined) return publicProviderStatus(aggregate);
     if (caller.kind !== 'admin')
       return consumption === undefined ? aggregate : { ...aggregate, ...callerUsage(consumption, caller, provider, nowMs) };
-    // The admin also hears why a credential is out (a missing file, a refused refresh): without it
-    // an `unavailable` row leaves the owner guessing. Reasons name local paths, so never for users or peers.
-    const reasons = pool.reasons(nowMs);
-    const rows = credentialRows(pool.allSnapshots(nowMs), nowSeconds).map((row) => {
-      const reason = reasons.get(row.tag);
-      return reason === undefined ? row : { ...row, reason };
-    });
+    const rows = adminCredentialRows(pool, nowMs);
     const consumers = consumption === undefined ? undefined : consumerRows(consumption, config, provider, nowMs);
     return { ...aggregate, credentials: rows, ...(consumers === undefined ? {} : { consumers }) };
   };
@@ -72,6 +67,24 @@ export function statusView(
     }
     return status;
   };
+}
+
+/**
+ * Every credential of a provider as the admin sees it. The admin also hears why a credential is
+ * out (a missing file, a refused refresh): without it an `unavailable` row leaves the owner
+ * guessing; reasons name local paths, so never for users or peers. A credential an operator
+ * disabled reads `disabled`, with who and when (docs/ADMIN.md).
+ */
+export function adminCredentialRows(pool: ProviderPool, nowMs: number): CredentialStatusRow[] {
+  const reasons = pool.reasons(nowMs);
+  return credentialRows(pool.allSnapshots(nowMs), toUnixSeconds(nowMs)).map((row) => {
+    const reason = reasons.get(row.tag);
+    const mark = pool.disabledMark(row.tag);
+    const withReason = reason === undefined ? row : { ...row, reason };
+    if (mark === undefined) return withReason;
+    const disabled = { by: mark.by, at: toUnixSeconds(mark.atMs), ...(mark.reason === undefined ? {} : { reason: mark.reason }) };
+    return { ...withReason, state: 'disabled', retry_at: 0, disabled };
+  });
 }
 
 /** A provider this caller may not use reads as empty, never as somebody else's capacity. */

@@ -5,6 +5,7 @@
  */
 import type { Agent } from 'node:http';
 import type { CredentialSnapshot, Provider } from '../status/index.ts';
+import type { PollResult } from './usage-poller.ts';
 
 /** Where and how to send one request on this credential. */
 export interface UpstreamTarget {
@@ -65,6 +66,10 @@ export interface Credential {
    * failover; sing-box retries once after a refresh the same way).
    */
   recoverAuth?(status: number, body: string, signal?: AbortSignal): Promise<boolean>;
+  /** An operator's reset (docs/ADMIN.md): ends this credential's cooldown and model blocks now. */
+  resetCooldown?(nowMs: number): void;
+  /** Asks the account's usage now (docs/ADMIN.md); default credentials only. */
+  pollUsage?(): Promise<PollResult>;
   /** Counts for /metrics; default credentials only. */
   stats?(): CredentialStats;
   /** Called on every change a status watcher could see; returns an unsubscribe function. */

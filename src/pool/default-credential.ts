@@ -198,8 +198,13 @@ export abstract class DefaultCredential<Document> implements Credential {
   }
 
   /** Polls usage now (also what the background timer runs); never throws. */
-  pollUsage(): Promise<void> {
+  pollUsage(): Promise<PollResult> {
     return this.#poller.pollNow();
+  }
+
+  resetCooldown(): void {
+    this.usage.resetCooldown();
+    this.#tracker.check();
   }
 
   persistentState(): PersistedCredentialState {

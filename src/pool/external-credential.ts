@@ -178,6 +178,13 @@ export class ExternalCredential implements Credential {
     this.#emitIfChanged();
   }
 
+  /** An operator's reset (docs/ADMIN.md): our own bench of this peer and its model blocks end; what the peer reports stays. */
+  resetCooldown(): void {
+    this.#cooldown = NO_COOLDOWN;
+    this.#modelBlocks.clear();
+    this.#emitIfChanged();
+  }
+
   /** Emits only when something a status watcher could see changed. */
   #emitIfChanged(): void {
     const snapshot = this.snapshot(this.#options.clock.now());

@@ -39,3 +39,4 @@ export {
   type ConsumptionEntry,
   type WindowKey,
 } from './sharing/rolling.ts';
+export { DisabledCredentials, MAX_DISABLED_MARKS, MAX_DISABLED_REASON_LENGTH, type DisabledMark } from './disabled-credentials.ts';

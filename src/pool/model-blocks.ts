@@ -42,6 +42,11 @@ export class ModelBlocks {
       .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0));
   }
 
+  /** An operator's reset (docs/ADMIN.md): the next request for any family may try this account. */
+  clear(): void {
+    this.#untilMs.clear();
+  }
+
   /** Ends of the running blocks, for the change tracker's next wake-up. */
   ends(nowMs: number): number[] {
     return [...this.#untilMs.values()].filter((untilMs) => untilMs > nowMs);

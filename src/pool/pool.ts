@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { CredentialSnapshot, Provider } from '../status/index.ts';
 import { ChangeSignal } from './change-signal.ts';
 import type { Credential, CredentialStats } from './credential.ts';
+import type { DisabledCredentials, DisabledMark } from './disabled-credentials.ts';
 import { rebalanceTarget } from './rebalance.ts';
 import { StickySessions, type StickyKey, type StickyOptions } from './sticky.ts';
 import type { SessionBindings } from './shared-state.ts';
@@ -43,6 +44,8 @@ export interface ProviderPoolOptions {
   sessions?: SessionBindings;
   /** For the state-change log's notion of now; default the system clock. */
   clock?: Clock;
+  /** Credentials an operator disabled (shared by every pool of the node); none when absent. */
+  disabled?: DisabledCredentials;
 }
 
 export class ProviderPool {
@@ -61,6 +64,8 @@ export class ProviderPool {
   readonly #random: () => number;
   readonly #logger: Logger | undefined;
   readonly #clock: Clock;
+  readonly #disabled: DisabledCredentials | undefined;
+  readonly #unsubscribeDisabled: (() => void) | undefined;
 
   constructor(provider: Provider, credentials: Credential[], routes: RouteDefinition[], options: ProviderPoolOptions = {}) {
     this.provider = provider;
@@ -69,6 +74,8 @@ export class ProviderPool {
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
+    this.#disabled = options.disabled;
+    this.#unsubscribeDisabled = this.#disabled?.onChange(() => this.#changes.emit());
     this.replace(credentials, routes);
   }
 
@@ -123,8 +130,21 @@ export class ProviderPool {
       .filter((credential): credential is Credential => credential !== undefined && (allowExternal || credential.type !== 'external'));
   }
 
+  /** What a route offers: a disabled credential reads `unavailable`, so it adds no capacity to the aggregate. */
   snapshots(routeTag: string, allowExternal: boolean, nowMs: number): CredentialSnapshot[] {
-    return this.members(routeTag, allowExternal).map((credential) => credential.snapshot(nowMs));
+    return this.members(routeTag, allowExternal).map((credential) => {
+      const snapshot = credential.snapshot(nowMs);
+      return this.isDisabled(credential.tag) ? { ...snapshot, state: 'unavailable', retryAt: 0 } : snapshot;
+    });
+  }
+
+  /** Who took this credential out and when; undefined while it is in (docs/ADMIN.md). */
+  disabledMark(tag: string): DisabledMark | undefined {
+    return this.#disabled?.get(this.provider, tag);
+  }
+
+  isDisabled(tag: string): boolean {
+    return this.disabledMark(tag) !== undefined;
   }
 
   /** Every credential of the provider, for the admin's per-credential rows. */
@@ -158,7 +178,7 @@ export class ProviderPool {
     const route = this.#routes.get(routeTag);
     if (route === undefined) return undefined;
     const members = this.members(routeTag, selection.allowExternal);
-    const views = members.map((credential) => candidateView(credential, selection, nowMs));
+    const views = members.map((credential) => candidateView(credential, selection, this.isDisabled(credential.tag), nowMs));
     // fallback re-evaluates list order on every request (CONFIG.md › Strategies), so it never binds.
     if (selection.sessionId === undefined || route.strategy === 'fallback') return pickMember(members, this.#pick(route, views, nowMs));
 
@@ -189,9 +209,10 @@ export class ProviderPool {
     const route = this.#routes.get(routeTag);
     if (route === undefined) return undefined;
     const members = this.members(routeTag, allowExternal);
-    if (route.strategy === 'fallback') return members.find((credential) => credential.isUsable(nowMs));
+    const isUsable = (credential: Credential): boolean => credential.isUsable(nowMs) && !this.isDisabled(credential.tag);
+    if (route.strategy === 'fallback') return members.find(isUsable);
     const boundTag = this.#sessions.peek({ route: route.tag, scope: allowExternal ? 'all' : 'non_external', sessionId }, nowMs);
-    return members.find((credential) => credential.tag === boundTag && credential.isUsable(nowMs));
+    return members.find((credential) => credential.tag === boundTag && isUsable(credential));
   }
 
   /**
@@ -270,13 +291,14 @@ export class ProviderPool {
   async close(): Promise<void> {
     for (const unsubscribe of this.#unsubscribes.values()) unsubscribe();
     this.#unsubscribes.clear();
+    this.#unsubscribeDisabled?.();
     this.#changes.clear();
     this.#ownSessions?.clear();
     await Promise.all([...this.#credentials.values()].map((credential) => credential.close()));
   }
 }
 
-function candidateView(credential: Credential, selection: Selection, nowMs: number): CandidateView {
+function candidateView(credential: Credential, selection: Selection, isDisabled: boolean, nowMs: number): CandidateView {
   const snapshot = credential.snapshot(nowMs);
   const { exclude, model } = selection;
   const isModelBlocked = model !== undefined && credential.isModelBlocked?.(model, nowMs) === true;
@@ -284,7 +306,7 @@ function candidateView(credential: Credential, selection: Selection, nowMs: numb
     tag: credential.tag,
     type: credential.type,
     planWeight: snapshot.planWeight,
-    isUsable: !exclude.has(credential) && credential.isUsable(nowMs) && !isModelBlocked,
+    isUsable: !exclude.has(credential) && !isDisabled && credential.isUsable(nowMs) && !isModelBlocked,
     weekly: snapshot.weekly,
     capWeekly: snapshot.capWeekly,
   };

@@ -50,7 +50,7 @@ export class UsagePoller {
   failuresTotal = 0;
   readonly #deps: UsagePollerDeps;
   #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  #running: Promise<PollResult> | undefined;
   /** Set after a failure or a 429: poll at this time whatever the data's age. */
   #retryAtMs: number | undefined;
   #failures = 0;
@@ -70,9 +70,9 @@ export class UsagePoller {
     this.#schedule();
   }
 
-  /** One poll now unless one is running (then its result is awaited instead). */
-  pollNow(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+  /** One poll now unless one is running (then its result is awaited instead); `skipped` once closed. */
+  pollNow(): Promise<PollResult> {
+    if (this.#closed) return Promise.resolve({ kind: 'skipped' });
     this.#running ??= this.#runOnce().finally(() => {
       this.#running = undefined;
       this.#schedule();
@@ -85,7 +85,7 @@ export class UsagePoller {
     clearTimeout(this.#timer);
   }
 
-  async #runOnce(): Promise<void> {
+  async #runOnce(): Promise<PollResult> {
     const { timings, clock } = this.#deps;
     const result = await this.#deps.run().catch((): PollResult => ({ kind: 'failed' }));
     const nowMs = clock.now();
@@ -107,6 +107,7 @@ export class UsagePoller {
         this.#retryAtMs = nowMs + timings.intervalMs;
         break;
     }
+    return result;
   }
 
   #dueMs(): number {

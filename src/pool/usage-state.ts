@@ -114,6 +114,16 @@ export class UsageState {
     this.refusalReason = reason;
   }
 
+  /**
+   * An operator's reset (docs/ADMIN.md): the bench, its backoff and every model block end now. A
+   * window at its cap is not a cooldown and stays: only fresh usage data (a poll) moves it.
+   */
+  resetCooldown(): void {
+    this.cooldown = NO_COOLDOWN;
+    this.refusalReason = undefined;
+    this.modelBlocks.clear();
+  }
+
   /** Poll data overwrites unconditionally; showing capacity ends a rate-limit bench early. */
   applyPoll(usage: WindowReading, caps: Caps, nowMs: number): void {
     if (usage.fiveHour) this.fiveHour = usage.fiveHour;

@@ -7,6 +7,8 @@ export type {
   CredentialSnapshot,
   ProviderStatus,
   CredentialStatusRow,
+  CredentialRowState,
+  DisabledInfo,
   NodeStatus,
   SessionAssignment,
   ModelLimit,

@@ -117,10 +117,20 @@ export interface SessionAssignment {
   peer: string | null;
 }
 
+/** An admin row's state: a credential's own, or `disabled` while an operator has it out (docs/ADMIN.md). */
+export type CredentialRowState = CredentialState | 'disabled';
+
+/** Who took a credential out and when (Unix seconds), with the operator's words when given. */
+export interface DisabledInfo {
+  by: string;
+  at: number;
+  reason?: string;
+}
+
 export interface CredentialStatusRow {
   tag: string;
   type: 'default' | 'external';
-  state: CredentialState;
+  state: CredentialRowState;
   five_hour_utilization: number;
   weekly_utilization: number;
   plan_weight: number;
@@ -130,6 +140,10 @@ export interface CredentialStatusRow {
   peer: string | null;
   /** Present only while the credential refuses a model family. */
   model_limits?: { family: string; until: number }[];
+  /** Why it cannot take a request now (admin rows only). */
+  reason?: string;
+  /** Set while an operator has it disabled. */
+  disabled?: DisabledInfo;
 }
 
 export interface NodeStatus {

@@ -81,9 +81,37 @@
 
   const badge = (state) => element('span', 'badge ' + state, state.replace('_', ' '));
 
-  const credentialRow = (row) => {
+  // Admin actions (docs/ADMIN.md), keyed `provider/tag` while a request for one is on its way.
+  const pendingActions = new Set();
+  const ACTION_LABELS = { disable: 'Disable', enable: 'Enable', 'reset-cooldown': 'Reset cooldown', poll: 'Poll now' };
+
+  const actionButton = (action, key) => {
+    const button = element('button', 'action' + (action === 'disable' ? ' danger' : ' secondary'), ACTION_LABELS[action]);
+    button.type = 'button';
+    button.dataset.action = action;
+    button.disabled = pendingActions.has(key);
+    return button;
+  };
+
+  // Rows reach the page only with the admin token, so every row may carry the buttons.
+  const credentialActions = (row, provider) => {
+    const key = provider + '/' + row.tag;
+    const node = element('div', 'actions');
+    node.append(actionButton(row.state === 'disabled' ? 'enable' : 'disable', key), actionButton('reset-cooldown', key));
+    // Another node's capacity has no account here to poll.
+    if (row.type === 'default') node.append(actionButton('poll', key));
+    return node;
+  };
+
+  const disabledNote = (mark) => {
+    const when = new Date(mark.at * 1000).toLocaleString();
+    return element('div', 'disabled-note', 'disabled by ' + mark.by + ' · ' + when + (mark.reason ? ' · ' + mark.reason : ''));
+  };
+
+  const credentialRow = (row, provider) => {
     const node = element('div', 'credential');
     node.dataset.credential = row.tag;
+    node.dataset.state = row.state;
     const head = element('div', 'credential-head');
     head.append(element('strong', '', row.tag));
     head.append(element('span', 'muted', row.peer ? 'via ' + row.peer : row.type));
@@ -91,7 +119,9 @@
     if (row.retry_at > nowSeconds()) head.append(countdownNode('retry', row.retry_at, 'retry ', ''));
     head.append(element('span', 'weight', 'weight ' + row.plan_weight));
     node.append(head);
+    if (row.disabled) node.append(disabledNote(row.disabled));
     for (const [label, key] of WINDOWS) node.append(meter(label, row[key + '_utilization'], row[key + '_reset'], key));
+    node.append(credentialActions(row, provider));
     return node;
   };
 
@@ -111,7 +141,7 @@
     if (Array.isArray(status.credentials) && status.credentials.length > 0) {
       const list = element('div', 'credentials');
       list.append(element('h3', '', 'Credentials'));
-      for (const row of status.credentials) list.append(credentialRow(row));
+      for (const row of status.credentials) list.append(credentialRow(row, name));
       card.append(list);
     }
     // Issue 15: the caller's own consumption (a user's view) and every consumer's (the admin's).
@@ -235,6 +265,73 @@
     }
     scheduleRetry('connection lost');
   }
+
+  const showAdminMessage = (text, isError) => {
+    $('admin-message').textContent = text;
+    $('admin-message').dataset.kind = isError ? 'error' : 'ok';
+  };
+
+  const ACTION_DONE = { disable: 'disabled', enable: 'enabled', 'reset-cooldown': 'cooldown cleared', poll: 'polled' };
+
+  async function runAction(provider, tag, action, reason) {
+    const key = provider + '/' + tag;
+    pendingActions.add(key);
+    document.querySelectorAll('[data-provider="' + provider + '"] [data-credential] button.action').forEach((button) => {
+      if (button.closest('[data-credential]').dataset.credential === tag) button.disabled = true;
+    });
+    try {
+      const path = '/v1/admin/credentials/' + encodeURIComponent(provider) + '/' + encodeURIComponent(tag) + '/' + action;
+      const response = await fetch(path, {
+        method: 'POST',
+        headers: { authorization: 'Bearer ' + localStorage.getItem(TOKEN_KEY), 'content-type': 'application/json' },
+        body: JSON.stringify(reason ? { reason } : {}),
+        cache: 'no-store',
+      });
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        showAdminMessage(key + ': ' + ((answer.error && answer.error.message) || 'the node answered ' + response.status), true);
+      } else {
+        const row = answer.credential || {};
+        showAdminMessage(
+          key +
+            ' ' +
+            (answer.changed === false ? 'unchanged' : ACTION_DONE[action]) +
+            ' · now ' +
+            String(row.state || '').replace('_', ' '),
+          false,
+        );
+      }
+    } catch {
+      showAdminMessage(key + ': the node could not be reached', true);
+    } finally {
+      pendingActions.delete(key);
+      document.querySelectorAll('[data-provider="' + provider + '"] [data-credential] button.action').forEach((button) => {
+        if (button.closest('[data-credential]').dataset.credential === tag) button.disabled = false;
+      });
+    }
+  }
+
+  // One listener for every row: the rows are redrawn on each status frame.
+  let disableTarget;
+  $('providers').addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action]');
+    if (!button) return;
+    const provider = button.closest('[data-provider]').dataset.provider;
+    const tag = button.closest('[data-credential]').dataset.credential;
+    if (button.dataset.action !== 'disable') return runAction(provider, tag, button.dataset.action);
+    disableTarget = { provider, tag };
+    $('confirm-target').textContent = provider + '/' + tag;
+    $('disable-reason').value = '';
+    // Escape closes without a value and leaves the last one in place: start from none.
+    $('confirm-disable').returnValue = '';
+    $('confirm-disable').showModal();
+  });
+  $('confirm-disable').addEventListener('close', () => {
+    const target = disableTarget;
+    disableTarget = undefined;
+    if (target && $('confirm-disable').returnValue === 'disable')
+      runAction(target.provider, target.tag, 'disable', $('disable-reason').value.trim());
+  });
 
   $('login').addEventListener('submit', (event) => {
     event.preventDefault();

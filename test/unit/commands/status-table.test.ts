@@ -32,6 +32,16 @@ describe('status table', () => {
     `);
   });
 
+  it('shows a disabled credential and who disabled it (docs/ADMIN.md)', () => {
+    const status = structuredClone(ADMIN);
+    const rows = status.providers.claude?.credentials ?? [];
+    rows[0] = { ...rows[0]!, state: 'disabled', disabled: { by: 'admin', at: status.time - 60 } };
+    const lines = renderStatus(status, { nowSeconds: status.time, width: 80, color: false }).split('\n');
+    const index = lines.findIndex((line) => line.trimStart().startsWith('mine'));
+    expect(lines[index]).toMatch(/^ {2}mine {8}disabled {10}10 {2}- /);
+    expect(lines[index + 1]).toMatch(/^ {14}by admin {10}/);
+  });
+
   it('fits the credential table in 80 columns', () => {
     const lines = renderStatus(ADMIN, { nowSeconds: ADMIN.time, width: 80, color: false }).split('\n');
     expect(Math.max(...lines.map((line) => [...line].length))).toBeLessThanOrEqual(80);
