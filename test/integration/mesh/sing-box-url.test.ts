@@ -13,7 +13,7 @@ import { parseConfigValue, startNode } from '../../../src/node/index.ts';
 import { claudeCredentialFile, startSimulator } from '../../../src/sim/index.ts';
 import { capturingLogger } from '../../helpers/log-capture.ts';
 import { assertNoSecrets } from '../../helpers/secrets.ts';
-import { singBoxService } from '../../helpers/sing-box-peer.ts';
+import { singBoxService } from '../../helpers/sing-box-service.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const LINK = 'sing-box-link-token-0123456789ab';

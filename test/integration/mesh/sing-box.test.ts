@@ -15,13 +15,8 @@ import { parseConfigValue, startNode, type RunningNode } from '../../../src/node
 import { claudeCredentialFile, codexAuthFile, startSimulator, type Simulator } from '../../../src/sim/index.ts';
 import { capturingLogger } from '../../helpers/log-capture.ts';
 import { assertNoSecrets } from '../../helpers/secrets.ts';
-import {
-  connectSingBoxConnector,
-  singBoxService,
-  startSingBoxReceiver,
-  type ConnectorSession,
-  type SingBoxReceiver,
-} from '../../helpers/sing-box-peer.ts';
+import { connectSingBoxConnector, startSingBoxReceiver, type ConnectorSession, type SingBoxReceiver } from '../../helpers/sing-box-peer.ts';
+import { singBoxService } from '../../helpers/sing-box-service.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const LINK = 'sing-box-link-token-0123456789ab';
