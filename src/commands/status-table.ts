@@ -117,7 +117,7 @@ function clamp(value: number, low: number, high: number): number {
 
 /** A user's or peer's own consumption (issue 15): points of its route, against its limits. */
 function renderMine(value: ProviderStatus, options: RenderOptions): string {
-  const limit = (percent: number | null | undefined): string => (percent === null || percent === undefined ? '' : ` of ${percent}%`);
+  const limit = (percent: number | undefined): string => (percent === undefined ? '' : ` of ${percent}%`);
   const parts = [
     `  you used ${formatPoints(value.my_five_hour_percent ?? 0)}%${limit(value.my_limits?.five_hour_percent)} (5 hour)`,
     `${formatPoints(value.my_weekly_percent ?? 0)}%${limit(value.my_limits?.weekly_percent)} (weekly)`,
@@ -131,7 +131,7 @@ function renderMine(value: ProviderStatus, options: RenderOptions): string {
 /** The admin's table of every user's and peer's consumption. */
 function renderConsumers(consumers: ConsumerRow[], options: RenderOptions): string[] {
   const { color, nowSeconds } = options;
-  const limit = (percent: number | null): string => (percent === null ? '-' : `${percent}%`);
+  const limit = (percent: number | undefined): string => (percent === undefined ? '-' : `${percent}%`);
   const header = ['  caller', 'kind', '5 hour', 'limit', 'weekly', 'limit', ''].map((cell) => paint(cell, 'dim', color));
   const rows = consumers.map((row) => [
     `  ${row.caller}`,

@@ -80,7 +80,7 @@ export function callerUsage(store: ConsumptionStore, caller: Caller, provider: s
   return {
     my_five_hour_percent: round(fromNano(sums.fiveHour)),
     my_weekly_percent: round(fromNano(sums.weekly)),
-    my_limits: { five_hour_percent: limits?.five_hour_percent ?? null, weekly_percent: limits?.weekly_percent ?? null },
+    my_limits: { ...limits },
     my_retry_at: over === undefined ? 0 : Math.ceil(over.retryAtMs / 1000),
   };
 }
@@ -99,8 +99,8 @@ export function consumerRows(store: ConsumptionStore, config: Config, provider: 
       kind: caller.kind,
       five_hour_percent: usage.my_five_hour_percent,
       weekly_percent: usage.my_weekly_percent,
-      five_hour_limit: usage.my_limits.five_hour_percent,
-      weekly_limit: usage.my_limits.weekly_percent,
+      ...(usage.my_limits.five_hour_percent === undefined ? {} : { five_hour_limit: usage.my_limits.five_hour_percent }),
+      ...(usage.my_limits.weekly_percent === undefined ? {} : { weekly_limit: usage.my_limits.weekly_percent }),
       retry_at: usage.my_retry_at,
     };
   });

@@ -93,9 +93,10 @@ export interface ProviderStatus {
   consumers?: ConsumerRow[];
 }
 
+/** A caller's limits; a limit it does not have is absent (status payloads never carry null). */
 export interface CallerLimits {
-  five_hour_percent: number | null;
-  weekly_percent: number | null;
+  five_hour_percent?: number;
+  weekly_percent?: number;
 }
 
 /** One caller's consumption: points of its route's aggregate window in the last 5 h and 7 d. */
@@ -104,8 +105,8 @@ export interface ConsumerRow {
   kind: 'user' | 'peer' | 'admin';
   five_hour_percent: number;
   weekly_percent: number;
-  five_hour_limit: number | null;
-  weekly_limit: number | null;
+  five_hour_limit?: number;
+  weekly_limit?: number;
   retry_at: number;
 }
 

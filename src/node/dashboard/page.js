@@ -145,7 +145,7 @@
       card.append(list);
     }
     // Issue 15: the caller's own consumption (a user's view) and every consumer's (the admin's).
-    const limit = (value) => (value === null || value === undefined ? '' : ' of ' + value + '%');
+    const limit = (value) => (value === undefined ? '' : ' of ' + value + '%');
     if (typeof status.my_five_hour_percent === 'number') {
       const mine =
         'you used ' +

@@ -9,7 +9,7 @@ import { waitFor } from '../../helpers/wait-for.ts';
 import { LONG_PROMPT, postMessage } from './sharing-helpers.ts';
 
 interface AdminStatus {
-  providers: { claude: { consumers: Array<{ caller: string; kind: string; five_hour_percent: number; five_hour_limit: number | null }> } };
+  providers: { claude: { consumers: Array<{ caller: string; kind: string; five_hour_percent: number; five_hour_limit?: number }> } };
 }
 
 describe('peer limits through the tunnel (issue 15)', () => {

@@ -42,7 +42,7 @@ export async function sendOk(url: string, token: string, prompt: string): Promis
 export interface MyUsage {
   my_five_hour_percent: number;
   my_weekly_percent: number;
-  my_limits: { five_hour_percent: number | null; weekly_percent: number | null };
+  my_limits: { five_hour_percent?: number; weekly_percent?: number };
   my_retry_at: number;
 }
 
