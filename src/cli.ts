@@ -5,6 +5,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from './lib/index.ts';
 import {
+  LOGIN_USAGE,
+  loginMain,
   newToken,
   runCheck,
   runDemo,
@@ -24,6 +26,7 @@ const USAGE = `usage: quotamesh <command> [options]
                                           with --against, what a reload of that node would change
   init   [--hub | --laptop --hub-url URL --link-token T] [--config FILE] [--name N] [--listen HOST:PORT] [--force]
                                           write a commented starting config with fresh tokens
+  ${LOGIN_USAGE}
   ${STATUSLINE_USAGE}
   token                                   print a new random token
   sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
@@ -31,6 +34,7 @@ const USAGE = `usage: quotamesh <command> [options]
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'statusline') return statuslineMain(rest);
+  if (command === 'login') return loginMain(rest);
   const parsed = parseArgs({
     args: rest,
     strict: true,

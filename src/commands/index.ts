@@ -7,3 +7,4 @@ export { runStatusline, type StatuslineOptions } from './statusline.ts';
 export { statuslineMain, STATUSLINE_USAGE } from './statusline-main.ts';
 export { newToken } from './token.ts';
 export { UsageError } from './usage-error.ts';
+export { LOGIN_USAGE, loginMain, runLogin, type LoginOptions } from './login.ts';

@@ -4,7 +4,7 @@
  * Pure: the caller passes `now`, the terminal width and whether to colour, so a recorded payload
  * renders the same on every machine.
  */
-import type { CredentialStatusRow, NodeStatus, ProviderStatus } from '../status/index.ts';
+import type { ConsumerRow, CredentialStatusRow, NodeStatus, ProviderStatus } from '../status/index.ts';
 import { bar, columns, countdown, paint, percentText, stateStyle, type Style } from './terminal-text.ts';
 
 export interface RenderOptions {
@@ -43,9 +43,11 @@ function renderProvider(provider: string, value: ProviderStatus, options: Render
     paint(resetText(value[window.reset], nowSeconds), 'dim', color),
   ]);
   const lines = [heading.join('  '), ...columns(rows, ['left', 'left', 'right', 'left'])];
+  if (value.my_five_hour_percent !== undefined && value.my_weekly_percent !== undefined) lines.push(renderMine(value, options));
   if (value.credentials !== undefined && value.credentials.length > 0) {
     lines.push('', ...renderCredentials(value.credentials, options));
   }
+  if (value.consumers !== undefined && value.consumers.length > 0) lines.push('', ...renderConsumers(value.consumers, options));
   return lines;
 }
 
@@ -107,4 +109,38 @@ function utcTime(unixSeconds: number): string {
 
 function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
+}
+
+/** A user's or peer's own consumption (issue 15): points of its route, against its limits. */
+function renderMine(value: ProviderStatus, options: RenderOptions): string {
+  const limit = (percent: number | null | undefined): string => (percent === null || percent === undefined ? '' : ` of ${percent}%`);
+  const parts = [
+    `  you used ${formatPoints(value.my_five_hour_percent ?? 0)}%${limit(value.my_limits?.five_hour_percent)} (5 hour)`,
+    `${formatPoints(value.my_weekly_percent ?? 0)}%${limit(value.my_limits?.weekly_percent)} (weekly)`,
+  ];
+  const retryAt = value.my_retry_at ?? 0;
+  if (retryAt > options.nowSeconds)
+    parts.push(paint(`over your limit, retry in ${countdown(retryAt, options.nowSeconds)}`, 'yellow', options.color));
+  return parts.join(' · ');
+}
+
+/** The admin's table of every user's and peer's consumption. */
+function renderConsumers(consumers: ConsumerRow[], options: RenderOptions): string[] {
+  const { color, nowSeconds } = options;
+  const limit = (percent: number | null): string => (percent === null ? '-' : `${percent}%`);
+  const header = ['  caller', 'kind', '5 hour', 'limit', 'weekly', 'limit', ''].map((cell) => paint(cell, 'dim', color));
+  const rows = consumers.map((row) => [
+    `  ${row.caller}`,
+    paint(row.kind, 'dim', color),
+    `${formatPoints(row.five_hour_percent)}%`,
+    limit(row.five_hour_limit),
+    `${formatPoints(row.weekly_percent)}%`,
+    limit(row.weekly_limit),
+    row.retry_at > nowSeconds ? paint(`refused, retry in ${countdown(row.retry_at, nowSeconds)}`, 'yellow', color) : '',
+  ]);
+  return columns([header, ...rows], ['left', 'left', 'right', 'right', 'right', 'right', 'left']);
+}
+
+function formatPoints(points: number): string {
+  return points >= 10 ? points.toFixed(1) : points.toFixed(2);
 }

@@ -1,12 +1,14 @@
 /**
- * Admission, the same for every transport: a known caller, no loop between nodes, and a share
- * of this provider on this node. What passes gets the pool and the route it may draw on.
+ * Admission, the same for every transport: a known caller, no loop between nodes, a share of
+ * this provider on this node, and the caller within its `limits` (caller-limits.ts). What passes
+ * gets the pool and the route it may draw on.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { QuotaMeshError } from '../lib/index.ts';
 import type { ProviderPool } from '../pool/index.ts';
 import type { AnyProviderModule, ProviderName } from '../providers/index.ts';
 import { accessFor, type Access } from './access.ts';
+import { callerRefusal } from './caller-limits.ts';
 import type { Caller } from './auth.ts';
 import { errors } from './error-reply.ts';
 import type { ServerDeps } from './server-deps.ts';
@@ -21,7 +23,7 @@ export interface Admitted {
 }
 
 export function admit(
-  deps: Pick<ServerDeps, 'config' | 'pools'>,
+  deps: Pick<ServerDeps, 'config' | 'pools'> & Partial<Pick<ServerDeps, 'consumption' | 'clock'>>,
   provider: AnyProviderModule,
   caller: Caller | undefined,
   headers: IncomingHttpHeaders,
@@ -33,5 +35,8 @@ export function admit(
   const pool = deps.pools[name];
   const access = accessFor(deps.config, caller, name);
   if (pool === undefined || access === undefined) return errors.forbidden(`${provider.label} is not shared with you on this node`);
+  // A peer's requests come through its tunnel as the peer: its limits hold it here, at the hub.
+  const overLimit = deps.consumption && deps.clock && callerRefusal(deps.consumption, caller, name, deps.clock.now());
+  if (overLimit) return overLimit;
   return { caller, pool, access, via };
 }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
-import { ExternalCredential, ProviderPool, type Credential, type RouteDefinition } from '../pool/index.ts';
+import { ExternalCredential, ProviderPool, type Credential, type RouteDefinition, type SharedState } from '../pool/index.ts';
 import type { AnyProviderModule, ConfigFields, ProviderName, SectionOf } from '../providers/index.ts';
 import {
   DEFAULT_MAX_PLAN_WEIGHT,
@@ -15,12 +15,11 @@ import {
   type ProviderConfig,
 } from './config-schema.ts';
 import type { Mesh } from './mesh.ts';
-import type { StateStore } from './state-store.ts';
 
 export interface PoolDeps {
   clock: Clock;
   logger: Logger;
-  state: StateStore;
+  state: SharedState;
   mesh: Mesh;
   peers: readonly PeerConfig[];
 }
@@ -40,6 +39,7 @@ export async function buildPool(module: AnyProviderModule, section: ProviderConf
   return new ProviderPool(module.name, credentials, routesOf(section), {
     logger: deps.logger.child({ component: 'pool', provider: module.name }),
     clock: deps.clock,
+    sessions: deps.state.sessions(module.name),
   });
 }
 
@@ -63,7 +63,7 @@ export async function createDefaultCredential(
     // config-schema.ts parsed this section with the module's own fields.
     section as unknown as SectionOf<ConfigFields>,
   );
-  deps.state.register(`${provider}/${credential.tag}`, instance);
+  deps.state.credentials.register(`${provider}/${credential.tag}`, instance);
   await instance.start();
   return instance;
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MAX_PLAN_WEIGHT } from '../status/index.ts';
 import { PROVIDERS, type ConfigFields, type ProviderName } from '../providers/index.ts';
+import { ALERT_EVENTS } from './alerts/alert-event.ts';
 
 export const DEFAULT_MAX_PLAN_WEIGHT = 20;
 
@@ -66,10 +67,22 @@ const routeChoices = Object.fromEntries(PROVIDERS.map((provider) => [provider.na
 
 const secret = z.string().min(16, 'a token is at least 16 characters');
 
+/**
+ * What one user or peer may take of the pool (issue 15). `five_hour_percent` and `weekly_percent`
+ * are points of its route's aggregate window that its requests may consume within any rolling
+ * 5 h / 7 d (src/pool/sharing/); over either, its requests are refused with 429 until enough ages out.
+ */
+const percentOfRoute = z.number().min(0).max(100);
+export const limitsSchema = z.strictObject({
+  five_hour_percent: percentOfRoute.optional(),
+  weekly_percent: percentOfRoute.optional(),
+});
+
 const user = z.strictObject({
   name,
   token: secret,
   allow_external_usage: z.boolean().default(false),
+  limits: limitsSchema.optional(),
   ...routeChoices,
 });
 
@@ -89,6 +102,7 @@ const peer = z.strictObject({
    * peer that really shares more.
    */
   max_plan_weight: z.number().positive().max(MAX_PLAN_WEIGHT).default(DEFAULT_MAX_PLAN_WEIGHT),
+  limits: limitsSchema.optional(),
 });
 
 /**
@@ -134,6 +148,19 @@ const requestBudget = z
   })
   .prefault({});
 
+/**
+ * Where to POST alert events (CONFIG.md › alerts; the body in PROTOCOL.md › Alerts). `secret`
+ * signs each body (x-quotamesh-signature); write it as "${ENV_NAME}" to keep it out of the file.
+ * A peer's tunnel must stay down `peer_down_grace_ms` before `peer_down` is sent: a redial
+ * within it is not trouble.
+ */
+const alert = z.strictObject({
+  url: httpUrl,
+  events: z.array(z.enum(ALERT_EVENTS)).min(1).optional(),
+  secret: z.string().min(16, 'a secret is at least 16 characters').optional(),
+  peer_down_grace_ms: z.number().int().min(0).max(86_400_000).default(60_000),
+});
+
 const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8787')
@@ -150,6 +177,7 @@ export const configSchema = z.strictObject({
   peers: z.array(peer).default([]),
   tunnel,
   request_budget: requestBudget,
+  alerts: z.array(alert).max(16).default([]),
   ...sections,
 });
 
@@ -163,3 +191,5 @@ export type UserConfig = z.output<typeof user>;
 export type PeerConfig = z.output<typeof peer>;
 export type TunnelConfig = z.output<typeof tunnel>;
 export type RequestBudgetConfig = z.output<typeof requestBudget>;
+export type LimitsConfig = z.output<typeof limitsSchema>;
+export type AlertConfig = z.output<typeof alert>;

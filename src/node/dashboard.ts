@@ -19,7 +19,15 @@ export function dashboardPage(): string {
   const labels = JSON.stringify(Object.fromEntries(PROVIDERS.map((provider) => [provider.name, provider.label])));
   const script = read('page.js').split('/*__PROVIDER_LABELS__*/ {}').join(labels);
   // split/join rather than replace(): the script's text must not be read as a replacement pattern.
-  return read('page.html').split('/*__CSS__*/').join(read('page.css')).split('/*__SCRIPT__*/').join(script);
+  return read('page.html')
+    .split('/*__CSS__*/')
+    .join(read('page.css'))
+    .split('/*__CHART_CSS__*/')
+    .join(read('page-chart.css'))
+    .split('/*__SCRIPT__*/')
+    .join(script)
+    .split('/*__CHART_SCRIPT__*/')
+    .join(read('page-chart.js'));
 }
 
 export function registerDashboard(app: FastifyInstance): void {

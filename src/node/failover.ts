@@ -12,6 +12,7 @@ import {
   type Credential,
   type ProviderPool,
   type RefusalScope,
+  type RiseClaim,
   type UpstreamOutcome,
   type UpstreamTarget,
 } from '../pool/index.ts';
@@ -40,6 +41,13 @@ export interface FailoverDeps {
   metrics?: Metrics;
   /** The provider module's reading of a refusal; without one every refusal is the account's. */
   refusalScope?: (outcome: UpstreamOutcome) => RefusalScope;
+  /** Issue 15: the rise an answer's own headers show is claimed for this request (attribution.ts). */
+  attribution?: ResponseClaims;
+}
+
+export interface ResponseClaims {
+  before(provider: string, credential: Credential, nowMs: number): unknown;
+  claim(provider: string, credential: Credential, nowMs: number): RiseClaim;
 }
 
 export interface Attempted<A> {
@@ -49,6 +57,8 @@ export interface Attempted<A> {
   body?: Buffer;
   /** Whom the refusal is about, when the answer was one (isFailoverStatus). */
   scope?: RefusalScope;
+  /** The rise in the credential's windows this answer showed (a relayed answer only). */
+  claim?: RiseClaim;
 }
 
 export interface FailoverResult<A> {
@@ -115,7 +125,11 @@ export async function failover<A extends Answer>(
     if (status === 429 || status === 403) held.body = await transport.readBody(answer);
     const outcome: UpstreamOutcome = { status, headers: answer.headers, body: held.body?.toString('utf8'), model };
     if (isFailoverStatus(status)) outcome.scope = held.scope = deps.refusalScope?.(outcome) ?? 'account';
+    deps.attribution?.before(deps.provider, credential, clock.now());
     credential.observe(outcome, clock.now());
+    // Synchronously after observe(): no other answer's headers can land in between.
+    if (deps.attribution !== undefined && !isFailoverStatus(status))
+      held.claim = deps.attribution.claim(deps.provider, credential, clock.now());
     metrics?.upstreamLatency.observe({ provider: deps.provider, credential: credential.tag }, (clock.now() - sentMs) / 1000);
     if (!isFailoverStatus(status)) break;
     if (held.scope === 'request') {

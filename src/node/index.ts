@@ -7,3 +7,4 @@ export { ConfigWatch, type ReloadOutcome, type ReloadTrigger } from './config-wa
 export { describeChange, diffConfig, isEmptyChange, type ConfigChange } from './config-diff.ts';
 export { ADMIN_CONFIG_PATH, type AdminConfigAnswer } from './admin-config-route.ts';
 export { redactConfig } from './config-redact.ts';
+export { checkLoginTarget, saveLogin } from './save-login.ts';

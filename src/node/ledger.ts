@@ -20,8 +20,13 @@ export interface LedgerRecord {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Of cache_creation_input_tokens, those written to Claude's 1-hour cache; only when there are some. */
+  cache_creation_1h_input_tokens?: number;
   status: number;
   duration_ms: number;
+  /** Points of the route's 5-hour and weekly aggregate attributed to this request (issue 15). */
+  points_5h: number;
+  points_weekly: number;
 }
 
 export class Ledger {

@@ -11,6 +11,8 @@ export interface MetricsSources {
   pools: () => Partial<Record<Provider, ProviderPool>>;
   tunnels: () => Array<{ peer: string; isUp: boolean; openStreams: number }>;
   now: () => number;
+  /** Issue 15: every user's and peer's consumption, in points of its route (caller-limits.ts). */
+  consumers?: () => Array<{ provider: string; caller: string; kind: string; fiveHour: number; weekly: number }>;
 }
 
 const STATES = ['usable', 'rate_limited', 'unavailable'] as const;
@@ -24,6 +26,8 @@ export class Metrics {
   /** The request budget in use (request-budget.ts): buffered body bytes and requests held. */
   readonly budgetBodyBytes: Gauge;
   readonly budgetRequests: Gauge;
+  /** Alert events per receiver (its index in `alerts`): sent, failed after every retry, dropped from a full queue. */
+  readonly alerts: Counter<'alert' | 'result'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -54,6 +58,25 @@ export class Metrics {
     this.budgetRequests = new Gauge({
       name: 'quotamesh_requests_held',
       help: 'Proxied HTTP requests in flight (request_budget)',
+      registers,
+    });
+    new Gauge({
+      name: 'quotamesh_caller_consumption_percent',
+      help: "Points of its route's aggregate window a user or peer consumed in the last 5 h / 7 d",
+      labelNames: ['provider', 'caller', 'kind', 'window'],
+      registers,
+      collect() {
+        this.reset();
+        for (const row of sources.consumers?.() ?? []) {
+          this.set({ provider: row.provider, caller: row.caller, kind: row.kind, window: 'five_hour' }, row.fiveHour);
+          this.set({ provider: row.provider, caller: row.caller, kind: row.kind, window: 'weekly' }, row.weekly);
+        }
+      },
+    });
+    this.alerts = new Counter({
+      name: 'quotamesh_alerts_total',
+      help: 'Alert events by receiver (index in alerts) and result: sent, failed (every retry spent), dropped (queue full)',
+      labelNames: ['alert', 'result'],
       registers,
     });
     this.tunnelReconnects = new Counter({

@@ -18,10 +18,13 @@ import { createLogger, type LogFormat } from './logger.ts';
 import { buildServer, callerOfRequest, type ServerDeps } from './server.ts';
 import { WebSocketProxy } from './websocket-proxy.ts';
 import { Ledger } from './ledger.ts';
-import { StateStore } from './state-store.ts';
+import { LocalSharedState } from './local-shared-state.ts';
+import { Attribution } from './attribution.ts';
+import { consumerRows } from './caller-limits.ts';
 import { InFlight } from './in-flight.ts';
 import { Metrics } from './metrics.ts';
 import { REVERSE_SERVICES } from './sing-box-peers.ts';
+import { Alerts, type DeliveryOptions } from './alerts/index.ts';
 
 export interface NodeOptions {
   clock?: Clock;
@@ -37,6 +40,8 @@ export interface NodeOptions {
   /** Slow-loris bounds (defaults 20 s for the head, 60 s for the whole request). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Alert delivery bounds (tests use short retry delays). */
+  alertDelivery?: Partial<DeliveryOptions>;
   /** Overrides the config's `tunnel` section (tests use short keepalive timings). */
   tunnel?: ConstructorParameters<typeof Mesh>[0]['session'];
   /** How long a reload lets removed credentials and peers' tunnels finish their requests; default 5 min. */
@@ -64,7 +69,13 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.log_level, name: config.name, format: options.logFormat });
   const shutdown = new AbortController();
-  const state = new StateStore(config.state_dir, logger.child({ component: 'state' }));
+  const callers = [...config.users.map((user) => `user:${user.name}`), ...config.peers.map((peer) => `peer:${peer.name}`), 'admin:admin'];
+  const state = new LocalSharedState({
+    stateDir: config.state_dir,
+    logger: logger.child({ component: 'state' }),
+    callers,
+    now: () => clock.now(),
+  });
   await state.load();
   const mesh = new Mesh({ config, clock, logger, ca: options.peerCa, session: options.tunnel });
   const pools: Partial<Record<ProviderName, ProviderPool>> = {};
@@ -73,19 +84,48 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     const section = config[provider.name];
     if (section !== undefined) pools[provider.name] = await buildPool(provider, section, poolDeps);
   }
-  const unsubscribeState = Object.values(pools).map((pool) => pool.onChange(() => state.scheduleSave()));
+  const unsubscribeState = Object.values(pools).map((pool) => pool.onChange(() => state.credentials.scheduleSave()));
   const drainMs = options.drainMs ?? 10_000;
 
   const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
   const inFlight = new InFlight();
-  const metrics = new Metrics({ pools: () => pools, tunnels: () => mesh.tunnels(), now: () => clock.now() });
+  const metrics = new Metrics({
+    pools: () => pools,
+    tunnels: () => mesh.tunnels(),
+    now: () => clock.now(),
+    consumers: () =>
+      Object.keys(pools).flatMap((provider) =>
+        consumerRows(state.consumption, config, provider, clock.now()).map((row) => ({
+          provider,
+          caller: row.caller,
+          kind: row.kind,
+          fiveHour: row.five_hour_percent,
+          weekly: row.weekly_percent,
+        })),
+      ),
+  });
   const seenUp = new Set<string>();
   mesh.onTunnel((peer, isUp) => {
     if (isUp && seenUp.has(peer)) metrics.tunnelReconnects.inc({ peer });
     if (isUp) seenUp.add(peer);
   });
+  const alerts = new Alerts({
+    alerts: config.alerts,
+    nodeName: config.name,
+    clock,
+    logger,
+    delivery: options.alertDelivery,
+    counters: (index) => ({
+      sent: () => metrics.alerts.inc({ alert: String(index), result: 'sent' }),
+      failed: () => metrics.alerts.inc({ alert: String(index), result: 'failed' }),
+      dropped: () => metrics.alerts.inc({ alert: String(index), result: 'dropped' }),
+    }),
+  });
+  for (const pool of Object.values(pools)) alerts.watchPool(pool);
+  const unsubscribeAlertTunnels = mesh.onTunnel((peer, isUp) => alerts.tunnel(peer, isUp));
   const serverDeps: ServerDeps = {
     ledger,
+    alerts,
     inFlight,
     metrics,
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 300_000,
@@ -99,6 +139,8 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     shutdown: shutdown.signal,
     peerOfSocket: (socket) => mesh.peerOfSocket(socket),
     https: config.tls && { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+    attribution: new Attribution(state.consumption, logger.child({ component: 'attribution' })),
+    consumption: state.consumption,
   };
   const startedTls = serverDeps.https;
   const reloader = new NodeReloader({
@@ -108,7 +150,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     clock,
     logger,
     drainMs: options.reloadDrainMs ?? 300_000,
-    onPoolAdded: (pool) => unsubscribeState.push(pool.onChange(() => state.scheduleSave())),
+    onPoolAdded: (pool) => unsubscribeState.push(pool.onChange(() => state.credentials.scheduleSave())),
     tlsFilesChanged: () => startedTls !== undefined && config.tls !== undefined && !sameFiles(config.tls, startedTls),
   });
   const app = buildServer(serverDeps);
@@ -141,6 +183,9 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     // Stop intake (new requests get 503), end status watchers at once, drain in-flight requests.
     const closing = app.close();
     shutdown.abort();
+    // Before the tunnels close: our own GoAways are not a peer going down.
+    unsubscribeAlertTunnels();
+    alerts.close();
     const drained = await inFlight.drained(drainMs);
     for (const relay of webSockets.values()) relay.close();
     if (!drained) logger.warn({ inFlight: inFlight.count }, 'drain timed out; cutting remaining requests');

@@ -11,7 +11,7 @@ import type { AnyProviderModule, ProviderName } from '../providers/index.ts';
 import { createDefaultCredential, createExternalCredential, routesOf, type PoolDeps } from './build-pools.ts';
 import type { ConfigChange } from './config-diff.ts';
 import type { ProviderConfig } from './config-schema.ts';
-import type { PersistentCredential } from './state-store.ts';
+import type { PersistentCredential } from '../pool/index.ts';
 
 export interface PreparedPool {
   /** Swaps the pool's credentials and routes; returns the instances it let go of (to close later). */
@@ -44,8 +44,8 @@ export async function preparePool(
       const old = previous.get(credential.tag);
       // Same file, same account: keep its cooldowns. Another file may be another account.
       if (current !== undefined && old?.type === 'default' && old.path === credential.path && isPersistent(current))
-        deps.state.handOver(key, current);
-      else if (current !== undefined) deps.state.forget(key);
+        deps.state.credentials.handOver(key, current);
+      else if (current !== undefined) deps.state.credentials.forget(key);
       next.push(await createDefaultCredential(module, after, credential, deps));
     } else {
       const instance = createExternalCredential(module, credential, deps);
@@ -59,7 +59,7 @@ export async function preparePool(
       for (const external of externals) external.start();
       for (const credential of released) {
         if (credential.type === 'default' && !next.some((kept) => kept.tag === credential.tag)) {
-          deps.state.unregister(`${module.name}/${credential.tag}`);
+          deps.state.credentials.unregister(`${module.name}/${credential.tag}`);
         }
       }
       return released;

@@ -11,7 +11,7 @@ import type { Caller } from './auth.ts';
 import { errors } from './error-reply.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from './fastify.ts';
 import { proxyRequest } from './proxy.ts';
-import { BudgetReservation, RequestBudget } from './request-budget.ts';
+import { BudgetReservation, RequestBudget, type BudgetRefusal } from './request-budget.ts';
 import { recordWhenDone } from './request-record.ts';
 import { originForm, upstreamTarget } from './request-target.ts';
 import type { ServerDeps } from './server-deps.ts';
@@ -54,6 +54,7 @@ export function registerProxyRoutes(
         nodeName: deps.config.name,
         metrics: deps.metrics,
         upstreamIdleTimeoutMs: deps.upstreamIdleTimeoutMs,
+        attribution: deps.attribution,
       },
       admitted.access,
       {
@@ -67,7 +68,12 @@ export function registerProxyRoutes(
       },
       reply.raw,
     );
-    recordWhenDone(deps, { caller, provider, model: info.model, startedMs }, outcome, reply.raw);
+    recordWhenDone(
+      deps,
+      { caller, provider, model: info.model, startedMs, pool: admitted.pool, access: admitted.access },
+      outcome,
+      reply.raw,
+    );
   };
   // Authenticated and budgeted before the body is read: a stranger must not make us buffer up to
   // 32 MiB (found by the hostile-input tests), and a caller holds at most its share of body bytes
@@ -94,6 +100,23 @@ export function registerProxyRoutes(
     deps.metrics.budgetRequests.set(held.requests);
   };
   const reservations = new WeakMap<FastifyRequest, BudgetReservation>();
+  // A user or peer refused for the budget is at a limit worth an alert (`limit_reached`); the
+  // admin token is the operator, who already knows.
+  const alertLimit = (caller: Caller, refusal: BudgetRefusal, provider: AnyProviderModule, isBodyGrowth: boolean): void => {
+    if (caller.kind === 'admin' || deps.alerts === undefined) return;
+    const limits = deps.config.request_budget;
+    const held = budget.held(refusal === 'caller' ? `${caller.kind}:${caller.name}` : undefined);
+    const isRequests = !isBodyGrowth && held.requests + 1 > (refusal === 'caller' ? limits.per_caller_concurrent : limits.concurrent);
+    const key = `${refusal === 'caller' ? 'per_caller_' : ''}${isRequests ? 'concurrent' : 'body_bytes'}`;
+    deps.alerts.limitReached({
+      kind: caller.kind,
+      name: caller.name,
+      limit: `request_budget.${key}`,
+      provider: provider.name,
+      detail:
+        refusal === 'caller' ? 'refused with 429: its share of the node is in use' : 'refused with 503: the node’s whole budget is in use',
+    });
+  };
   const gate = (provider: AnyProviderModule) => ({
     onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
       const caller = callerOf(request);
@@ -104,6 +127,7 @@ export function registerProxyRoutes(
       const reservation = budget.reserve(`${caller.kind}:${caller.name}`, declared);
       // A refused body is then read and discarded by Node (no memory held), not cut off: closing a
       // socket with unread input sends a reset that can destroy the answer before it is read.
+      if (reservation === 'caller' || reservation === 'node') alertLimit(caller, reservation, provider, false);
       if (reservation === 'caller') return replyError(reply, provider, errors.callerBudget());
       if (reservation === 'node') return replyError(reply, provider, errors.nodeBudget());
       reservations.set(request, reservation);
@@ -122,8 +146,10 @@ export function registerProxyRoutes(
         transform(chunk: Buffer, _encoding, callback) {
           const refusal = reservation.grow(chunk.length);
           showBudget();
-          if (refusal === undefined) callback(null, chunk);
-          else callback(refusal === 'caller' ? errors.callerBudget() : errors.nodeBudget());
+          if (refusal === undefined) return callback(null, chunk);
+          const caller = callerOf(request);
+          if (caller !== undefined) alertLimit(caller, refusal, provider, true);
+          callback(refusal === 'caller' ? errors.callerBudget() : errors.nodeBudget());
         },
       });
       // Not pipeline(): on a refusal it would destroy the request's socket before the 429 is

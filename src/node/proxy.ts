@@ -6,14 +6,14 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { errorMessage, toUnixSeconds, type Clock } from '../lib/index.ts';
-import type { ProviderPool } from '../pool/index.ts';
+import type { Credential, ProviderPool, RiseClaim } from '../pool/index.ts';
 import type { AnyProviderModule } from '../providers/index.ts';
 import { aggregateProvider, type ProviderStatus } from '../status/index.ts';
 import { forward, inboundResponseHeaders, type ProviderAdapter } from '../upstream/index.ts';
 import type { Access } from './access.ts';
 import { sendError } from './error-reply.ts';
 import { exhaustedError } from './exhausted.ts';
-import { failover, isExhausted, type Answer, type Attempted, type Transport } from './failover.ts';
+import { failover, isExhausted, type Answer, type Attempted, type ResponseClaims, type Transport } from './failover.ts';
 import { readSmallBody } from './small-body.ts';
 import { withVia } from './via.ts';
 import type { Metrics } from './metrics.ts';
@@ -40,6 +40,7 @@ export interface ProxyDeps {
   metrics?: Metrics;
   /** How long an upstream may stay silent (head or body) before the request fails. */
   upstreamIdleTimeoutMs?: number;
+  attribution?: ResponseClaims;
 }
 
 /** What the proxy learned about the request's fate; the ledger and logs read it. */
@@ -51,6 +52,9 @@ export interface ProxyOutcome {
   upstream: IncomingMessage | undefined;
   /** The answer came from another node (an external credential), not from a vendor. */
   fromPeer?: boolean;
+  /** The credential that answered, and the rise its answer showed (attribution.ts). */
+  answeredBy?: Credential;
+  claim?: RiseClaim;
 }
 
 /** An upstream HTTP answer: the head, and the body still to be streamed. */
@@ -102,6 +106,7 @@ export async function proxyRequest(
       logger: deps.logger,
       metrics: deps.metrics,
       refusalScope: deps.provider.refusalScope,
+      attribution: deps.attribution,
     };
     const result = await failover(failoverDeps, access, request.sessionId, transport, abort.signal, request.model);
     const held = result.last;
@@ -128,6 +133,8 @@ export async function proxyRequest(
       attempts: result.attempts,
       upstream: held.answer.message,
       fromPeer: held.credential.type === 'external',
+      answeredBy: held.credential,
+      claim: held.claim,
     };
   } finally {
     response.off('close', onClose);

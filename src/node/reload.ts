@@ -15,12 +15,12 @@ import type { Config } from './config-schema.ts';
 import type { Mesh } from './mesh.ts';
 import { preparePool, type PreparedPool } from './pool-reload.ts';
 import type { ServerDeps } from './server-deps.ts';
-import type { StateStore } from './state-store.ts';
+import type { SharedState } from '../pool/index.ts';
 
 export interface ReloadParts {
   deps: Pick<ServerDeps, 'config' | 'tokens' | 'pools' | 'inFlight'>;
   mesh: Mesh;
-  state: StateStore;
+  state: SharedState;
   clock: Clock;
   logger: Logger;
   /** How long removed credentials and peers' tunnels may finish what they are serving. */

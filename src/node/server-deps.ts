@@ -2,9 +2,11 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.ts';
-import type { ProviderPool } from '../pool/index.ts';
+import type { ConsumptionStore, ProviderPool } from '../pool/index.ts';
 import type { ProviderName } from '../providers/index.ts';
+import type { Attribution } from './attribution.ts';
 import type { TokenTable } from './auth.ts';
+import type { Alerts } from './alerts/index.ts';
 import type { Config } from './config-schema.ts';
 import type { InFlight } from './in-flight.ts';
 import type { Ledger } from './ledger.ts';
@@ -23,8 +25,13 @@ export interface ServerDeps {
   ledger: Ledger;
   inFlight: InFlight;
   metrics: Metrics;
+  /** Told when a user or peer is refused for a limit (`limit_reached`). */
+  alerts?: Alerts;
   upstreamIdleTimeoutMs: number;
   /** Slow-loris bounds: a request head within headersTimeoutMs, the whole request within requestTimeoutMs. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Issue 15: what each caller's requests cost (attribution.ts) and the store of it. */
+  attribution?: Attribution;
+  consumption?: ConsumptionStore;
 }

@@ -19,6 +19,8 @@ import { registerDashboard } from './dashboard.ts';
 import { registerAdminConfigRoute } from './admin-config-route.ts';
 import { MISSING_UPGRADE, refusalBody } from '../tunnel/index.ts';
 import { REVERSE_SERVICES } from './sing-box-peers.ts';
+import { registerUsageRoute } from './usage-route.ts';
+import { registerAdminLoginRoutes } from './admin-login.ts';
 
 export type { ServerDeps } from './server-deps.ts';
 
@@ -129,6 +131,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       reply.code(400).header('content-type', 'application/json').send(refusalBody(service, MISSING_UPGRADE)),
     );
   }
+  registerUsageRoute(app, deps, callerOf, replyError);
 
   registerStatusRoutes(app, {
     clock: deps.clock,
@@ -146,10 +149,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         replyError(reply, providerFor(request.url), errors.unauthenticated());
         return undefined;
       }
-      return statusView(deps.config, deps.pools, caller, provider, session);
+      return statusView(deps.config, deps.pools, caller, provider, session, deps.consumption);
     },
   });
 
+  registerAdminLoginRoutes(app, deps, callerOf, replyError);
   registerProxyRoutes(app, deps, callerOf, replyError);
   return app;
 }

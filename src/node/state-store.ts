@@ -8,14 +8,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { errorMessage } from '../lib/index.ts';
-import { writeFileAtomic } from '../pool/index.ts';
+import { writeFileAtomic, type CredentialStateStore, type PersistentCredential } from '../pool/index.ts';
 
-export interface PersistentCredential {
-  persistentState(): unknown;
-  restoreState(state: unknown): void;
-}
-
-export class StateStore {
+export class StateStore implements CredentialStateStore {
   readonly path: string;
   readonly #logger: Logger;
   readonly #members = new Map<string, PersistentCredential>();

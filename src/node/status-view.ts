@@ -17,6 +17,8 @@ import { PROVIDER_NAMES, type ProviderName } from '../providers/index.ts';
 import { accessFor } from './access.ts';
 import type { Caller } from './auth.ts';
 import type { Config } from './config-schema.ts';
+import type { ConsumptionStore } from '../pool/index.ts';
+import { callerUsage, consumerRows } from './caller-limits.ts';
 
 export function statusView(
   config: Config,
@@ -24,6 +26,7 @@ export function statusView(
   caller: Caller,
   only: string | undefined,
   sessionId?: string,
+  consumption?: ConsumptionStore,
 ): (nowMs: number) => StatusPayload {
   const providerStatus = (provider: string, nowMs: number): ProviderStatus | undefined => {
     const status = aggregateStatus(provider, nowMs);
@@ -43,7 +46,11 @@ export function statusView(
     if (pool === undefined || access === undefined) return undefined;
     const nowSeconds = toUnixSeconds(nowMs);
     const aggregate = aggregateProvider(pool.snapshots(access.routeTag, access.allowExternal, nowMs), nowSeconds);
-    if (caller.kind !== 'admin' || only !== undefined) return only !== undefined ? publicProviderStatus(aggregate) : aggregate;
+    // The per-provider forms (`/ccm/v1/status`, `?provider=`) keep the seven keys peers and
+    // sing-box parse; the full `/v1/status` adds the caller's own consumption (issue 15).
+    if (only !== undefined) return publicProviderStatus(aggregate);
+    if (caller.kind !== 'admin')
+      return consumption === undefined ? aggregate : { ...aggregate, ...callerUsage(consumption, caller, provider, nowMs) };
     // The admin also hears why a credential is out (a missing file, a refused refresh): without it
     // an `unavailable` row leaves the owner guessing. Reasons name local paths, so never for users or peers.
     const reasons = pool.reasons(nowMs);
@@ -51,7 +58,8 @@ export function statusView(
       const reason = reasons.get(row.tag);
       return reason === undefined ? row : { ...row, reason };
     });
-    return { ...aggregate, credentials: rows };
+    const consumers = consumption === undefined ? undefined : consumerRows(consumption, config, provider, nowMs);
+    return { ...aggregate, credentials: rows, ...(consumers === undefined ? {} : { consumers }) };
   };
   if (only !== undefined) {
     return (nowMs) => providerStatus(only, nowMs) ?? unavailableProvider();

@@ -167,10 +167,14 @@ export class WebSocketProxy {
         // A session is one request in the ledger and the metrics: status 101, its turns' tokens summed.
         recordRequest(
           this.#deps,
-          { caller: admitted.caller, provider: this.#provider, model: relay.model, startedMs },
+          { caller: admitted.caller, provider: this.#provider, model: relay.model, startedMs, pool: admitted.pool, access },
           relay.credential.tag,
           101,
           tap.finish(),
+          undefined,
+          // A session's rise reaches us through its turns' rate-limit events, not one head: it is
+          // shared by tokens among the requests finished since (attribution.ts).
+          { credential: relay.credential },
         );
       });
     });

@@ -24,3 +24,18 @@ export type { PeerLink, PeerRoute, StatusWatch } from './peer-link.ts';
 export type { TokenSource } from './token-source.ts';
 export type { FormatRefreshResult, TokenFormat, TokenMessages } from './token-format.ts';
 export { fetchWithAuthRecovery, usagePollResult, type TokenFetch } from './account-poll.ts';
+export type { ConsumptionStore, CredentialStateStore, PersistentCredential, SessionBindings, SharedState } from './shared-state.ts';
+export { weightedTokens, type TokenCounts } from './sharing/weighted-tokens.ts';
+export { splitByTokens, NANO_PER_POINT, type Share } from './sharing/split.ts';
+export { risePoints, toNano, fromNano } from './sharing/points.ts';
+export { WindowClaims, type Reading, type RiseClaim, type WindowName } from './sharing/window-claims.ts';
+export {
+  RollingConsumption,
+  retryAtMs,
+  windowSum,
+  FIVE_HOUR_MS,
+  WEEK_MS,
+  MAX_ENTRIES_PER_CALLER,
+  type ConsumptionEntry,
+  type WindowKey,
+} from './sharing/rolling.ts';

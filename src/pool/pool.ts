@@ -9,6 +9,7 @@ import { ChangeSignal } from './change-signal.ts';
 import type { Credential, CredentialStats } from './credential.ts';
 import { rebalanceTarget } from './rebalance.ts';
 import { StickySessions, type StickyKey, type StickyOptions } from './sticky.ts';
+import type { SessionBindings } from './shared-state.ts';
 import { pick, type CandidateView, type Strategy } from './strategies.ts';
 import { systemClock, type Clock } from '../lib/index.ts';
 
@@ -38,6 +39,8 @@ export interface ProviderPoolOptions {
   /** Uniform in [0, 1) for the `random` strategy; default Math.random. */
   random?: () => number;
   sticky?: StickyOptions;
+  /** Where session bindings live (SharedState); default an in-process StickySessions. */
+  sessions?: SessionBindings;
   /** For the state-change log's notion of now; default the system clock. */
   clock?: Clock;
 }
@@ -50,7 +53,9 @@ export class ProviderPool {
   readonly #unsubscribes = new Map<Credential, () => void>();
   /** Last logged state per credential, for one line per change. */
   readonly #lastStates = new Map<Credential, string>();
-  readonly #sessions: StickySessions;
+  readonly #sessions: SessionBindings;
+  /** Set when the bindings are this pool's alone; shared ones outlive it (another replica's too). */
+  readonly #ownSessions: StickySessions | undefined;
   /** Round-robin position per route, advanced once per pick (not per sticky hit). */
   readonly #counters = new Map<string, number>();
   readonly #random: () => number;
@@ -59,7 +64,8 @@ export class ProviderPool {
 
   constructor(provider: Provider, credentials: Credential[], routes: RouteDefinition[], options: ProviderPoolOptions = {}) {
     this.provider = provider;
-    this.#sessions = new StickySessions(options.sticky);
+    this.#ownSessions = options.sessions === undefined ? new StickySessions(options.sticky) : undefined;
+    this.#sessions = options.sessions ?? this.#ownSessions ?? new StickySessions();
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
@@ -265,7 +271,7 @@ export class ProviderPool {
     for (const unsubscribe of this.#unsubscribes.values()) unsubscribe();
     this.#unsubscribes.clear();
     this.#changes.clear();
-    this.#sessions.clear();
+    this.#ownSessions?.clear();
     await Promise.all([...this.#credentials.values()].map((credential) => credential.close()));
   }
 }

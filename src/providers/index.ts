@@ -54,3 +54,13 @@ export {
 } from './provider-module.ts';
 export * from './claude/index.ts';
 export * from './codex/index.ts';
+export {
+  existingObject,
+  parsePastedCode,
+  stateMismatch,
+  type LoginEndpoints,
+  type LoginResult,
+  type LoginStart,
+  type PastedCode,
+  type ProviderLogin,
+} from './login-flow.ts';

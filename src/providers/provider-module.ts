@@ -11,6 +11,7 @@ import type { Clock, QuotaMeshError } from '../lib/index.ts';
 import type { Credential, PeerHeaderReading, RefusalScope, TokenFormat, UpstreamOutcome } from '../pool/index.ts';
 import type { ProviderStatus } from '../status/index.ts';
 import type { ProviderAdapter, UsageTap } from '../upstream/index.ts';
+import type { ProviderLogin } from './login-flow.ts';
 
 /** What the proxy learns from a request body before forwarding it (for stickiness and the ledger). */
 export interface RequestInfo {
@@ -109,10 +110,17 @@ export interface ProviderModule<Name extends string = string, Fields extends Con
   createDefaultCredential(spec: DefaultCredentialSpec, section: SectionOf<Fields>): StartableCredential;
   /** Token counts from a response body as it streams past (for the ledger). */
   usageTap(contentType: string | undefined): UsageTap;
+  /**
+   * What one cache-read token weighs against one input token when a rise in utilization is split
+   * among callers (src/pool/sharing/): the vendor's price ratio of cached to fresh input.
+   */
+  readonly cacheReadWeight: number;
   /** The provider's own error JSON, so its client shows our message instead of a parse failure. */
   errorBody(error: QuotaMeshError, requestId: string): Record<string, unknown>;
   /** `<name>:` in the config: URL fields with their defaults. */
   readonly configFields: Fields;
+  /** `quotamesh login` and the dashboard's "add account": the vendor CLI's own OAuth login. */
+  readonly login: ProviderLogin;
   readonly websocket?: WebSocketWire;
 }
 

@@ -33,6 +33,9 @@ export async function runSimCommand(
   try {
     print(`quotamesh simulator listening on ${simulator.url}`);
     print(`  OAuth token URL: ${simulator.tokenUrl}`);
+    print(
+      `  Login page (both vendors): ${simulator.authorizeUrl}  e.g. quotamesh login claude --authorize-url ${simulator.authorizeUrl} --token-url ${simulator.tokenUrl} --path FILE`,
+    );
     for (const account of simulator.accounts) {
       const accountDirectory = join(directory, account.id);
       await mkdir(accountDirectory, { mode: 0o700 });

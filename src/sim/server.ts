@@ -6,6 +6,8 @@ import { onceClose, systemClock, type Clock } from '../lib/index.ts';
 import { normalizeSpecs, type SimAccount, type SimAccountSettings, type SimAccountSpec } from './claude/accounts.ts';
 import { normalizeCodexSpecs, type CodexAccountSpec, type SimCodexAccount, type SimCodexAccountSettings } from './codex/accounts.ts';
 import { handleCodexToken } from './codex/oauth.ts';
+import { handleDeviceToken, handleDeviceUserCode, handleDeviceVerify } from './codex/device-auth.ts';
+import { handleAuthorize } from './authorize.ts';
 import { handleCodexResponses } from './codex/responses.ts';
 import { handleCodexUsage } from './codex/usage.ts';
 import { CodexWebSockets } from './codex/websocket.ts';
@@ -37,6 +39,8 @@ export interface SimulatorOptions {
   codexAccounts?: number | CodexAccountSpec[];
   /** Lifetime of a Codex access token (its JWT `exp`); default 10 days. */
   codexTokenLifetimeMs?: number;
+  /** The `interval` the device-code endpoint tells a client to poll at; default 5 (seconds). */
+  codexDeviceIntervalSeconds?: number;
 }
 
 export interface Simulator {
@@ -50,6 +54,8 @@ export interface Simulator {
   readonly codexApiUrl: string;
   /** `${url}/oauth/token`, the auth.openai.com token endpoint. */
   readonly codexTokenUrl: string;
+  /** `${url}/oauth/authorize`: both vendors' login page (the client id picks the vendor). */
+  readonly authorizeUrl: string;
   /** `${url}/backend-api/wham/usage`. */
   readonly codexUsageUrl: string;
   readonly codexAccounts: readonly Readonly<SimCodexAccount>[];
@@ -83,6 +89,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     chunkDelayMs: options.chunkDelayMs ?? DEFAULT_CHUNK_DELAY_MS,
     codexSpecs: normalizeCodexSpecs(options.codexAccounts),
     codexTokenLifetimeMs: options.codexTokenLifetimeMs ?? DEFAULT_CODEX_TOKEN_LIFETIME_MS,
+    codexDeviceIntervalSeconds: options.codexDeviceIntervalSeconds,
   });
   const server = createServer({ noDelay: true }, (req, res) => {
     handle(req, res, state).catch((error: unknown) => {
@@ -123,6 +130,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     codexApiUrl: `${url}/backend-api/codex`,
     codexTokenUrl: `${url}/oauth/token`,
     codexUsageUrl: `${url}/backend-api/wham/usage`,
+    authorizeUrl: `${url}/oauth/authorize`,
     accounts: state.claude.accounts,
     codexAccounts: state.codex.accounts,
     received: state.received,
@@ -188,6 +196,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: Simulato
       return handleCodexUsage(exchange, state);
     case 'POST /oauth/token':
       return handleCodexToken(exchange, state);
+    case 'GET /oauth/authorize':
+      return handleAuthorize(exchange, state);
+    case 'POST /api/accounts/deviceauth/usercode':
+      return handleDeviceUserCode(exchange, state);
+    case 'POST /api/accounts/deviceauth/token':
+      return handleDeviceToken(exchange, state);
+    case 'GET /codex/device':
+      return handleDeviceVerify(exchange, state);
     default:
       return sendAnthropicError(res, 404, 'not_found_error', 'Not Found');
   }

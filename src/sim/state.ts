@@ -7,6 +7,8 @@ import type { CodexAccountSpec, SimCodexAccount } from './codex/accounts.ts';
 import { DEFAULT_CODEX_TOKEN_LIFETIME_MS } from './codex/plans.ts';
 import { CodexState } from './codex/state.ts';
 import { FaultScript, type PendingFault } from './faults.ts';
+import { AuthorizationCodes } from './authorization-codes.ts';
+import { CodexDeviceAuths } from './codex/device-auths.ts';
 
 export type { SimUsageUpdate } from './account-table.ts';
 
@@ -44,6 +46,10 @@ export class SimulatorState {
   readonly claude: ClaudeState;
   readonly codex: CodexState;
   readonly faults = new FaultScript();
+  /** Codes of the simulated logins (`GET /oauth/authorize`), both vendors. */
+  readonly authorizationCodes = new AuthorizationCodes();
+  /** Codex's device-code logins (`/api/accounts/deviceauth/*`). */
+  readonly deviceAuths: CodexDeviceAuths;
   readonly received: SimReceivedRequest[] = [];
   readonly clock: Clock;
   readonly chunkDelayMs: number;
@@ -59,7 +65,9 @@ export class SimulatorState {
     chunkDelayMs: number;
     codexSpecs?: CodexAccountSpec[];
     codexTokenLifetimeMs?: number;
+    codexDeviceIntervalSeconds?: number;
   }) {
+    this.deviceAuths = new CodexDeviceAuths(options.codexDeviceIntervalSeconds ?? 5);
     this.clock = options.clock;
     this.chunkDelayMs = options.chunkDelayMs;
     this.claude = new ClaudeState({ specs: options.specs, clock: options.clock, tokenLifetimeMs: options.tokenLifetimeMs });

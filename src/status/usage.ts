@@ -83,6 +83,30 @@ export interface ProviderStatus {
   credentials?: CredentialStatusRow[];
   /** Only with `?session=`: where that session's next request starts. */
   session?: SessionAssignment;
+  /** A user's or peer's own consumption and limits (issue 15), in `/v1/status` only. */
+  my_five_hour_percent?: number;
+  my_weekly_percent?: number;
+  my_limits?: CallerLimits;
+  /** Unix seconds when a caller over a limit may use this provider again; 0 while it may. */
+  my_retry_at?: number;
+  /** The admin's view: every user's and peer's consumption of this provider. */
+  consumers?: ConsumerRow[];
+}
+
+export interface CallerLimits {
+  five_hour_percent: number | null;
+  weekly_percent: number | null;
+}
+
+/** One caller's consumption: points of its route's aggregate window in the last 5 h and 7 d. */
+export interface ConsumerRow {
+  caller: string;
+  kind: 'user' | 'peer' | 'admin';
+  five_hour_percent: number;
+  weekly_percent: number;
+  five_hour_limit: number | null;
+  weekly_limit: number | null;
+  retry_at: number;
 }
 
 /** The credential a session is bound to; `credential: null` while no request has bound it. */

@@ -24,6 +24,8 @@ export interface TokenRequest {
    * `Accept-Encoding` is among them, in which case it goes before it (axios's order).
    */
   headers?: ReadonlyArray<readonly [string, string]>;
+  /** `form`: `application/x-www-form-urlencoded`, as Codex CLI sends its code exchange. Default JSON. */
+  encoding?: 'json' | 'form';
 }
 
 export interface TokenRequestOptions {
@@ -39,6 +41,8 @@ const DEFAULT_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['Accept', 'application/json'],
 ];
 
+const FORM_HEADERS: ReadonlyArray<readonly [string, string]> = [['Content-Type', 'application/x-www-form-urlencoded']];
+
 /** One POST to the token endpoint. Never throws; never aborted by a client, only by timeout. */
 export async function postTokenRequest<Result>(
   oauthUrl: string,
@@ -47,10 +51,11 @@ export async function postTokenRequest<Result>(
   options: TokenRequestOptions,
 ): Promise<Result | { kind: 'failed'; message: string }> {
   try {
-    const body = Buffer.from(JSON.stringify(request.body));
+    const isForm = request.encoding === 'form';
+    const body = Buffer.from(isForm ? new URLSearchParams(request.body).toString() : JSON.stringify(request.body));
     const response = await post(
       new URL(oauthUrl),
-      headerLines(request.headers ?? DEFAULT_HEADERS, body.length),
+      headerLines(request.headers ?? (isForm ? FORM_HEADERS : DEFAULT_HEADERS), body.length),
       body,
       options.timeoutMs ?? 15_000,
     );

@@ -8,6 +8,8 @@ export interface TokenUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** The part of cache_creation_input_tokens written to Claude's 1-hour cache (priced 2× input, not 1.25×); absent when none. */
+  cache_creation_1h_input_tokens?: number;
 }
 
 export interface UsageTap {

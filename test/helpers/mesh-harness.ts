@@ -35,6 +35,10 @@ export interface MeshOptions {
   laptopAccount?: SimAccountSpec;
   /** Extra hub credentials/peers (e.g. a receiver that never dials). */
   hubExtra?: { peers?: unknown[]; credentials?: unknown[]; poolMembers?: string[] };
+  /** The hub's `peers[laptop].limits` (issue 15). */
+  laptopLimits?: Record<string, number>;
+  /** Extra top-level keys of the laptop's config (e.g. `alerts`). */
+  laptopExtra?: Record<string, unknown>;
 }
 
 export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
@@ -61,7 +65,15 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
           { name: 'alice', token: TOKENS.alice, allow_external_usage: true },
           { name: 'bob', token: TOKENS.bob },
         ],
-        peers: [{ name: 'laptop', token: TOKENS.link, share: { claude: 'hub-a' } }, ...(options.hubExtra?.peers ?? [])],
+        peers: [
+          {
+            name: 'laptop',
+            token: TOKENS.link,
+            share: { claude: 'hub-a' },
+            ...(options.laptopLimits === undefined ? {} : { limits: options.laptopLimits }),
+          },
+          ...(options.hubExtra?.peers ?? []),
+        ],
         claude: {
           route: 'pool',
           api_url: sim.url,
@@ -98,6 +110,7 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
             { tag: 'lap-pool', type: 'balancer', credentials: ['lap-a', 'hub'] },
           ],
         },
+        ...options.laptopExtra,
       },
       environment,
     ),

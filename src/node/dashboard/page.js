@@ -114,6 +114,42 @@
       for (const row of status.credentials) list.append(credentialRow(row));
       card.append(list);
     }
+    // Issue 15: the caller's own consumption (a user's view) and every consumer's (the admin's).
+    const limit = (value) => (value === null || value === undefined ? '' : ' of ' + value + '%');
+    if (typeof status.my_five_hour_percent === 'number') {
+      const mine =
+        'you used ' +
+        status.my_five_hour_percent.toFixed(2) +
+        '%' +
+        limit(status.my_limits?.five_hour_percent) +
+        ' (5 hour) · ' +
+        status.my_weekly_percent.toFixed(2) +
+        '%' +
+        limit(status.my_limits?.weekly_percent) +
+        ' (weekly)';
+      card.append(element('p', 'mine', mine));
+      if (status.my_retry_at > nowSeconds()) card.append(countdownNode('retry', status.my_retry_at, 'over your limit · retry ', ''));
+    }
+    if (Array.isArray(status.consumers) && status.consumers.length > 0) {
+      const list = element('div', 'credentials consumers');
+      list.append(element('h3', '', 'Consumers'));
+      for (const row of status.consumers) {
+        const text =
+          row.caller +
+          ' (' +
+          row.kind +
+          ') · 5 hour ' +
+          row.five_hour_percent.toFixed(2) +
+          '%' +
+          limit(row.five_hour_limit) +
+          ' · weekly ' +
+          row.weekly_percent.toFixed(2) +
+          '%' +
+          limit(row.weekly_limit);
+        list.append(element('p', 'consumer', text));
+      }
+      card.append(list);
+    }
     return card;
   };
 
@@ -215,4 +251,81 @@
   });
   setInterval(() => document.querySelectorAll('[data-reset]').forEach(resetLabel), 1000);
   connect();
+})();
+
+// Add an account (admin-login.ts): start a login on the node, open the vendor's page, paste back
+// what it shows. The PKCE verifier and state stay on the node; this page only carries the link
+// and the pasted text. Kept apart from the status view above.
+(() => {
+  const TOKEN_KEY = 'quotamesh.token';
+  const PROVIDER_NAMES = /*__PROVIDER_LABELS__*/ {};
+  const $ = (id) => document.getElementById(id);
+  let current;
+
+  const showWhenSignedIn = () => {
+    $('add-account').hidden = !localStorage.getItem(TOKEN_KEY);
+  };
+  const say = (text, isError) => {
+    $('add-result').textContent = text;
+    $('add-result').dataset.error = isError ? 'true' : 'false';
+  };
+  const call = async (path, body) => {
+    const response = await fetch(path, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + localStorage.getItem(TOKEN_KEY), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      cache: 'no-store',
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error((answer.error && answer.error.message) || 'the node answered ' + response.status);
+    return answer;
+  };
+
+  for (const [name, label] of Object.entries(PROVIDER_NAMES)) {
+    const option = document.createElement('option');
+    option.value = name;
+    option.textContent = label;
+    $('add-provider').append(option);
+  }
+
+  $('add-account-start').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    say('', false);
+    const provider = $('add-provider').value;
+    try {
+      const started = await call('/v1/admin/login/' + encodeURIComponent(provider) + '/start', {});
+      current = { provider, loginId: started.login_id, credential: $('add-credential').value.trim() };
+      $('add-link').href = started.authorize_url;
+      $('add-paste-hint').textContent = '2. Then paste ' + started.paste + ' here.';
+      $('add-code').value = '';
+      $('add-account-finish').hidden = false;
+    } catch (error) {
+      say(error.message, true);
+    }
+  });
+
+  $('add-account-finish').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!current) return;
+    const body = { login_id: current.loginId, code: $('add-code').value.trim() };
+    if (current.credential) body.credential = current.credential;
+    try {
+      const added = await call('/v1/admin/login/' + encodeURIComponent(current.provider) + '/finish', body);
+      say(
+        'Logged in' + (added.account ? ' as ' + added.account : '') + '; wrote ' + added.path + (added.note ? '. ' + added.note : ''),
+        false,
+      );
+    } catch (error) {
+      say(error.message, true);
+    }
+    // A login is used once, refused or not: the next attempt starts again.
+    current = undefined;
+    $('add-code').value = '';
+    $('add-account-finish').hidden = true;
+  });
+
+  $('login').addEventListener('submit', () => setTimeout(showWhenSignedIn));
+  $('sign-out').addEventListener('click', showWhenSignedIn);
+  window.addEventListener('storage', showWhenSignedIn);
+  showWhenSignedIn();
 })();

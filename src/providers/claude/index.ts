@@ -36,3 +36,4 @@ export {
 } from './account-usage.ts';
 export { ClaudeDefaultCredential, DEFAULT_CLAUDE_OAUTH_URL, type ClaudeDefaultCredentialOptions } from './default-credential.ts';
 export { claudeLockTarget, claudeTokenFormat } from './token-format.ts';
+export { claudeLogin, CLAUDE_LOGIN_SCOPE, CLAUDE_PASTE_REDIRECT_URI, DEFAULT_CLAUDE_AUTHORIZE_URL } from './login.ts';

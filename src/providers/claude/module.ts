@@ -4,6 +4,7 @@
  * unified rate-limit headers, Claude Code's `.credentials.json` and its OAuth refresh, usage and
  * profile polling, token counts from Messages responses, and Anthropic's error JSON.
  */
+import { claudeLogin, DEFAULT_CLAUDE_AUTHORIZE_URL } from './login.ts';
 import { httpUrl, type ProviderModule } from '../provider-module.ts';
 import { claudeRefusalScope } from './refusal.ts';
 import { claudeAdapter } from './adapter.ts';
@@ -15,6 +16,7 @@ import { claudeTokenFormat } from './token-format.ts';
 import { claudeUsageTap } from './usage-tap.ts';
 
 const configFields = {
+  authorize_url: httpUrl(DEFAULT_CLAUDE_AUTHORIZE_URL),
   api_url: httpUrl('https://api.anthropic.com'),
   oauth_url: httpUrl(DEFAULT_CLAUDE_OAUTH_URL),
 };
@@ -43,7 +45,11 @@ export const claudeProvider = {
   createDefaultCredential: (spec, section) =>
     new ClaudeDefaultCredential({ ...spec, apiUrl: section.api_url, oauthUrl: section.oauth_url }),
   usageTap: claudeUsageTap,
+  // Cache hits are billed at a tenth of base input (Anthropic's prompt-caching price table, e.g.
+  // Sonnet 4.5 $3 input vs $0.30 cache hits).
+  cacheReadWeight: 0.1,
   // Anthropic's shape: Claude Code shows `error.message` and logs the request id.
   errorBody: (error, requestId) => ({ type: 'error', error: { type: error.kind, message: error.message }, request_id: requestId }),
   configFields,
+  login: claudeLogin,
 } as const satisfies ProviderModule<'claude', typeof configFields, ClaudeCredentialDocument>;

@@ -48,3 +48,5 @@ export { codexUsageTap } from './usage-tap.ts';
 export { aggregateRateLimitsEvent } from './websocket-events.ts';
 export { CodexDefaultCredential, type CodexDefaultCredentialOptions } from './default-credential.ts';
 export { codexTokenFormat } from './token-format.ts';
+export { codexLogin, CODEX_LOGIN_SCOPE, CODEX_LOOPBACK_PORT, DEFAULT_CODEX_AUTHORIZE_URL } from './login.ts';
+export { completeDeviceCode, requestDeviceCode, type DeviceCode } from './device-login.ts';

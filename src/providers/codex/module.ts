@@ -4,6 +4,7 @@
  * `auth.json` and its OAuth refresh, `wham/usage` polling, token counts from Responses events,
  * and OpenAI's error JSON.
  */
+import { codexLogin, DEFAULT_CODEX_AUTHORIZE_URL } from './login.ts';
 import { httpUrl, type ProviderModule } from '../provider-module.ts';
 import { codexRefusalScope } from './refusal.ts';
 import { DEFAULT_CODEX_USAGE_URL } from './account-usage.ts';
@@ -18,6 +19,7 @@ import { codexUsageTap } from './usage-tap.ts';
 import { codexWebSocketWire } from './websocket-wire.ts';
 
 const configFields = {
+  authorize_url: httpUrl(DEFAULT_CODEX_AUTHORIZE_URL),
   api_url: httpUrl('https://chatgpt.com/backend-api/codex'),
   usage_url: httpUrl(DEFAULT_CODEX_USAGE_URL),
   oauth_url: httpUrl(DEFAULT_CODEX_OAUTH_URL),
@@ -51,8 +53,11 @@ export const codexProvider = {
   createDefaultCredential: (spec, section) =>
     new CodexDefaultCredential({ ...spec, apiUrl: section.api_url, usageUrl: section.usage_url, oauthUrl: section.oauth_url }),
   usageTap: codexUsageTap,
+  // Cached input is billed at a tenth of fresh input (GPT-5 / gpt-5-codex: $1.25 vs $0.125 per MTok).
+  cacheReadWeight: 0.1,
   errorBody: codexErrorBody,
   configFields,
+  login: codexLogin,
   websocket: codexWebSocketWire,
 } as const satisfies ProviderModule<'codex', typeof configFields, CodexAuthDocument>;
 

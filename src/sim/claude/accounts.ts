@@ -60,6 +60,8 @@ export interface SimAccountCounters {
   profile: number;
   /** 429s this account answered (scripted or real). */
   rateLimited: number;
+  /** Authorization codes redeemed for this account (`quotamesh login`). */
+  logins: number;
 }
 
 /** Live account state; the simulator mutates it, tests read it. */
@@ -121,7 +123,7 @@ export function createAccount(spec: SimAccountSpec, index: number, nowMs: number
     opusWeeklyUtilization: clampPercent(spec.opusWeeklyUtilization ?? 0),
     sonnetWeeklyUtilization: clampPercent(spec.sonnetWeeklyUtilization ?? 0),
     settings: { ...DEFAULT_ACCOUNT_SETTINGS, ...spec.settings },
-    counters: { messages: 0, countTokens: 0, refreshes: 0, refreshAttempts: 0, usage: 0, profile: 0, rateLimited: 0 },
+    counters: { messages: 0, countTokens: 0, refreshes: 0, refreshAttempts: 0, usage: 0, profile: 0, rateLimited: 0, logins: 0 },
   };
 }
 

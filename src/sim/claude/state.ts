@@ -64,6 +64,19 @@ export class ClaudeState {
     account.counters.refreshes += 1;
   }
 
+  /**
+   * A completed login (authorization code redeemed): a fresh token pair, the old refresh token
+   * retired, and a revoked account usable again — what re-authenticating a dead credential does.
+   */
+  logIn(account: SimAccount): void {
+    this.#retiredRefreshTokens.set(account.refreshToken, account.id);
+    account.accessToken = newAccessToken();
+    account.refreshToken = newRefreshToken();
+    account.expiresAt = this.clock.now() + this.tokenLifetimeMs;
+    account.isRevoked = false;
+    account.counters.logins += 1;
+  }
+
   setUsage(id: string, update: SimUsageUpdate): void {
     const account = this.account(id);
     applyUsageUpdate(account, update);

@@ -69,6 +69,8 @@ export interface SimCodexAccountCounters {
   /** Token-endpoint calls naming this account's current or a retired refresh token. */
   refreshAttempts: number;
   rateLimited: number;
+  /** Authorization codes redeemed for this account (browser or device-code login). */
+  logins: number;
 }
 
 /** Live Codex account state; the simulator mutates it, tests read it. */
@@ -169,7 +171,7 @@ export function createCodexAccount(spec: CodexAccountSpec, index: number, nowMs:
     credits: { hasCredits: false, unlimited: false, balance: '0', ...spec.credits },
     settings: { includesCodex: true, ...spec.settings },
     extraLimit: spec.extraLimit === undefined ? undefined : { ...spec.extraLimit, usedPercent: clampPercent(spec.extraLimit.usedPercent) },
-    counters: { responses: 0, websocketConnections: 0, usage: 0, refreshes: 0, refreshAttempts: 0, rateLimited: 0 },
+    counters: { responses: 0, websocketConnections: 0, usage: 0, refreshes: 0, refreshAttempts: 0, rateLimited: 0, logins: 0 },
   };
 }
 

@@ -22,6 +22,25 @@ function tokenError(exchange: SimExchange, status: number, code: string, message
 }
 
 /**
+ * The code exchange of codex-rs/login/src/server.rs (`exchange_code_for_tokens`): form-encoded
+ * `grant_type=authorization_code&code&redirect_uri&client_id&code_verifier`, answered with
+ * `{id_token, access_token, refresh_token}`. PKCE is checked against the authorize request's (or
+ * the device flow's) challenge.
+ */
+function handleCodeGrant(exchange: SimExchange, state: SimulatorState, body: Record<string, unknown>): void {
+  const code = typeof body['code'] === 'string' ? body['code'] : '';
+  const redemption = state.authorizationCodes.redeem(
+    code,
+    { clientId: CODEX_CLIENT_ID, redirectUri: body['redirect_uri'], codeVerifier: body['code_verifier'] },
+    state.clock.now(),
+  );
+  if (redemption.kind === 'refused') return tokenError(exchange, 400, 'invalid_grant', redemption.description);
+  const account = state.codex.account(redemption.grant.accountId);
+  state.codex.logIn(account);
+  sendJson(exchange.res, 200, { id_token: account.idToken, access_token: account.accessToken, refresh_token: account.refreshToken });
+}
+
+/**
  * `POST /oauth/token` of auth.openai.com. Refresh tokens are single use: a success retires the
  * old refresh token and access token at once; presenting a retired one is 401
  * `refresh_token_reused`, an unknown or revoked one 401 `refresh_token_invalidated` — codes
@@ -31,8 +50,9 @@ export async function handleCodexToken(exchange: SimExchange, state: SimulatorSt
   const body = parseTokenRequest(exchange);
   if (body === undefined) return tokenError(exchange, 400, 'invalid_request', 'Request body must be JSON or form-encoded');
   if (body['client_id'] !== CODEX_CLIENT_ID) return tokenError(exchange, 401, 'invalid_client', 'Invalid client_id');
+  if (body['grant_type'] === 'authorization_code') return handleCodeGrant(exchange, state, body);
   if (body['grant_type'] !== 'refresh_token') {
-    return tokenError(exchange, 400, 'unsupported_grant_type', 'Only grant_type=refresh_token is simulated');
+    return tokenError(exchange, 400, 'unsupported_grant_type', 'Only refresh_token and authorization_code grants are simulated');
   }
   const refreshToken = body['refresh_token'];
   if (typeof refreshToken !== 'string' || refreshToken === '') {

@@ -72,6 +72,19 @@ export class CodexState {
     account.counters.refreshes += 1;
   }
 
+  /** A completed login: fresh tokens, the old refresh token retired, a revoked account usable again. */
+  logIn(account: SimCodexAccount): void {
+    const nowMs = this.clock.now();
+    this.#retiredRefreshTokens.set(account.refreshToken, account.id);
+    account.expiresAt = nowMs + this.tokenLifetimeMs;
+    account.accessToken = newCodexAccessToken(account, nowMs, account.expiresAt);
+    account.idToken = newCodexIdToken(account, nowMs);
+    account.refreshToken = newCodexRefreshToken();
+    account.lastRefreshAtMs = nowMs;
+    account.isRevoked = false;
+    account.counters.logins += 1;
+  }
+
   setUsage(id: string, update: SimUsageUpdate): void {
     const account = this.account(id);
     applyUsageUpdate(account, update);

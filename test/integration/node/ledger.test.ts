@@ -46,6 +46,8 @@ describe('usage ledger', () => {
       'cache_read_input_tokens',
       'status',
       'duration_ms',
+      'points_5h',
+      'points_weekly',
     ];
     for (const line of lines) {
       expect(Object.keys(line)).toEqual(keys);

@@ -59,4 +59,64 @@ describe('status table', () => {
       "
     `);
   });
+
+  it('shows a user its own consumption against its limits, and the admin every consumer', () => {
+    const now = 1_800_000_000;
+    const provider = {
+      five_hour_utilization: 20,
+      five_hour_reset: now + 3600,
+      weekly_utilization: 30,
+      weekly_reset: now + 86_400,
+      plan_weight: 2,
+      state: 'usable' as const,
+      retry_at: 0,
+    };
+    const user: NodeStatus = {
+      node: 'hub',
+      time: now,
+      providers: {
+        claude: {
+          ...provider,
+          my_five_hour_percent: 12.3456,
+          my_weekly_percent: 3.2,
+          my_limits: { five_hour_percent: 10, weekly_percent: null },
+          my_retry_at: now + 600,
+        },
+      },
+    };
+    const text = renderStatus(user, { nowSeconds: now, width: 80, color: false });
+    expect(text).toContain('you used 12.3% of 10% (5 hour) · 3.20% (weekly) · over your limit, retry in 10m');
+    const admin: NodeStatus = {
+      node: 'hub',
+      time: now,
+      providers: {
+        claude: {
+          ...provider,
+          consumers: [
+            {
+              caller: 'carol',
+              kind: 'user',
+              five_hour_percent: 12.3,
+              weekly_percent: 3,
+              five_hour_limit: 10,
+              weekly_limit: null,
+              retry_at: now + 600,
+            },
+            {
+              caller: 'laptop',
+              kind: 'peer',
+              five_hour_percent: 0,
+              weekly_percent: 0,
+              five_hour_limit: null,
+              weekly_limit: 40,
+              retry_at: 0,
+            },
+          ],
+        },
+      },
+    };
+    const lines = renderStatus(admin, { nowSeconds: now, width: 80, color: false }).split('\n');
+    expect(lines.find((line) => line.includes('carol'))).toMatch(/carol\s+user\s+12\.3%\s+10%\s+3\.00%\s+-\s+refused, retry in 10m/);
+    expect(lines.find((line) => line.includes('laptop'))).toMatch(/laptop\s+peer\s+0\.00%\s+-\s+0\.00%\s+40%/);
+  });
 });

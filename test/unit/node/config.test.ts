@@ -165,12 +165,40 @@ describe('config', () => {
   });
 });
 
+describe('config limits (issue 15)', () => {
+  it('takes five_hour_percent and weekly_percent on users and peers', () => {
+    const config = parseConfigValue(
+      {
+        ...base,
+        users: [{ name: 'alice', token: 'a'.repeat(20), limits: { five_hour_percent: 10, weekly_percent: 2.5 } }],
+        peers: [{ name: 'lap', token: 'p'.repeat(20), limits: { weekly_percent: 0 } }],
+      },
+      environment,
+    );
+    expect(config.users[0]?.limits).toEqual({ five_hour_percent: 10, weekly_percent: 2.5 });
+    expect(config.peers[0]?.limits).toEqual({ weekly_percent: 0 });
+  });
+
+  it.each([
+    [{ five_hour_percent: 101 }, 'users[0].limits.five_hour_percent: expected number to be <=100'],
+    [{ weekly_percent: -1 }, 'users[0].limits.weekly_percent: expected number to be >=0'],
+    [{ five_hour: 10 }, 'users[0].limits: unknown key "five_hour"'],
+  ])('names the path of a bad limit: %j', (limits, expected) => {
+    const problems = problemsOf({ ...base, users: [{ name: 'alice', token: 'a'.repeat(20), limits }] });
+    expect(problems.join('\n')).toContain(expected.split(':')[0]);
+    expect(problems).toHaveLength(1);
+  });
+});
+
 describe('config.example.json', () => {
   it('is a valid config once its variables are set', async () => {
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(new URL('../../../config.example.json', import.meta.url), 'utf8');
     const env = Object.fromEntries(
-      ['QM_ADMIN', 'ALICE_TOKEN', 'HUB_LINK', 'BOB_LINK', 'CAROL_LINK'].map((name, index) => [name, `${name}-${index}-0123456789abcdef`]),
+      ['QM_ADMIN', 'ALICE_TOKEN', 'HUB_LINK', 'BOB_LINK', 'CAROL_LINK', 'ALERT_SECRET'].map((name, index) => [
+        name,
+        `${name}-${index}-0123456789abcdef`,
+      ]),
     );
     const config = parseConfigValue(JSON.parse(text), { env, homeDir: '/home/me', baseDir: '/etc/qm' });
     expect(config.claude?.credentials).toHaveLength(3);

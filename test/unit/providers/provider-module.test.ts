@@ -20,6 +20,7 @@ const REQUIRED_PARTS = [
   'credentialFile',
   'createDefaultCredential',
   'usageTap',
+  'cacheReadWeight',
   'errorBody',
   'configFields',
 ];

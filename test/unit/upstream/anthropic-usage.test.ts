@@ -36,6 +36,23 @@ describe('claudeUsageTap', () => {
     );
   });
 
+  it('keeps the 1-hour part of the cache writes when the usage breaks them down', () => {
+    const tap = claudeUsageTap('text/event-stream');
+    tap.push(
+      Buffer.from(
+        'data: {"type":"message_start","message":{"usage":{"input_tokens":3,"cache_creation_input_tokens":500,"cache_creation":{"ephemeral_5m_input_tokens":200,"ephemeral_1h_input_tokens":300},"cache_read_input_tokens":0,"output_tokens":1}}}\n\n' +
+          'data: {"type":"message_delta","usage":{"output_tokens":8}}\n\n',
+      ),
+    );
+    expect(tap.finish()).toEqual({
+      input_tokens: 3,
+      output_tokens: 8,
+      cache_creation_input_tokens: 500,
+      cache_read_input_tokens: 0,
+      cache_creation_1h_input_tokens: 300,
+    });
+  });
+
   it('reads a JSON body', () => {
     const tap = claudeUsageTap('application/json');
     tap.push(Buffer.from('{"id":"msg","usage":{"input_tokens":5,'));
