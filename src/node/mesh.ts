@@ -125,7 +125,12 @@ export class Mesh {
   updatePeers(config: Config, change: EntryChanges, drainMs: number): void {
     this.#peers = new Map(config.peers.map((peer) => [peer.name, peer]));
     const redial = change.changed
-      .filter(({ fields }) => fields.some((field) => !PEER_KEYS_KEEPING_TUNNEL.includes(field)))
+      .filter(({ key, fields }) => {
+        const peer = this.#peers.get(key);
+        // What we share with a sing-box receiver decides which of its services we dial.
+        const dialsByShare = peer !== undefined && isSingBox(peer) && fields.includes('share');
+        return dialsByShare || fields.some((field) => !PEER_KEYS_KEEPING_TUNNEL.includes(field));
+      })
       .map(({ key }) => key);
     for (const name of [...change.removed, ...redial]) {
       const dialers = this.#dialers.get(name) ?? [];

@@ -26,6 +26,12 @@ export interface CredentialStateStore {
   handOver(key: string, from: PersistentCredential): void;
   /** Something changed; save soon (bursts coalesce). */
   scheduleSave(): void;
+  /** A config reload removed the credential: it leaves later saves, what it knew stays saved. */
+  unregister(key: string): void;
+  /** A reload replaced it by one for another file: what it knew goes. */
+  forget(key: string): void;
+  /** A reload replaced it by one for the same file: the successor registered next starts from `from`'s state. */
+  handOver(key: string, from: PersistentCredential): void;
 }
 
 /** Session → credential bindings (src/pool/sticky.ts is the in-process one). */
