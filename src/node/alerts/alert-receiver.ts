@@ -37,6 +37,7 @@ export class AlertReceiver {
   }
 
   tunnel(peer: string, isUp: boolean): void {
+    if (!this.#events.has('peer_down') && !this.#events.has('peer_up')) return;
     const nowMs = this.#clock.now();
     if (!isUp) {
       if (this.#graceTimers.has(peer) || this.#reportedDown.has(peer)) return;

@@ -101,8 +101,10 @@ describe('quotamesh status against a running node', () => {
   it('adds the usage summary from --ledger', async () => {
     const result = await run(['--url', harness.node.url, '--token', harness.userToken, '--ledger', harness.node.ledgerPath]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^ {2}alice +1 +\S+ +1 +\S+$/m);
+    // requests, tokens and cost at API prices, today and over 7 days; the model has a price.
+    expect(result.stdout).toMatch(/^ {2}alice +1 +\S+ +(<?\$\d+\.\d\d) +1 +\S+ +<?\$\d+\.\d\d$/m);
     expect(result.stdout).toMatch(/^ {2}claude-sonnet-4-5 +1 /m);
+    expect(result.stdout).toMatch(/^ {2}claude\/\S+ +1 /m);
   });
 
   it('--watch --json prints a frame at once and another when utilization changes', async () => {
