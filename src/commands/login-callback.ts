@@ -8,8 +8,9 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parsePastedCode, type PastedCode } from '../providers/index.ts';
 
-export type CallbackResult = { code: string; state: string } | { error: string };
+export type CallbackResult = PastedCode;
 
 export interface LoginCallback {
   readonly port: number;
@@ -18,7 +19,7 @@ export interface LoginCallback {
   close(): Promise<void>;
 }
 
-const PAGE_DONE = 'Login received; you can close this tab and return to the terminal.';
+const PAGE_DONE = 'Login received; the terminal says whether it worked. You can close this tab.';
 
 /** `stateOf` is read per request: the state is made after the port is known (it is in the redirect). */
 export async function listenForCallback(options: {
@@ -41,13 +42,11 @@ export async function listenForCallback(options: {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('State mismatch');
       return;
     }
-    const error = url.searchParams.get('error');
-    const code = url.searchParams.get('code') ?? '';
-    res.writeHead(error === null && code !== '' ? 200 : 400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-    res.end(error === null && code !== '' ? PAGE_DONE : 'Login failed; see the terminal.');
-    if (error !== null) settle({ error: `the login page answered ${error}: ${url.searchParams.get('error_description') ?? ''}` });
-    else if (code === '') settle({ error: 'the callback carried no code' });
-    else settle({ code, state });
+    // Read as a pasted callback URL would be: one parser, vendor text made printable.
+    const answer = parsePastedCode(url.toString());
+    res.writeHead('error' in answer ? 400 : 200, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+    res.end('error' in answer ? 'Login failed; see the terminal.' : PAGE_DONE);
+    settle(answer);
   });
   server.listen(options.port, '127.0.0.1');
   try {

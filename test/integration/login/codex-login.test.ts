@@ -116,6 +116,23 @@ describe('quotamesh login codex', () => {
     expect(await run.done).toBe(0);
   });
 
+  it('reports the login page refusing (error on the callback) without redeeming anything', async () => {
+    const { harness: h, path } = await nodeWithoutCodexFile();
+    const run = startLogin({ provider: 'codex', path, callbackPort: 0, authorizeUrl: h.sim.authorizeUrl, tokenUrl: h.sim.codexTokenUrl });
+    const link = new URL(await run.link());
+    const callback = new URL(link.searchParams.get('redirect_uri') ?? '');
+    callback.hostname = '127.0.0.1';
+    callback.search = new URLSearchParams({
+      error: 'access_denied',
+      error_description: 'The user said no',
+      state: link.searchParams.get('state') ?? '',
+    }).toString();
+    expect((await fetch(callback)).status).toBe(400);
+    expect(await run.done).toBe(1);
+    expect(run.output()).toContain('login refused: the login page answered access_denied: The user said no');
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
+  });
+
   it('takes the callback address pasted from another machine’s browser', async () => {
     const { harness: h, path } = await nodeWithoutCodexFile();
     const run = startLogin({ provider: 'codex', path, callbackPort: 0, authorizeUrl: h.sim.authorizeUrl, tokenUrl: h.sim.codexTokenUrl });
