@@ -3,3 +3,4 @@ export { QuotaMeshError, ConfigError, errorMessage, type ErrorKind } from './err
 export { exponentialDelayMs } from './backoff.ts';
 export { onceClose, sleep } from './lifecycle.ts';
 export { LineSplitter } from './line-splitter.ts';
+export { KeyedSlots, type KeyedSlotsOptions, type SlotRefusal } from './keyed-slots.ts';

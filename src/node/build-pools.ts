@@ -16,6 +16,10 @@ export interface PoolDeps {
   state: StateStore;
   mesh: Mesh;
   peers: readonly PeerConfig[];
+  /** `tunnel.max_streams`: the most requests in flight to one peer. */
+  maxStreams: number;
+  /** The most requests waiting for a credential slot at once (`request_budget.concurrent`). */
+  maxQueued: number;
 }
 
 export async function buildPool(module: AnyProviderModule, section: ProviderConfig, deps: PoolDeps): Promise<ProviderPool> {
@@ -31,6 +35,7 @@ export async function buildPool(module: AnyProviderModule, section: ProviderConf
           path: credential.path,
           cap5h: capOf(credential.limit_5h, credential.reserve_5h),
           capWeekly: capOf(credential.limit_weekly, credential.reserve_weekly),
+          maxConcurrent: credential.max_concurrent,
           clock: deps.clock,
           logger: deps.logger.child({ component: 'credential', provider, credential: credential.tag }),
         },
@@ -49,6 +54,8 @@ export async function buildPool(module: AnyProviderModule, section: ProviderConf
         logger: deps.logger.child({ component: 'credential', provider, credential: credential.tag, peer: credential.peer }),
         parseHeaders: (headers, nowSeconds) => module.parseRateLimitHeaders(headers, nowSeconds),
         maxPlanWeight: deps.peers.find((peer) => peer.name === credential.peer)?.max_plan_weight ?? DEFAULT_MAX_PLAN_WEIGHT,
+        // A peer's tunnel carries at most this many streams; more would fail to open.
+        maxConcurrent: deps.maxStreams,
       });
       externals.push(instance);
       credentials.push(instance);
@@ -62,7 +69,11 @@ export async function buildPool(module: AnyProviderModule, section: ProviderConf
     }
   }
   for (const external of externals) external.start();
-  return new ProviderPool(provider, credentials, routes, { logger: deps.logger.child({ component: 'pool', provider }), clock: deps.clock });
+  return new ProviderPool(provider, credentials, routes, {
+    logger: deps.logger.child({ component: 'pool', provider }),
+    clock: deps.clock,
+    maxQueued: deps.maxQueued,
+  });
 }
 
 /** CONFIG.md › Caps: cap = limit if set, else 100 − reserve, where reserve 0 means 1 (default cap 99). */

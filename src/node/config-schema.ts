@@ -26,6 +26,11 @@ const defaultCredential = z.strictObject({
   reserve_weekly: reserve.optional(),
   limit_5h: limit.optional(),
   limit_weekly: limit.optional(),
+  /**
+   * Requests in flight on this account at once (issue 15). Past it the balancer takes another
+   * credential, or the request waits in a bounded line. 256 was the old hidden socket cap.
+   */
+  max_concurrent: z.number().int().min(1).max(65_536).default(256),
 });
 
 const externalCredential = z.strictObject({
@@ -62,10 +67,25 @@ const routeChoices = Object.fromEntries(PROVIDERS.map((provider) => [provider.na
 
 const secret = z.string().min(16, 'a token is at least 16 characters');
 
+/** How long a request may wait for a slot (its caller's or a credential's) before it is refused. */
+export const DEFAULT_QUEUE_TIMEOUT_MS = 30_000;
+
+/**
+ * Fair sharing for one user or peer (CONFIG.md › limits). Absent keys are no limit. A request
+ * over `concurrent` waits up to `queue_timeout_ms` for one of the caller's own to finish, then
+ * is refused with 429; one over `requests_per_minute` (a rolling 60 s) is refused at once.
+ */
+export const limitsSchema = z.strictObject({
+  concurrent: z.number().int().min(1).max(1_000_000).optional(),
+  requests_per_minute: z.number().int().min(1).max(1_000_000).optional(),
+  queue_timeout_ms: z.number().int().min(0).max(600_000).default(DEFAULT_QUEUE_TIMEOUT_MS),
+});
+
 const user = z.strictObject({
   name,
   token: secret,
   allow_external_usage: z.boolean().default(false),
+  limits: limitsSchema.optional(),
   ...routeChoices,
 });
 
@@ -82,6 +102,8 @@ const peer = z.strictObject({
    * peer that really shares more.
    */
   max_plan_weight: z.number().positive().max(MAX_PLAN_WEIGHT).default(DEFAULT_MAX_PLAN_WEIGHT),
+  /** What this peer may take here, held to it whether it comes through its tunnel or with its token. */
+  limits: limitsSchema.optional(),
 });
 
 /**
@@ -154,5 +176,6 @@ export type BalancerCredentialConfig = z.output<typeof balancerCredential>;
 export type ProviderConfig = NonNullable<Config[ProviderName]>;
 export type UserConfig = z.output<typeof user>;
 export type PeerConfig = z.output<typeof peer>;
+export type LimitsConfig = z.output<typeof limitsSchema>;
 export type TunnelConfig = z.output<typeof tunnel>;
 export type RequestBudgetConfig = z.output<typeof requestBudget>;

@@ -18,6 +18,7 @@ import { WebSocketProxy } from './websocket-proxy.ts';
 import { Ledger } from './ledger.ts';
 import { StateStore } from './state-store.ts';
 import { InFlight } from './in-flight.ts';
+import { CallerLimits } from './caller-limits.ts';
 import { Metrics } from './metrics.ts';
 
 export interface NodeOptions {
@@ -59,7 +60,15 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   await state.load();
   const mesh = new Mesh({ config, clock, logger, ca: options.peerCa, session: options.tunnel });
   const pools: Partial<Record<ProviderName, ProviderPool>> = {};
-  const poolDeps = { clock, logger, state, mesh, peers: config.peers };
+  const poolDeps = {
+    clock,
+    logger,
+    state,
+    mesh,
+    peers: config.peers,
+    maxStreams: config.tunnel.max_streams,
+    maxQueued: config.request_budget.concurrent,
+  };
   for (const provider of PROVIDERS) {
     const section = config[provider.name];
     if (section !== undefined) pools[provider.name] = await buildPool(provider, section, poolDeps);
@@ -68,7 +77,17 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
 
   const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
   const inFlight = new InFlight();
-  const metrics = new Metrics({ pools: () => pools, tunnels: () => mesh.tunnels(), now: () => clock.now() });
+  let limits: CallerLimits | undefined;
+  const metrics = new Metrics({
+    pools: () => pools,
+    tunnels: () => mesh.tunnels(),
+    callers: () => limits?.stats() ?? [],
+    now: () => clock.now(),
+  });
+  limits = new CallerLimits({
+    maxWaiting: config.request_budget.concurrent,
+    onRefusal: (caller, limit) => metrics.limitRefusals.inc({ caller, limit }),
+  });
   const seenUp = new Set<string>();
   mesh.onTunnel((peer, isUp) => {
     if (isUp && seenUp.has(peer)) metrics.tunnelReconnects.inc({ peer });
@@ -77,6 +96,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   const serverDeps: ServerDeps = {
     ledger,
     inFlight,
+    limits,
     metrics,
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 300_000,
     headersTimeoutMs: options.headersTimeoutMs,

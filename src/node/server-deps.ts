@@ -6,6 +6,7 @@ import type { ProviderPool } from '../pool/index.ts';
 import type { ProviderName } from '../providers/index.ts';
 import type { TokenTable } from './auth.ts';
 import type { Config } from './config-schema.ts';
+import type { CallerLimits } from './caller-limits.ts';
 import type { InFlight } from './in-flight.ts';
 import type { Ledger } from './ledger.ts';
 import type { Metrics } from './metrics.ts';
@@ -22,6 +23,8 @@ export interface ServerDeps {
   https?: { cert: Buffer; key: Buffer };
   ledger: Ledger;
   inFlight: InFlight;
+  /** Each user's and peer's `limits` (concurrent, requests_per_minute). */
+  limits: CallerLimits;
   metrics: Metrics;
   upstreamIdleTimeoutMs: number;
   /** Slow-loris bounds: a request head within headersTimeoutMs, the whole request within requestTimeoutMs. */
