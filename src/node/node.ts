@@ -128,7 +128,9 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     else socket.destroy();
   });
   const { host, port } = splitListen(config.listen);
-  await app.listen({ host, port });
+  // A burst of as many new connections as the node will hold requests must be accepted and
+  // answered; Node's default backlog (511) reset the rest (found by issue 15's 1 000-request flood).
+  await app.listen({ host, port, backlog: Math.max(511, config.request_budget.concurrent) });
   const address = app.server.address() as AddressInfo;
   const scheme = config.tls ? 'https' : 'http';
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
