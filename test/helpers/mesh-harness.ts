@@ -35,6 +35,10 @@ export interface MeshOptions {
   laptopAccount?: SimAccountSpec;
   /** Extra hub credentials/peers (e.g. a receiver that never dials). */
   hubExtra?: { peers?: unknown[]; credentials?: unknown[]; poolMembers?: string[] };
+  /** The hub's `peers[laptop].limits` (issue 15). */
+  laptopLimits?: Record<string, unknown>;
+  /** The laptop user's claude route (e.g. `hub`: only through the hub). */
+  laptopUserRoute?: string;
 }
 
 export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
@@ -61,7 +65,15 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
           { name: 'alice', token: TOKENS.alice, allow_external_usage: true },
           { name: 'bob', token: TOKENS.bob },
         ],
-        peers: [{ name: 'laptop', token: TOKENS.link, share: { claude: 'hub-a' } }, ...(options.hubExtra?.peers ?? [])],
+        peers: [
+          {
+            name: 'laptop',
+            token: TOKENS.link,
+            share: { claude: 'hub-a' },
+            ...(options.laptopLimits === undefined ? {} : { limits: options.laptopLimits }),
+          },
+          ...(options.hubExtra?.peers ?? []),
+        ],
         claude: {
           route: 'pool',
           api_url: sim.url,
@@ -86,7 +98,14 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
         name: 'laptop',
         listen: '127.0.0.1:0',
         state_dir: join(dir, 'laptop-state'),
-        users: [{ name: 'me', token: TOKENS.laptopUser, allow_external_usage: true }],
+        users: [
+          {
+            name: 'me',
+            token: TOKENS.laptopUser,
+            allow_external_usage: true,
+            ...(options.laptopUserRoute === undefined ? {} : { claude: options.laptopUserRoute }),
+          },
+        ],
         peers: [{ name: 'hub', url: hub.url, token: TOKENS.link, reverse: true, share: { claude: 'lap-pool' } }],
         claude: {
           route: 'lap-pool',
