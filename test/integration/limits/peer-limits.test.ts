@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMesh, TOKENS, tunnelUp, type Mesh } from '../../helpers/mesh-harness.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { held, metric, metricBecomes, send } from './limits-client.ts';
 
 let mesh: Mesh;
@@ -13,6 +14,8 @@ beforeAll(async () => {
   mesh = await startMesh({ laptopLimits: { concurrent: 1, queue_timeout_ms: 1_000 }, laptopUserRoute: 'hub' });
   await tunnelUp(mesh.hub, 'laptop');
   await tunnelUp(mesh.laptop, 'hub');
+  // The laptop has read the hub's capacity (its status stream) and is served through it.
+  await waitFor(async () => (await send(mesh.laptop.url, TOKENS.laptopUser).status) === 200, 'the laptop to be served through the hub');
 });
 afterAll(async () => {
   await mesh?.close();
