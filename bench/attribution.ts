@@ -59,7 +59,12 @@ function attributionMicros(): number {
   const caller: Caller = {
     kind: 'user',
     name: 'bench',
-    user: { name: 'bench', token: 'x'.repeat(16), allow_external_usage: false, limits: { five_hour_percent: 100, weekly_percent: 100 } },
+    user: {
+      name: 'bench',
+      token: 'x'.repeat(16),
+      allow_external_usage: false,
+      limits: { five_hour_percent: 100, weekly_percent: 100, queue_timeout_ms: 30_000 },
+    },
   };
   const usage = { input_tokens: 1200, output_tokens: 300, cache_creation_input_tokens: 0, cache_read_input_tokens: 40_000 };
   const access = { routeTag: 'pool', allowExternal: false };

@@ -4,3 +4,4 @@ export { exponentialDelayMs } from './backoff.ts';
 export { onceClose, sleep } from './lifecycle.ts';
 export { LineSplitter } from './line-splitter.ts';
 export { newOauthState, newPkce, s256Challenge, type Pkce } from './pkce.ts';
+export { KeyedSlots, type KeyedSlotsOptions, type SlotRefusal } from './keyed-slots.ts';

@@ -31,6 +31,10 @@ export interface PoolDeps {
   peers: readonly PeerConfig[];
   /** Operator-disabled credentials, shared by every pool (docs/ADMIN.md). */
   disabled?: DisabledCredentials;
+  /** `tunnel.max_streams`: the most requests in flight to one peer. */
+  maxStreams: number;
+  /** The most requests waiting for a credential slot at once (`request_budget.concurrent`). */
+  maxQueued: number;
 }
 
 export async function buildPool(module: AnyProviderModule, section: ProviderConfig, deps: PoolDeps): Promise<ProviderPool> {
@@ -50,6 +54,7 @@ export async function buildPool(module: AnyProviderModule, section: ProviderConf
     clock: deps.clock,
     sessions: deps.state.sessions(module.name),
     disabled: deps.disabled,
+    maxQueued: deps.maxQueued,
   });
 }
 
@@ -67,6 +72,7 @@ export async function createDefaultCredential(
       path: credential.path,
       cap5h: capOf(credential.limit_5h, credential.reserve_5h),
       capWeekly: capOf(credential.limit_weekly, credential.reserve_weekly),
+      maxConcurrent: credential.max_concurrent,
       clock: deps.clock,
       logger: deps.logger.child({ component: 'credential', provider, credential: credential.tag }),
     },
@@ -92,6 +98,8 @@ export function createExternalCredential(
     logger: deps.logger.child({ component: 'credential', provider: module.name, credential: credential.tag, peer: credential.peer }),
     parseHeaders: (headers, nowSeconds) => module.parseRateLimitHeaders(headers, nowSeconds),
     maxPlanWeight: deps.peers.find((peer) => peer.name === credential.peer)?.max_plan_weight ?? DEFAULT_MAX_PLAN_WEIGHT,
+    // A peer's tunnel carries at most this many streams; more would fail to open.
+    maxConcurrent: deps.maxStreams,
   });
 }
 

@@ -31,6 +31,11 @@ const defaultCredential = z.strictObject({
   reserve_weekly: reserve.optional(),
   limit_5h: limit.optional(),
   limit_weekly: limit.optional(),
+  /**
+   * Requests in flight on this account at once (issue 15). Past it the balancer takes another
+   * credential, or the request waits in a bounded line. 256 was the old hidden socket cap.
+   */
+  max_concurrent: z.number().int().min(1).max(65_536).default(256),
 });
 
 const externalCredential = z.strictObject({
@@ -67,15 +72,24 @@ const routeChoices = Object.fromEntries(PROVIDERS.map((provider) => [provider.na
 
 const secret = z.string().min(16, 'a token is at least 16 characters');
 
+/** How long a request may wait for a slot (its caller's or a credential's) before it is refused. */
+export const DEFAULT_QUEUE_TIMEOUT_MS = 30_000;
+
 /**
- * What one user or peer may take of the pool (issue 15). `five_hour_percent` and `weekly_percent`
- * are points of its route's aggregate window that its requests may consume within any rolling
- * 5 h / 7 d (src/pool/sharing/); over either, its requests are refused with 429 until enough ages out.
+ * What one user or peer may take of the pool (CONFIG.md › Limits); absent keys are no limit.
+ * `five_hour_percent` and `weekly_percent` are points of its route's aggregate window that its
+ * requests may consume within any rolling 5 h / 7 d (src/pool/sharing/); over either, its
+ * requests are refused with 429 until enough ages out. A request over `concurrent` waits up to
+ * `queue_timeout_ms` for one of the caller's own to finish, then is refused with 429; one over
+ * `requests_per_minute` (a rolling 60 s) is refused at once.
  */
 const percentOfRoute = z.number().min(0).max(100);
 export const limitsSchema = z.strictObject({
   five_hour_percent: percentOfRoute.optional(),
   weekly_percent: percentOfRoute.optional(),
+  concurrent: z.number().int().min(1).max(1_000_000).optional(),
+  requests_per_minute: z.number().int().min(1).max(1_000_000).optional(),
+  queue_timeout_ms: z.number().int().min(0).max(600_000).default(DEFAULT_QUEUE_TIMEOUT_MS),
 });
 
 const user = z.strictObject({
@@ -102,6 +116,7 @@ const peer = z.strictObject({
    * peer that really shares more.
    */
   max_plan_weight: z.number().positive().max(MAX_PLAN_WEIGHT).default(DEFAULT_MAX_PLAN_WEIGHT),
+  /** What this peer may take here, held to it whether it comes through its tunnel or with its token. */
   limits: limitsSchema.optional(),
 });
 

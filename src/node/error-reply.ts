@@ -75,5 +75,16 @@ export const errors = {
       'api_error',
       `request loop between nodes (via ${via.join(' → ') || 'nothing'}); not forwarded`,
     ),
+  /** Every usable credential of the route stayed at its `max_concurrent` (or a peer's tunnel was full). */
+  credentialsBusy: (reason: 'full' | 'timeout', busy: number) =>
+    new QuotaMeshError(
+      'credentials_busy',
+      503,
+      'overloaded_error',
+      `${busy === 1 ? 'the one credential' : `all ${busy} credentials`} this request may use ${busy === 1 ? 'is' : 'are'} carrying as many requests as allowed (max_concurrent)` +
+        (reason === 'full' ? ' and the line of waiting requests is full' : ' and none finished while this request waited') +
+        '; retry shortly',
+      { retryAfterSeconds: 1 },
+    ),
   shuttingDown: () => new QuotaMeshError('shutting_down', 503, 'overloaded_error', 'node is shutting down', { retryAfterSeconds: 5 }),
 };

@@ -6,7 +6,7 @@
  * the exhausted error) is the caller's.
  */
 import type { Logger } from 'pino';
-import { errorMessage, type Clock } from '../lib/index.ts';
+import { errorMessage, type Clock, type SlotRefusal } from '../lib/index.ts';
 import {
   CredentialUnavailableError,
   type Credential,
@@ -41,6 +41,12 @@ export interface FailoverDeps {
   metrics?: Metrics;
   /** The provider module's reading of a refusal; without one every refusal is the account's. */
   refusalScope?: (outcome: UpstreamOutcome) => RefusalScope;
+  /**
+   * When set, each attempt holds a slot of its credential (`max_concurrent`, a tunnel's stream
+   * bound) and, while every usable credential is full, the request waits in the pool's bounded
+   * line until this time (clock ms). HTTP requests set it; a WebSocket session does not.
+   */
+  slotDeadlineMs?: number;
   /** Issue 15: the rise an answer's own headers show is claimed for this request (attribution.ts). */
   attribution?: ResponseClaims;
 }
@@ -57,6 +63,8 @@ export interface Attempted<A> {
   body?: Buffer;
   /** Whom the refusal is about, when the answer was one (isFailoverStatus). */
   scope?: RefusalScope;
+  /** Gives back this attempt's credential slot; the caller calls it when the answer is over. Idempotent. */
+  release(): void;
   /** The rise in the credential's windows this answer showed (a relayed answer only). */
   claim?: RiseClaim;
 }
@@ -67,6 +75,8 @@ export interface FailoverResult<A> {
   /** The last answer (a success, or the last refusal); undefined when nothing answered. */
   last: Attempted<A> | undefined;
   lastTransportError: unknown;
+  /** Every usable credential stayed full: the line was full or the wait ran out. */
+  queueRefusal?: { reason: Exclude<SlotRefusal, 'aborted'>; busy: number };
 }
 
 /**
@@ -92,22 +102,53 @@ export async function failover<A extends Answer>(
   signal: AbortSignal,
   model?: string,
 ): Promise<FailoverResult<A>> {
-  const { clock, metrics } = deps;
-  const candidates = deps.pool.candidates(access.routeTag, { sessionId, allowExternal: access.allowExternal, model }, () => clock.now());
+  const { clock, metrics, pool } = deps;
+  const respectCaps = deps.slotDeadlineMs !== undefined;
+  const selection = { sessionId, allowExternal: access.allowExternal, model, respectCaps };
+  const tried = new Set<Credential>();
+  const now = (): number => clock.now();
+  let candidates = pool.candidates(access.routeTag, selection, now, tried);
   const result: FailoverResult<A> = { attempts: 0, aborted: false, last: undefined, lastTransportError: undefined };
   const recovered = new Set<Credential>();
   let retrySame: Credential | undefined;
+  let releaseHeld: () => void = noRelease;
   for (;;) {
-    const credential = retrySame ?? candidates.next().value;
+    let credential = retrySame;
     retrySame = undefined;
-    if (credential === undefined) break;
+    if (credential === undefined) {
+      releaseHeld();
+      releaseHeld = noRelease;
+      const next = candidates.next();
+      credential = next.done === true ? undefined : next.value;
+      if (credential === undefined && respectCaps) {
+        const busy = pool.busy(access.routeTag, selection, tried, now());
+        if (busy.length === 0) break;
+        const outcome = await pool.slots.wait(busy, { signal, timeoutMs: (deps.slotDeadlineMs ?? 0) - now() });
+        if (typeof outcome === 'string') {
+          if (outcome !== 'aborted') result.queueRefusal = { reason: outcome, busy: busy.length };
+          break;
+        }
+        credential = outcome;
+        tried.add(credential);
+        // The generator ended when it found no room; a fresh one goes on after this credential.
+        candidates = pool.candidates(access.routeTag, selection, now, tried);
+        releaseHeld = slotRelease(pool, credential);
+      } else if (credential !== undefined && respectCaps) {
+        // Cannot fail: the pick saw room, and nothing ran between the pick and this take.
+        if (pool.slots.tryTake(credential)) releaseHeld = slotRelease(pool, credential);
+      }
+      if (credential === undefined) break;
+    }
     result.attempts += 1;
     let answer: A;
     const sentMs = clock.now();
     try {
       answer = await transport.send(credential, await credential.target(signal), signal);
     } catch (error) {
-      if (signal.aborted) break;
+      if (signal.aborted) {
+        releaseHeld();
+        break;
+      }
       if (!(error instanceof CredentialUnavailableError)) {
         result.lastTransportError = error;
         credential.observe({ status: 0, headers: {} }, clock.now());
@@ -117,7 +158,7 @@ export async function failover<A extends Answer>(
       continue;
     }
     if (result.last !== undefined) transport.discard(result.last.answer);
-    const held: Attempted<A> = { credential, answer };
+    const held: Attempted<A> = { credential, answer, release: releaseHeld };
     result.last = held;
     const { status } = answer;
     // A 429's body may say when the window resets (Codex `resets_at`) and a 403's whom it refuses
@@ -151,4 +192,15 @@ export async function failover<A extends Answer>(
   }
   result.aborted = signal.aborted;
   return result;
+}
+
+function noRelease(): void {}
+
+function slotRelease(pool: ProviderPool, credential: Credential): () => void {
+  let isReleased = false;
+  return () => {
+    if (isReleased) return;
+    isReleased = true;
+    pool.slots.release(credential);
+  };
 }

@@ -284,7 +284,9 @@ export class Mesh {
   #httpsAgent(url: string): HttpAgent {
     let agent = this.#httpsAgents.get(url);
     if (agent === undefined) {
-      const options = { keepAlive: true, maxSockets: 256, ...(this.#options.ca ? { ca: this.#options.ca } : {}) };
+      // No socket cap here either: the pool's slots bound requests to a peer (its external
+      // credential's maxConcurrent), where a request over them is answered, not silently queued.
+      const options = { keepAlive: true, maxSockets: Infinity, ...(this.#options.ca ? { ca: this.#options.ca } : {}) };
       agent = url.startsWith('https:') ? new HttpsAgent(options) : new HttpAgent(options);
       this.#httpsAgents.set(url, agent);
     }

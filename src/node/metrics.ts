@@ -10,6 +10,8 @@ import type { Provider } from '../status/index.ts';
 export interface MetricsSources {
   pools: () => Partial<Record<Provider, ProviderPool>>;
   tunnels: () => Array<{ peer: string; isUp: boolean; openStreams: number }>;
+  /** Callers with a `concurrent` limit: requests in flight and waiting (caller-concurrency.ts). */
+  callers: () => Array<{ caller: string; inFlight: number; waiting: number }>;
   now: () => number;
   /** Issue 15: every user's and peer's consumption, in points of its route (caller-limits.ts). */
   consumers?: () => Array<{ provider: string; caller: string; kind: string; fiveHour: number; weekly: number }>;
@@ -28,6 +30,8 @@ export class Metrics {
   readonly budgetRequests: Gauge;
   /** Alert events per receiver (its index in `alerts`): sent, failed after every retry, dropped from a full queue. */
   readonly alerts: Counter<'alert' | 'result'>;
+  /** Requests refused by a caller's `limits`, by caller (`user:alice`) and limit. */
+  readonly limitRefusals: Counter<'caller' | 'limit'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -78,6 +82,68 @@ export class Metrics {
       help: 'Alert events by receiver (index in alerts) and result: sent, failed (every retry spent), dropped (queue full)',
       labelNames: ['alert', 'result'],
       registers,
+    });
+    this.limitRefusals = new Counter({
+      name: 'quotamesh_limit_refusals_total',
+      help: "Requests refused by a caller's limits (concurrent, requests_per_minute)",
+      labelNames: ['caller', 'limit'],
+      registers,
+    });
+    new Gauge({
+      name: 'quotamesh_caller_in_flight',
+      help: 'Requests in flight of a caller with a concurrent limit',
+      labelNames: ['caller'],
+      registers,
+      collect() {
+        this.reset();
+        for (const entry of sources.callers()) this.set({ caller: entry.caller }, entry.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'quotamesh_caller_queue_depth',
+      help: 'Requests waiting for one of their caller’s concurrent slots',
+      labelNames: ['caller'],
+      registers,
+      collect() {
+        this.reset();
+        for (const entry of sources.callers()) this.set({ caller: entry.caller }, entry.waiting);
+      },
+    });
+    new Gauge({
+      name: 'quotamesh_credential_in_flight',
+      help: 'Requests in flight on a credential (against max_concurrent, or a peer tunnel’s stream bound)',
+      labelNames: ['provider', 'credential'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [provider, pool] of Object.entries(sources.pools())) {
+          for (const entry of pool?.slotStats().credentials ?? []) this.set({ provider, credential: entry.tag }, entry.inFlight);
+        }
+      },
+    });
+    new Gauge({
+      name: 'quotamesh_credentials_at_cap',
+      help: 'Credentials carrying as many requests as they may',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [provider, pool] of Object.entries(sources.pools())) {
+          if (pool !== undefined) this.set({ provider }, pool.slotStats().credentials.filter((entry) => entry.isAtCap).length);
+        }
+      },
+    });
+    new Gauge({
+      name: 'quotamesh_credential_queue_depth',
+      help: 'Requests waiting because every usable credential of their route is at its cap',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [provider, pool] of Object.entries(sources.pools())) {
+          if (pool !== undefined) this.set({ provider }, pool.slotStats().waiting);
+        }
+      },
     });
     this.tunnelReconnects = new Counter({
       name: 'quotamesh_tunnel_reconnects_total',

@@ -22,6 +22,7 @@ import { LocalSharedState } from './local-shared-state.ts';
 import { Attribution } from './attribution.ts';
 import { consumerRows } from './caller-limits.ts';
 import { InFlight } from './in-flight.ts';
+import { CallerConcurrency } from './caller-concurrency.ts';
 import { Metrics } from './metrics.ts';
 import { REVERSE_SERVICES } from './sing-box-peers.ts';
 import { Alerts, type DeliveryOptions } from './alerts/index.ts';
@@ -83,7 +84,16 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
   state.credentials.registerSection('disabled', disabled);
   const mesh = new Mesh({ config, clock, logger, ca: options.peerCa, session: options.tunnel });
   const pools: Partial<Record<ProviderName, ProviderPool>> = {};
-  const poolDeps = { clock, logger, state, mesh, peers: config.peers, disabled };
+  const poolDeps = {
+    clock,
+    logger,
+    state,
+    mesh,
+    peers: config.peers,
+    disabled,
+    maxStreams: config.tunnel.max_streams,
+    maxQueued: config.request_budget.concurrent,
+  };
   for (const provider of PROVIDERS) {
     const section = config[provider.name];
     if (section !== undefined) pools[provider.name] = await buildPool(provider, section, poolDeps);
@@ -93,9 +103,11 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
 
   const ledger = new Ledger(config.state_dir, logger.child({ component: 'ledger' }));
   const inFlight = new InFlight();
+  let limits: CallerConcurrency | undefined;
   const metrics = new Metrics({
     pools: () => pools,
     tunnels: () => mesh.tunnels(),
+    callers: () => limits?.stats() ?? [],
     now: () => clock.now(),
     consumers: () =>
       Object.keys(pools).flatMap((provider) =>
@@ -107,6 +119,16 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
           weekly: row.weekly_percent,
         })),
       ),
+  });
+  limits = new CallerConcurrency({
+    maxWaiting: config.request_budget.concurrent,
+    onRefusal: (caller, limit) => {
+      metrics.limitRefusals.inc({ caller, limit });
+      // `user:alice` / `peer:laptop`: the operator hears of a caller at its limit once per episode.
+      const [kind, ...name] = caller.split(':');
+      if (kind === 'user' || kind === 'peer')
+        alerts.limitReached({ kind, name: name.join(':'), limit: `limits.${limit}`, detail: 'refused with 429' });
+    },
   });
   const seenUp = new Set<string>();
   mesh.onTunnel((peer, isUp) => {
@@ -131,6 +153,7 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     ledger,
     alerts,
     inFlight,
+    limits,
     metrics,
     admin: new AdminActions({ pools, disabled, save: () => state.credentials.save(), clock, logger: logger.child({ component: 'admin' }) }),
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 300_000,
@@ -182,7 +205,9 @@ export async function startNode(config: Config, options: NodeOptions = {}): Prom
     else socket.destroy();
   });
   const { host, port } = splitListen(config.listen);
-  await app.listen({ host, port });
+  // A burst of as many new connections as the node will hold requests must be accepted and
+  // answered; Node's default backlog (511) reset the rest (found by issue 15's 1 000-request flood).
+  await app.listen({ host, port, backlog: Math.max(511, config.request_budget.concurrent) });
   const address = app.server.address() as AddressInfo;
   const scheme = config.tls ? 'https' : 'http';
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -9,6 +9,7 @@ import { PROVIDERS, type AnyProviderModule } from '../providers/index.ts';
 import { admit } from './admission.ts';
 import type { Caller } from './auth.ts';
 import { errors } from './error-reply.ts';
+import { DEFAULT_QUEUE_TIMEOUT_MS } from './config-schema.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from './fastify.ts';
 import { proxyRequest } from './proxy.ts';
 import { BudgetReservation, RequestBudget, type BudgetRefusal } from './request-budget.ts';
@@ -43,6 +44,18 @@ export function registerProxyRoutes(
     }
     const info = provider.routes.requestInfo(parsed, request.headers);
     const startedMs = deps.clock.now();
+    const overRate = deps.limits.admitRate(caller, startedMs);
+    if (overRate !== undefined) return replyError(reply, provider, overRate);
+    // A client that goes away while its request waits leaves the line at once.
+    const gone = new AbortController();
+    const onGone = (): void => gone.abort();
+    reply.raw.once('close', onGone);
+    const entered = await deps.limits.enter(caller, gone.signal);
+    reply.raw.off('close', onGone);
+    if (entered === 'aborted') return reply.hijack();
+    if (entered instanceof QuotaMeshError) return replyError(reply, provider, entered);
+    if (reply.raw.closed) entered();
+    else reply.raw.once('close', entered);
     reply.hijack();
     const outcome = await proxyRequest(
       {
@@ -55,6 +68,8 @@ export function registerProxyRoutes(
         metrics: deps.metrics,
         upstreamIdleTimeoutMs: deps.upstreamIdleTimeoutMs,
         attribution: deps.attribution,
+        // One deadline for every line this request waits in: its caller's and its credentials'.
+        slotDeadlineMs: startedMs + queueTimeoutMs(caller),
       },
       admitted.access,
       {
@@ -179,6 +194,11 @@ export function climbsOut(path: string): boolean {
     return true;
   }
   return decoded.split(/[/\\]/).some((segment) => segment === '.' || segment === '..');
+}
+
+function queueTimeoutMs(caller: Caller): number {
+  const limits = caller.kind === 'user' ? caller.user.limits : caller.kind === 'peer' ? caller.peer.limits : undefined;
+  return limits?.queue_timeout_ms ?? DEFAULT_QUEUE_TIMEOUT_MS;
 }
 
 /** The declared body length; 0 when absent or unreadable (fastify answers a broken one itself). */

@@ -11,7 +11,7 @@ import type { AnyProviderModule } from '../providers/index.ts';
 import { aggregateProvider, type ProviderStatus } from '../status/index.ts';
 import { forward, inboundResponseHeaders, type ProviderAdapter } from '../upstream/index.ts';
 import type { Access } from './access.ts';
-import { sendError } from './error-reply.ts';
+import { errors, sendError } from './error-reply.ts';
 import { exhaustedError } from './exhausted.ts';
 import { failover, isExhausted, type Answer, type Attempted, type ResponseClaims, type Transport } from './failover.ts';
 import { readSmallBody } from './small-body.ts';
@@ -41,6 +41,8 @@ export interface ProxyDeps {
   /** How long an upstream may stay silent (head or body) before the request fails. */
   upstreamIdleTimeoutMs?: number;
   attribution?: ResponseClaims;
+  /** Wait for a credential slot until then (clock ms) when all are at their cap; see failover.ts. */
+  slotDeadlineMs?: number;
 }
 
 /** What the proxy learned about the request's fate; the ledger and logs read it. */
@@ -107,12 +109,24 @@ export async function proxyRequest(
       metrics: deps.metrics,
       refusalScope: deps.provider.refusalScope,
       attribution: deps.attribution,
+      slotDeadlineMs: deps.slotDeadlineMs,
     };
     const result = await failover(failoverDeps, access, request.sessionId, transport, abort.signal, request.model);
     const held = result.last;
+    // The credential's slot is held until the answer is over: relayed to its end, or dropped.
+    if (held !== undefined) {
+      if (response.closed) held.release();
+      else response.once('close', held.release);
+    }
     if (result.aborted) {
       if (held !== undefined) transport.discard(held.answer);
       return { credential: held?.credential.tag, status: 499, attempts: result.attempts, upstream: undefined };
+    }
+    if (result.queueRefusal !== undefined) {
+      if (held !== undefined) transport.discard(held.answer);
+      const error = errors.credentialsBusy(result.queueRefusal.reason, result.queueRefusal.busy);
+      sendError(response, deps.provider, error);
+      return { credential: held?.credential.tag, status: error.status, attempts: result.attempts, upstream: undefined };
     }
     if (held === undefined || isExhausted(result)) {
       if (held !== undefined) transport.discard(held.answer);

@@ -66,6 +66,8 @@ export class NodeReloader {
       mesh,
       peers: effective.peers,
       disabled: this.#parts.disabled,
+      maxStreams: running.tunnel.max_streams,
+      maxQueued: effective.request_budget.concurrent,
     };
     const prepared: PreparedPool[] = [];
     const added: Array<[keyof typeof deps.pools, ProviderPool]> = [];

@@ -9,6 +9,7 @@ import type { AdminActions } from './admin-actions.ts';
 import type { TokenTable } from './auth.ts';
 import type { Alerts } from './alerts/index.ts';
 import type { Config } from './config-schema.ts';
+import type { CallerConcurrency } from './caller-concurrency.ts';
 import type { InFlight } from './in-flight.ts';
 import type { Ledger } from './ledger.ts';
 import type { Metrics } from './metrics.ts';
@@ -25,6 +26,8 @@ export interface ServerDeps {
   https?: { cert: Buffer; key: Buffer };
   ledger: Ledger;
   inFlight: InFlight;
+  /** Each user's and peer's `limits` (concurrent, requests_per_minute). */
+  limits: CallerConcurrency;
   metrics: Metrics;
   /** Told when a user or peer is refused for a limit (`limit_reached`). */
   alerts?: Alerts;

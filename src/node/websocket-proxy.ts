@@ -58,6 +58,19 @@ export class WebSocketProxy {
     if (admitted instanceof QuotaMeshError) return this.#refuse(socket, admitted);
     const { clock } = this.#deps;
     const startedMs = clock.now();
+    // The caller's limits (CONFIG.md › limits): the upgrade is one request, and the session holds
+    // one of its `concurrent` slots for as long as it is open.
+    const overRate = this.#deps.limits.admitRate(admitted.caller, startedMs);
+    if (overRate !== undefined) return this.#refuse(socket, overRate);
+    const gone = new AbortController();
+    const onGone = (): void => gone.abort();
+    socket.once('close', onGone);
+    const entered = await this.#deps.limits.enter(admitted.caller, gone.signal);
+    socket.off('close', onGone);
+    if (entered === 'aborted') return void socket.destroy();
+    if (entered instanceof QuotaMeshError) return this.#refuse(socket, entered);
+    if (socket.destroyed) entered();
+    else socket.once('close', entered);
     const info = provider.routes.requestInfo(undefined, request.headers);
     const abort = new AbortController();
     const onSocketClose = (): void => abort.abort();

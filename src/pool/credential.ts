@@ -50,6 +50,11 @@ export interface Credential {
   readonly tag: string;
   readonly type: 'default' | 'external';
   readonly provider: Provider;
+  /**
+   * The most requests this credential carries at once (`max_concurrent`, or a peer tunnel's
+   * stream bound); undefined for no cap. The pool passes over a credential at its cap.
+   */
+  readonly maxConcurrent?: number;
   isUsable(nowMs: number): boolean;
   /** True while this account refuses `model`'s family (its own weekly window spent), others aside. */
   isModelBlocked?(model: string, nowMs: number): boolean;

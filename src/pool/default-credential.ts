@@ -38,6 +38,8 @@ export interface DefaultCredentialOptions {
   /** Usable up to these percents (CONFIG.md › Caps: reserve and limit). */
   cap5h: number;
   capWeekly: number;
+  /** `max_concurrent` (CONFIG.md › Credentials); undefined for no cap. */
+  maxConcurrent?: number;
   clock: Clock;
   logger: Logger;
   /** Background usage polling (default on); tests may turn it off or shorten its timings. */
@@ -69,7 +71,10 @@ export abstract class DefaultCredential<Document> implements Credential {
   constructor(options: DefaultCredentialOptions, format: TokenFormat<Document>, defaultOauthUrl: string) {
     this.tag = options.tag;
     this.options = options;
-    const agentOptions = { keepAlive: true, maxSockets: 256 };
+    // No socket cap in the agent: its queue is silent (request 257 of one account waited minutes
+    // with no headers and no error, issue 15). The pool's slots (`max_concurrent`) bound what is
+    // sent, and a request over them waits in a line that ends in an answer.
+    const agentOptions = { keepAlive: true, maxSockets: Infinity };
     this.#agent = options.apiUrl.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.tokens = new TokenSource({
       format,
@@ -90,6 +95,10 @@ export abstract class DefaultCredential<Document> implements Credential {
   }
 
   abstract get planWeight(): number;
+
+  get maxConcurrent(): number | undefined {
+    return this.options.maxConcurrent;
+  }
 
   /** Reads one response (or WebSocket event) into the usage state: the provider's headers. */
   protected abstract learnFrom(outcome: UpstreamOutcome, nowMs: number): void;

@@ -33,6 +33,8 @@ export interface ExternalCredentialOptions {
   parseHeaders(headers: UpstreamOutcome['headers'], nowSeconds: number): PeerHeaderReading | undefined;
   /** The most plan weight this peer may claim (`peers[].max_plan_weight`); more is held to it. */
   maxPlanWeight: number;
+  /** Requests in flight to this peer at once (the tunnel's stream bound); undefined for no cap. */
+  maxConcurrent?: number;
   random?: () => number;
 }
 
@@ -43,6 +45,7 @@ export class ExternalCredential implements Credential {
   readonly type = 'external' as const;
   readonly provider: Provider;
   readonly peerName: string;
+  readonly maxConcurrent: number | undefined;
   readonly #options: ExternalCredentialOptions;
   readonly #changes = new ChangeSignal();
   readonly #stream: PeerStatusStream;
@@ -63,6 +66,7 @@ export class ExternalCredential implements Credential {
     this.tag = options.tag;
     this.provider = options.provider;
     this.peerName = options.link.peerName;
+    this.maxConcurrent = options.maxConcurrent;
     this.#options = options;
     this.#stream = new PeerStatusStream({
       link: options.link,

@@ -1,4 +1,4 @@
-export { ProviderPool, type ProviderPoolOptions, type RouteDefinition, type Selection, type Strategy } from './pool.ts';
+export { ProviderPool, DEFAULT_MAX_QUEUED, type ProviderPoolOptions, type RouteDefinition, type Selection, type Strategy } from './pool.ts';
 export {
   CredentialUnavailableError,
   type Credential,
@@ -9,7 +9,7 @@ export {
 } from './credential.ts';
 export { refusalMessage } from './refusal-message.ts';
 export { cooldownAfterRateLimit, isCoolingDown, NO_COOLDOWN, type Cooldown } from './cooldown.ts';
-export { pick, leastUsedScore, type CandidateView, type PickContext } from './strategies.ts';
+export { pick, withRoom, leastUsedScore, type CandidateView, type PickContext } from './strategies.ts';
 export { StickySessions, STICKY_TTL_MS, STICKY_MAX_ENTRIES, type SelectionScope, type StickyKey, type StickyOptions } from './sticky.ts';
 export { DefaultCredential, type DefaultCredentialOptions, type PersistedCredentialState } from './default-credential.ts';
 export { cooldownAfterError, cooldownAfterSuccess, cooldownEndedEarly, parseCooldown, type CooldownCause } from './cooldown.ts';

@@ -12,7 +12,7 @@ import { rebalanceTarget } from './rebalance.ts';
 import { StickySessions, type StickyKey, type StickyOptions } from './sticky.ts';
 import type { SessionBindings } from './shared-state.ts';
 import { pick, type CandidateView, type Strategy } from './strategies.ts';
-import { systemClock, type Clock } from '../lib/index.ts';
+import { KeyedSlots, systemClock, type Clock } from '../lib/index.ts';
 
 export type { Strategy } from './strategies.ts';
 
@@ -32,6 +32,8 @@ export interface Selection {
   exclude: ReadonlySet<Credential>;
   /** The request's model: a credential that refuses its family is skipped. */
   model?: string | undefined;
+  /** Pass over credentials at their `max_concurrent` (requests that hold a slot while in flight). */
+  respectCaps?: boolean;
 }
 
 export interface ProviderPoolOptions {
@@ -46,7 +48,12 @@ export interface ProviderPoolOptions {
   clock?: Clock;
   /** Credentials an operator disabled (shared by every pool of the node); none when absent. */
   disabled?: DisabledCredentials;
+  /** The most requests waiting for a credential slot at once (default 1024). */
+  maxQueued?: number;
 }
+
+/** Requests waiting when every usable credential of their route is at its cap; bounded. */
+export const DEFAULT_MAX_QUEUED = 1024;
 
 export class ProviderPool {
   readonly provider: Provider;
@@ -66,6 +73,11 @@ export class ProviderPool {
   readonly #clock: Clock;
   readonly #disabled: DisabledCredentials | undefined;
   readonly #unsubscribeDisabled: (() => void) | undefined;
+  /**
+   * Requests in flight per credential, against each one's `maxConcurrent`, and the bounded line
+   * of requests waiting for one of them (failover.ts takes and gives back the slots).
+   */
+  readonly slots: KeyedSlots<Credential>;
 
   constructor(provider: Provider, credentials: Credential[], routes: RouteDefinition[], options: ProviderPoolOptions = {}) {
     this.provider = provider;
@@ -76,6 +88,10 @@ export class ProviderPool {
     this.#clock = options.clock ?? systemClock;
     this.#disabled = options.disabled;
     this.#unsubscribeDisabled = this.#disabled?.onChange(() => this.#changes.emit());
+    this.slots = new KeyedSlots<Credential>({
+      capOf: (credential) => credential.maxConcurrent ?? Infinity,
+      maxWaiting: options.maxQueued ?? DEFAULT_MAX_QUEUED,
+    });
     this.replace(credentials, routes);
   }
 
@@ -169,6 +185,16 @@ export class ProviderPool {
     );
   }
 
+  /** Requests in flight per credential against its cap, and how many wait for one (for /metrics). */
+  slotStats(): { credentials: Array<{ tag: string; inFlight: number; isAtCap: boolean }>; waiting: number } {
+    const credentials = [...this.#credentials.values()].map((credential) => ({
+      tag: credential.tag,
+      inFlight: this.slots.inFlight(credential),
+      isAtCap: this.slots.isAtCap(credential),
+    }));
+    return { credentials, waiting: this.slots.waiting() };
+  }
+
   /**
    * The credential for one attempt of one request. Synchronous from reading a session's binding
    * to writing it, so two requests of one new session cannot interleave and bind to two
@@ -178,14 +204,18 @@ export class ProviderPool {
     const route = this.#routes.get(routeTag);
     if (route === undefined) return undefined;
     const members = this.members(routeTag, selection.allowExternal);
-    const views = members.map((credential) => candidateView(credential, selection, this.isDisabled(credential.tag), nowMs));
+    const views = members.map((credential) => candidateView(credential, selection, this.isDisabled(credential.tag), nowMs, this.slots));
     // fallback re-evaluates list order on every request (CONFIG.md › Strategies), so it never binds.
     if (selection.sessionId === undefined || route.strategy === 'fallback') return pickMember(members, this.#pick(route, views, nowMs));
 
     const key: StickyKey = { route: route.tag, scope: selection.allowExternal ? 'all' : 'non_external', sessionId: selection.sessionId };
     const boundTag = this.#sessions.get(key, nowMs);
     const boundIndex = boundTag === undefined ? -1 : members.findIndex((credential) => credential.tag === boundTag);
-    if (boundIndex !== -1 && views[boundIndex]?.isUsable === true) return this.#stickyHit(route, key, members, views, boundIndex, nowMs);
+    const bound = boundIndex === -1 ? undefined : views[boundIndex];
+    // A session's credential that is only full lends this request to another and keeps the
+    // binding: moving the session would lose its prompt cache for a moment's load.
+    if (bound?.isUsable === true && bound.isAtCap === true) return pickMember(members, this.#pick(route, views, nowMs));
+    if (bound?.isUsable === true) return this.#stickyHit(route, key, members, views, boundIndex, nowMs);
     const picked = pickMember(members, this.#pick(route, views, nowMs));
     // Nothing usable: keep the binding, the credential may be back for the next request.
     if (picked === undefined) return undefined;
@@ -220,8 +250,12 @@ export class ProviderPool {
    * upstreams: each step is a fresh pick among those not yet handed out (so a session moves off a
    * credential that just failed it), and the caller simply takes the next one on failure.
    */
-  *candidates(routeTag: string, selection: Omit<Selection, 'exclude'>, now: () => number): Generator<Credential, void, undefined> {
-    const tried = new Set<Credential>();
+  *candidates(
+    routeTag: string,
+    selection: Omit<Selection, 'exclude'>,
+    now: () => number,
+    tried = new Set<Credential>(),
+  ): Generator<Credential, void, undefined> {
     let model = selection.model;
     for (;;) {
       const credential = this.select(routeTag, { ...selection, model, exclude: tried }, now());
@@ -235,6 +269,25 @@ export class ProviderPool {
       tried.add(credential);
       yield credential;
     }
+  }
+
+  /**
+   * The credentials a request could still try if they had room: usable, not tried yet, at their
+   * cap. Empty when the pool is spent rather than busy.
+   */
+  busy(
+    routeTag: string,
+    selection: Omit<Selection, 'exclude' | 'respectCaps'>,
+    tried: ReadonlySet<Credential>,
+    nowMs: number,
+  ): Credential[] {
+    return this.members(routeTag, selection.allowExternal).filter(
+      (credential) =>
+        !tried.has(credential) &&
+        this.slots.isAtCap(credential) &&
+        credential.isUsable(nowMs) &&
+        !(selection.model !== undefined && credential.isModelBlocked?.(selection.model, nowMs) === true),
+    );
   }
 
   #stickyHit(
@@ -298,9 +351,16 @@ export class ProviderPool {
   }
 }
 
-function candidateView(credential: Credential, selection: Selection, isDisabled: boolean, nowMs: number): CandidateView {
+function candidateView(
+  credential: Credential,
+  selection: Selection,
+  isDisabled: boolean,
+  nowMs: number,
+  slots: KeyedSlots<Credential>,
+): CandidateView {
   const snapshot = credential.snapshot(nowMs);
   const { exclude, model } = selection;
+  const isAtCap = selection.respectCaps === true && slots.isAtCap(credential);
   const isModelBlocked = model !== undefined && credential.isModelBlocked?.(model, nowMs) === true;
   return {
     tag: credential.tag,
@@ -309,6 +369,7 @@ function candidateView(credential: Credential, selection: Selection, isDisabled:
     isUsable: !exclude.has(credential) && !isDisabled && credential.isUsable(nowMs) && !isModelBlocked,
     weekly: snapshot.weekly,
     capWeekly: snapshot.capWeekly,
+    ...(isAtCap ? { isAtCap } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export interface CandidateView {
   weekly: WindowUsage;
   /** Usable up to this weekly percent. */
   capWeekly: number;
+  /** Carrying as many requests as its `max_concurrent` allows: passed over while another is usable. */
+  isAtCap?: boolean;
 }
 
 export interface PickContext {
@@ -31,8 +33,22 @@ export interface PickContext {
 const HOURS_PER_WEEK = 168;
 const MS_PER_HOUR = 3_600_000;
 
-/** Index into `candidates` of the chosen member, or undefined when none is usable. */
+/**
+ * Index into `candidates` of the chosen member, or undefined when none is usable. A member at its
+ * concurrency cap is never chosen (issue 15: the balancer prefers a credential with room, and
+ * when every usable one is full the request waits for a slot instead).
+ */
 export function pick(strategy: Strategy, candidates: readonly CandidateView[], context: PickContext): number | undefined {
+  return pickAmong(strategy, withRoom(candidates), context);
+}
+
+/** The views with every member at its cap marked unusable; the same array when none is. */
+export function withRoom(candidates: readonly CandidateView[]): readonly CandidateView[] {
+  if (!candidates.some((candidate) => candidate.isAtCap === true && candidate.isUsable)) return candidates;
+  return candidates.map((candidate) => (candidate.isAtCap === true ? { ...candidate, isUsable: false } : candidate));
+}
+
+function pickAmong(strategy: Strategy, candidates: readonly CandidateView[], context: PickContext): number | undefined {
   switch (strategy) {
     case 'least-used':
       return pickLeastUsed(candidates, context.nowMs);

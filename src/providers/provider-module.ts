@@ -57,6 +57,8 @@ export interface DefaultCredentialSpec {
   path: string;
   cap5h: number;
   capWeekly: number;
+  /** `max_concurrent`: requests in flight on this account at once. */
+  maxConcurrent?: number;
   clock: Clock;
   logger: Logger;
 }

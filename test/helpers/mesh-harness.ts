@@ -36,9 +36,11 @@ export interface MeshOptions {
   /** Extra hub credentials/peers (e.g. a receiver that never dials). */
   hubExtra?: { peers?: unknown[]; credentials?: unknown[]; poolMembers?: string[] };
   /** The hub's `peers[laptop].limits` (issue 15). */
-  laptopLimits?: Record<string, number>;
+  laptopLimits?: Record<string, unknown>;
   /** Extra top-level keys of the laptop's config (e.g. `alerts`). */
   laptopExtra?: Record<string, unknown>;
+  /** The laptop user's claude route (e.g. `hub`: only through the hub). */
+  laptopUserRoute?: string;
 }
 
 export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
@@ -98,7 +100,14 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
         name: 'laptop',
         listen: '127.0.0.1:0',
         state_dir: join(dir, 'laptop-state'),
-        users: [{ name: 'me', token: TOKENS.laptopUser, allow_external_usage: true }],
+        users: [
+          {
+            name: 'me',
+            token: TOKENS.laptopUser,
+            allow_external_usage: true,
+            ...(options.laptopUserRoute === undefined ? {} : { claude: options.laptopUserRoute }),
+          },
+        ],
         peers: [{ name: 'hub', url: hub.url, token: TOKENS.link, reverse: true, share: { claude: 'lap-pool' } }],
         claude: {
           route: 'lap-pool',

@@ -26,7 +26,7 @@ function memoryStore(): ConsumptionStore {
 const carol = (limits: Record<string, number> | undefined): Caller => ({
   kind: 'user',
   name: 'carol',
-  user: { name: 'carol', token: 'x'.repeat(16), allow_external_usage: false, limits },
+  user: { name: 'carol', token: 'x'.repeat(16), allow_external_usage: false, limits: limits && { queue_timeout_ms: 30_000, ...limits } },
 });
 
 describe('caller limits', () => {

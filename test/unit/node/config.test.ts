@@ -55,6 +55,24 @@ describe('config', () => {
     expect(tuned.tunnel).toMatchObject({ max_streams: 64, keepalive_interval_ms: 5_000, keepalive_timeout_ms: 30_000 });
   });
 
+  it('limits: absent is no limit; a limits object gets queue_timeout_ms 30 s; max_concurrent defaults to 256', () => {
+    const config = parseConfigValue(
+      {
+        ...base,
+        users: [
+          { name: 'alice', token: 'a'.repeat(20) },
+          { name: 'bob', token: 'b'.repeat(20), limits: { concurrent: 2, requests_per_minute: 30 } },
+        ],
+        peers: [{ name: 'hub', token: 'h'.repeat(20), limits: { concurrent: 8, queue_timeout_ms: 1_000 } }],
+      },
+      environment,
+    );
+    expect(config.users[0]?.limits).toBeUndefined();
+    expect(config.users[1]?.limits).toEqual({ concurrent: 2, requests_per_minute: 30, queue_timeout_ms: 30_000 });
+    expect(config.peers[0]?.limits).toEqual({ concurrent: 8, queue_timeout_ms: 1_000 });
+    expect(config.claude?.credentials[0]).toMatchObject({ max_concurrent: 256 });
+  });
+
   it('hands the tunnel section to the tunnel layer, under explicit overrides', () => {
     const config = parseConfigValue({ ...base, tunnel: { max_streams: 64, keepalive_timeout_ms: 9_000 } }, environment);
     expect(tunnelTunables(config.tunnel, { keepaliveIntervalMs: 200 })).toEqual({
@@ -136,6 +154,23 @@ describe('config', () => {
     [{ ...base, tunnel: { max_streams: 0 } }, 'tunnel.max_streams: Too small: expected number to be >=1'],
     [{ ...base, tunnel: { keepalive_interval_ms: 'often' } }, 'tunnel.keepalive_interval_ms: expected number'],
     [{ ...base, tunnel: { ping_every: 5 } }, 'tunnel.ping_every: unknown key'],
+    [{ ...base, users: [{ name: 'alice', token: 'a'.repeat(20), limits: { concurent: 2 } }] }, 'users[0].limits.concurent: unknown key'],
+    [
+      { ...base, users: [{ name: 'alice', token: 'a'.repeat(20), limits: { concurrent: 0 } }] },
+      'users[0].limits.concurrent: Too small: expected number to be >=1',
+    ],
+    [
+      { ...base, peers: [{ name: 'hub', token: 'h'.repeat(20), limits: { requests_per_minute: 1.5 } }] },
+      'peers[0].limits.requests_per_minute: expected int',
+    ],
+    [
+      { ...base, users: [{ name: 'alice', token: 'a'.repeat(20), limits: { queue_timeout_ms: 700_000 } }] },
+      'users[0].limits.queue_timeout_ms: Too big: expected number to be <=600000',
+    ],
+    [
+      { ...base, claude: { credentials: [{ tag: 'mine', type: 'default', path: '/x', max_concurrent: 0 }] } },
+      'claude.credentials[0].max_concurrent: Too small: expected number to be >=1',
+    ],
     [{ ...base, admin_token: 'a'.repeat(20) }, 'users[0].token: same token as admin_token; every user, peer and admin needs its own'],
   ])('reports %#: %s', (raw, expected) => {
     expect(problemsOf(raw)).toContain(expected);
