@@ -23,7 +23,7 @@ export interface Admitted {
 }
 
 export function admit(
-  deps: Pick<ServerDeps, 'config' | 'pools'> & Partial<Pick<ServerDeps, 'consumption' | 'clock'>>,
+  deps: Pick<ServerDeps, 'config' | 'pools'> & Partial<Pick<ServerDeps, 'consumption' | 'clock' | 'alerts'>>,
   provider: AnyProviderModule,
   caller: Caller | undefined,
   headers: IncomingHttpHeaders,
@@ -37,6 +37,11 @@ export function admit(
   if (pool === undefined || access === undefined) return errors.forbidden(`${provider.label} is not shared with you on this node`);
   // A peer's requests come through its tunnel as the peer: its limits hold it here, at the hub.
   const overLimit = deps.consumption && deps.clock && callerRefusal(deps.consumption, caller, name, deps.clock.now());
-  if (overLimit) return overLimit;
+  if (overLimit) {
+    // The operator hears of a user or peer at its limit (once per episode: alerts.ts).
+    if (caller.kind !== 'admin')
+      deps.alerts?.limitReached({ kind: caller.kind, name: caller.name, limit: 'limits', provider: name, detail: overLimit.message });
+    return overLimit;
+  }
   return { caller, pool, access, via };
 }

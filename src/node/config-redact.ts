@@ -14,13 +14,21 @@ export function fingerprint(secret: string, salt: string): string {
   return `fingerprint:${createHmac('sha256', salt).update(secret).digest('hex').slice(0, 16)}`;
 }
 
-export function redactConfig(value: unknown, salt: string): unknown {
-  if (Array.isArray(value)) return value.map((item) => redactConfig(item, salt));
+/**
+ * Keys that are secret only inside one section: an alert receiver's `url` (a Slack or Discord
+ * webhook carries its secret in the URL), while a peer's `url` is an address anyone may see.
+ */
+const SECTION_SECRET_KEYS: Readonly<Record<string, readonly string[]>> = { alerts: ['url'] };
+
+export function redactConfig(value: unknown, salt: string, secretKeys: readonly string[] = SECRET_KEYS): unknown {
+  if (Array.isArray(value)) return value.map((item) => redactConfig(item, salt, secretKeys));
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value).map(([key, item]) => [
       key,
-      SECRET_KEYS.includes(key) && typeof item === 'string' ? fingerprint(item, salt) : redactConfig(item, salt),
+      secretKeys.includes(key) && typeof item === 'string'
+        ? fingerprint(item, salt)
+        : redactConfig(item, salt, [...SECRET_KEYS, ...(SECTION_SECRET_KEYS[key] ?? [])]),
     ]),
   );
 }

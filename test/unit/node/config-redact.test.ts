@@ -18,6 +18,9 @@ describe('redactConfig', () => {
     }
     expect(redacted.admin_token).toMatch(/^fingerprint:[0-9a-f]{16}$/);
     expect(redacted.peers[0]?.url).toBe('https://hub.example');
+    // A chat webhook's URL is its secret; a peer's URL is an address.
+    expect(text).not.toContain('hooks.example');
+    expect(redacted.alerts[0]?.url).toMatch(/^fingerprint:[0-9a-f]{16}$/);
     expect(redacted.claude).toEqual(config.claude);
   });
 
