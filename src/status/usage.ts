@@ -97,6 +97,9 @@ export interface ProviderStatus {
 export interface CallerLimits {
   five_hour_percent?: number;
   weekly_percent?: number;
+  concurrent?: number;
+  requests_per_minute?: number;
+  queue_timeout_ms?: number;
 }
 
 /** One caller's consumption: points of its route's aggregate window in the last 5 h and 7 d. */

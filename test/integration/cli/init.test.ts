@@ -233,7 +233,11 @@ describe('quotamesh init', () => {
           async () => {
             const response = await fetch(`${hub.url}/v1/status`, { headers: { authorization: `Bearer ${hubConfig.admin_token}` } });
             const status = (await response.json()) as NodeStatus;
-            return status.providers.claude?.credentials?.some((row) => row.tag === 'laptop' && row.state === 'usable');
+            // Usable and with the laptop's real numbers: its first frame, sent before its own usage
+            // poll answered, reads 100 % used (no data), and a request then would find no capacity.
+            return status.providers.claude?.credentials?.some(
+              (row) => row.tag === 'laptop' && row.state === 'usable' && row.weekly_utilization < 100 && row.five_hour_utilization < 100,
+            );
           },
           { message: "the hub to see the laptop's Claude capacity through the tunnel", timeoutMs: 60_000 },
         );

@@ -61,7 +61,7 @@ describe('caller limits (issue 15)', () => {
     expect(body.error.type).toBe('rate_limit_error');
     expect(body.error.message).toContain('five_hour_percent');
     const status = await statusOf(h.node.url, USERS.carol);
-    expect(status.my_limits).toEqual({ five_hour_percent: 10 });
+    expect(status.my_limits).toEqual({ five_hour_percent: 10, queue_timeout_ms: 30_000 });
     expect(status.my_retry_at).toBe(retryAtMs / 1000);
     // The others are not held by carol's limit.
     await sendOk(h.node.url, USERS.alice, LONG_PROMPT);

@@ -28,6 +28,13 @@ describe('peer limits through the tunnel (issue 15)', () => {
     // The hub's account must have a level before the peer's first request can be charged.
     await waitFor(() => m.hub.pools.claude?.allSnapshots(Date.now()).find((s) => s.tag === 'hub-a')?.hasData, 'hub-a polled');
 
+    // And the laptop must have heard the hub's capacity: until the hub's status frame with real
+    // numbers arrives, the laptop reads its external credential as full and answers 503 itself.
+    await waitFor(
+      () => m.laptop.pools.claude?.allSnapshots(Date.now()).some((s) => s.peer === 'hub' && s.hasData && s.fiveHour.utilization < 100),
+      'the laptop to see the hub capacity',
+    );
+
     // Each request is about 6 % of the hub's only shared (pro) account: 6 points of the share.
     const statuses: number[] = [];
     for (let index = 0; index < 4; index += 1) statuses.push((await postMessage(m.laptop.url, TOKENS.laptopUser, LONG_PROMPT)).status);

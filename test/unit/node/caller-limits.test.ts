@@ -69,7 +69,7 @@ describe('caller limits', () => {
     expect(callerUsage(store, carol({ weekly_percent: 30 }), 'claude', T0)).toEqual({
       my_five_hour_percent: 1.2346,
       my_weekly_percent: 2,
-      my_limits: { weekly_percent: 30 },
+      my_limits: { weekly_percent: 30, queue_timeout_ms: 30_000 },
       my_retry_at: 0,
     });
   });

@@ -210,8 +210,9 @@ describe('config limits (issue 15)', () => {
       },
       environment,
     );
-    expect(config.users[0]?.limits).toEqual({ five_hour_percent: 10, weekly_percent: 2.5 });
-    expect(config.peers[0]?.limits).toEqual({ weekly_percent: 0 });
+    // queue_timeout_ms has its default wherever a limits object is given.
+    expect(config.users[0]?.limits).toEqual({ five_hour_percent: 10, weekly_percent: 2.5, queue_timeout_ms: 30_000 });
+    expect(config.peers[0]?.limits).toEqual({ weekly_percent: 0, queue_timeout_ms: 30_000 });
   });
 
   it.each([
