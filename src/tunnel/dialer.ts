@@ -9,7 +9,8 @@ import WebSocket from 'ws';
 import { errorMessage, onceClose, systemClock, type Clock } from '../lib/index.ts';
 import { TUNNEL_SUBPROTOCOL, signAuthorization, tunnelUrl } from './handshake.ts';
 import { silentLogger, type TunnelLogger } from './logger.ts';
-import { ReconnectSchedule, type ReconnectCause, type ReconnectOptions } from './reconnect-schedule.ts';
+import type { ReconnectCause, ReconnectOptions } from './reconnect-schedule.ts';
+import { RedialLoop, type DialerState } from './redial-loop.ts';
 import { WebSocketDuplex, tunnelWebSocketOptions, zeroMask } from './ws-duplex.ts';
 import { YamuxSession } from './yamux/session.ts';
 import type { SessionTunables } from './yamux/session-options.ts';
@@ -32,7 +33,7 @@ export interface TunnelDialerOptions {
   handshakeTimeoutMs?: number;
 }
 
-export type DialerState = 'connecting' | 'connected' | 'waiting' | 'closed';
+export type { DialerState } from './redial-loop.ts';
 
 export interface TunnelDialerEvents {
   state: [state: DialerState];
@@ -51,12 +52,9 @@ export class TunnelDialer extends EventEmitter<TunnelDialerEvents> {
   readonly #url: URL;
   readonly #clock: Clock;
   readonly #logger: TunnelLogger;
-  readonly #schedule: ReconnectSchedule;
-  #state: DialerState = 'connecting';
   #session: YamuxSession | undefined;
   #connecting: WebSocket | undefined;
-  #wake: (() => void) | undefined;
-  readonly #loop: Promise<void>;
+  readonly #loop: RedialLoop<DialOutcome>;
 
   constructor(options: TunnelDialerOptions) {
     super();
@@ -65,12 +63,22 @@ export class TunnelDialer extends EventEmitter<TunnelDialerEvents> {
     this.peerName = options.peerName ?? this.#url.host;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
-    this.#schedule = new ReconnectSchedule(options.reconnect);
-    this.#loop = this.#run();
+    this.#loop = new RedialLoop<DialOutcome>(
+      {
+        dial: () => this.#dial(),
+        settle: (outcome) => (outcome.kind === 'open' ? this.#serve(outcome) : this.#describeFailure(outcome)),
+        discard: (outcome) => {
+          if (outcome.kind === 'open') outcome.transport.destroy();
+        },
+        onState: (state) => this.emit('state', state),
+        onWaiting: (delayMs, cause) => this.emit('waiting', delayMs, cause),
+      },
+      options.reconnect,
+    );
   }
 
   get state(): DialerState {
-    return this.#state;
+    return this.#loop.state;
   }
 
   get session(): YamuxSession | undefined {
@@ -79,34 +87,16 @@ export class TunnelDialer extends EventEmitter<TunnelDialerEvents> {
 
   /** Skips the remaining backoff wait; no effect while connecting or connected. */
   redialNow(): void {
-    this.#wake?.();
+    this.#loop.redialNow();
   }
 
   /** Stops dialing and closes the current tunnel with a GoAway. */
   readonly close: () => Promise<void> = onceClose(async () => {
-    this.#setState('closed');
+    this.#loop.stop();
     this.#connecting?.terminate();
-    this.#wake?.();
     await this.#session?.close();
-    await this.#loop;
+    await this.#loop.done;
   });
-
-  async #run(): Promise<void> {
-    while (!this.#isClosed()) {
-      this.#setState('connecting');
-      const outcome = await this.#dial();
-      if (this.#isClosed()) {
-        if (outcome.kind === 'open') outcome.transport.destroy();
-        return;
-      }
-      const cause = outcome.kind === 'open' ? await this.#serve(outcome) : this.#describeFailure(outcome);
-      if (this.#isClosed()) return;
-      const delayMs = this.#schedule.delayAfter(cause);
-      this.#setState('waiting');
-      this.emit('waiting', delayMs, cause);
-      await this.#sleep(delayMs);
-    }
-  }
 
   async #serve(outcome: Extract<DialOutcome, { kind: 'open' }>): Promise<ReconnectCause> {
     const startedAt = this.#clock.now();
@@ -119,7 +109,7 @@ export class TunnelDialer extends EventEmitter<TunnelDialerEvents> {
       logger: this.#logger,
     });
     this.#session = session;
-    this.#setState('connected');
+    this.#loop.setState('connected');
     this.#logger.info({ peer: this.peerName, url: this.#url.href }, 'tunnel connected');
     try {
       this.#options.onSession(this.peerName, session);
@@ -190,28 +180,6 @@ export class TunnelDialer extends EventEmitter<TunnelDialerEvents> {
       ws.once('error', (error) => resolve({ kind: 'failed', error }));
       ws.once('close', () => resolve({ kind: 'failed', error: new Error('closed during handshake') }));
     });
-  }
-
-  /** A method, not a field read, so TypeScript does not narrow across awaits. */
-  #isClosed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  #sleep(delayMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, delayMs);
-      this.#wake = done;
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-    }).finally(() => (this.#wake = undefined));
-  }
-
-  #setState(state: DialerState): void {
-    if (this.#state === state || this.#state === 'closed') return;
-    this.#state = state;
-    this.emit('state', state);
   }
 }
 

@@ -10,9 +10,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { errorMessage, onceClose, systemClock, type Clock } from '../lib/index.ts';
 import { silentLogger, type TunnelLogger } from './logger.ts';
-import { ReconnectSchedule, type ReconnectCause, type ReconnectOptions } from './reconnect-schedule.ts';
+import type { ReconnectCause, ReconnectOptions } from './reconnect-schedule.ts';
+import { RedialLoop, type DialerState } from './redial-loop.ts';
 import { readResponseHead, SING_BOX_SESSION_PROFILE, upgradeRequest, type SingBoxService } from './reverse-handshake.ts';
-import type { DialerState } from './dialer.ts';
 import { YamuxSession } from './yamux/session.ts';
 import type { SessionTunables } from './yamux/session-options.ts';
 
@@ -40,12 +40,9 @@ export class ReverseDialer extends EventEmitter<{ state: [state: DialerState] }>
   readonly #url: URL;
   readonly #clock: Clock;
   readonly #logger: TunnelLogger;
-  readonly #schedule: ReconnectSchedule;
-  #state: DialerState = 'connecting';
   #session: YamuxSession | undefined;
   #socket: net.Socket | undefined;
-  #wake: (() => void) | undefined;
-  readonly #loop: Promise<void>;
+  readonly #loop: RedialLoop<DialOutcome>;
 
   constructor(options: ReverseDialerOptions) {
     super();
@@ -53,38 +50,33 @@ export class ReverseDialer extends EventEmitter<{ state: [state: DialerState] }>
     this.#url = new URL(options.url);
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
-    this.#schedule = new ReconnectSchedule(options.reconnect);
-    this.#loop = this.#run();
+    this.#loop = new RedialLoop<DialOutcome>(
+      {
+        dial: async () => {
+          const outcome = await this.#dial();
+          this.#socket = undefined;
+          return outcome;
+        },
+        settle: (outcome) => (outcome.kind === 'open' ? this.#serve(outcome.socket) : this.#describeFailure(outcome)),
+        discard: (outcome) => {
+          if (outcome.kind === 'open') outcome.socket.destroy();
+        },
+        onState: (state) => this.emit('state', state),
+      },
+      options.reconnect,
+    );
   }
 
   get state(): DialerState {
-    return this.#state;
+    return this.#loop.state;
   }
 
   readonly close: () => Promise<void> = onceClose(async () => {
-    this.#setState('closed');
+    this.#loop.stop();
     this.#socket?.destroy();
-    this.#wake?.();
     await this.#session?.close();
-    await this.#loop;
+    await this.#loop.done;
   });
-
-  async #run(): Promise<void> {
-    while (!this.#isClosed()) {
-      this.#setState('connecting');
-      const outcome = await this.#dial();
-      this.#socket = undefined;
-      if (this.#isClosed()) {
-        if (outcome.kind === 'open') outcome.socket.destroy();
-        return;
-      }
-      const cause = outcome.kind === 'open' ? await this.#serve(outcome.socket) : this.#describeFailure(outcome);
-      if (this.#isClosed()) return;
-      const delayMs = this.#schedule.delayAfter(cause);
-      this.#setState('waiting');
-      await this.#sleep(delayMs);
-    }
-  }
 
   async #serve(socket: net.Socket): Promise<ReconnectCause> {
     const startedAt = this.#clock.now();
@@ -101,7 +93,7 @@ export class ReverseDialer extends EventEmitter<{ state: [state: DialerState] }>
     // The dial paused the socket to hand it over whole; a paused stream stays paused for a new listener.
     socket.resume();
     this.#session = session;
-    this.#setState('connected');
+    this.#loop.setState('connected');
     this.#logger.info({ peer: this.#options.peerName, service: this.#options.service }, 'sing-box reverse connection established');
     try {
       this.#options.onSession(this.#options.peerName, this.#options.service, session);
@@ -170,26 +162,5 @@ export class ReverseDialer extends EventEmitter<{ state: [state: DialerState] }>
       });
       socket.on('data', onData);
     });
-  }
-
-  #isClosed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  #sleep(delayMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, delayMs);
-      this.#wake = done;
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-    }).finally(() => (this.#wake = undefined));
-  }
-
-  #setState(state: DialerState): void {
-    if (this.#state === state || this.#state === 'closed') return;
-    this.#state = state;
-    this.emit('state', state);
   }
 }
