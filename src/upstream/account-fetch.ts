@@ -17,3 +17,6 @@ export interface AccountFetchOptions {
   /** Per attempt; default 5 s. */
   timeoutMs?: number;
 }
+
+/** A usage or profile answer is a few kilobytes; anything near this is not one. */
+export const MAX_ACCOUNT_RESPONSE_BYTES = 1024 * 1024;

@@ -15,7 +15,9 @@ const DECIMAL = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Case-insensitive lookup of the first value of a header, whatever the source. */
 export function headerReader(headers: HeaderSource): HeaderGetter {
-  if (headers instanceof Headers) return (name) => headers.get(name) ?? undefined;
+  // Not `instanceof Headers`: touching that global loads undici (about 10 MB) in a node that
+  // otherwise never needs it (http-exchange.ts). A plain object's values are never functions.
+  if (typeof headers.get === 'function') return (name) => (headers as Headers).get(name) ?? undefined;
   // Plain objects come from node:http (lower-case) or from tests and peers (any case).
   const lowered = new Map<string, string>();
   for (const [name, value] of Object.entries(headers)) {

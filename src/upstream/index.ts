@@ -19,5 +19,6 @@ export {
   type TokenRequestOptions,
   type TokenResponseParser,
 } from './oauth-request.ts';
-export type { AccountFetch, AccountFetchOptions } from './account-fetch.ts';
+export { exchange, type ExchangeAnswer, type ExchangeRequest } from './http-exchange.ts';
+export { MAX_ACCOUNT_RESPONSE_BYTES, type AccountFetch, type AccountFetchOptions } from './account-fetch.ts';
 export { boundedReset, isTokenText, MAX_TOKEN_COUNT } from './upstream-values.ts';

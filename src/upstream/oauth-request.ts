@@ -1,17 +1,12 @@
 /**
  * The HTTP half of an OAuth token refresh, the same for every provider: one JSON POST and a
  * tolerant look at the answer. What to send and what the answer means stay with the provider
- * (claude-oauth.ts, codex-oauth.ts). Sent with node:http(s), not fetch: fetch adds headers of its
- * own (`accept-language: *`, `sec-fetch-mode: cors`) that the vendors' own clients never send, and
- * a token endpoint is where a client fingerprint is looked at most closely. The request carries
- * exactly the caller's headers, in the caller's order, plus Content-Length, Host and Connection.
+ * (claude-oauth.ts, codex-oauth.ts). Sent as http-exchange.ts sends (node:http(s), exactly the
+ * caller's headers), plus Content-Length.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { errorMessage } from '../lib/index.ts';
 import type { HeaderSource } from './header-values.ts';
+import { exchange } from './http-exchange.ts';
 
 /** A token answer is a few hundred bytes; anything near this is not one. */
 const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
@@ -53,14 +48,14 @@ export async function postTokenRequest<Result>(
   try {
     const isForm = request.encoding === 'form';
     const body = Buffer.from(isForm ? new URLSearchParams(request.body).toString() : JSON.stringify(request.body));
-    const response = await post(
-      new URL(oauthUrl),
-      headerLines(request.headers ?? (isForm ? FORM_HEADERS : DEFAULT_HEADERS), body.length),
+    const answer = await exchange(new URL(oauthUrl), {
+      method: 'POST',
+      headers: headerLines(request.headers ?? (isForm ? FORM_HEADERS : DEFAULT_HEADERS), body.length),
       body,
-      options.timeoutMs ?? 15_000,
-    );
-    const text = await readText(response);
-    return parse(response.statusCode ?? 0, response.headers, text, options.nowMs());
+      timeoutMs: options.timeoutMs ?? 15_000,
+      maxBytes: MAX_TOKEN_RESPONSE_BYTES,
+    });
+    return parse(answer.status, answer.headers, answer.text, options.nowMs());
   } catch (error) {
     return { kind: 'failed', message: `token endpoint unreachable (${errorMessage(error)})` };
   }
@@ -72,43 +67,6 @@ function headerLines(headers: ReadonlyArray<readonly [string, string]>, length: 
   const encodingAt = headers.findIndex(([name]) => name.toLowerCase() === 'accept-encoding');
   lines.splice(encodingAt === -1 ? lines.length : encodingAt, 0, ['Content-Length', String(length)]);
   return Object.fromEntries(lines);
-}
-
-function post(url: URL, headers: Record<string, string>, body: Buffer, timeoutMs: number): Promise<IncomingMessage> {
-  const send = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined;
-  if (send === undefined) return Promise.reject(new Error(`unsupported protocol ${url.protocol}`));
-  return new Promise((resolve, reject) => {
-    const outgoing = send(url, { method: 'POST', headers, signal: AbortSignal.timeout(timeoutMs) }, resolve);
-    outgoing.once('error', reject);
-    outgoing.end(body);
-  });
-}
-
-/** The body as text, decoded as the server encoded it, refused past the bound. */
-async function readText(response: IncomingMessage): Promise<string> {
-  const encoding = String(response.headers['content-encoding'] ?? '')
-    .trim()
-    .toLowerCase();
-  const decoders: Record<string, () => Readable & NodeJS.WritableStream> = {
-    gzip: createGunzip,
-    'x-gzip': createGunzip,
-    deflate: createInflate,
-    br: createBrotliDecompress,
-  };
-  const decoder = decoders[encoding];
-  const stream: Readable = decoder === undefined ? response : response.pipe(decoder());
-  if (decoder !== undefined) response.once('error', (error) => stream.destroy(error));
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_TOKEN_RESPONSE_BYTES) {
-      response.destroy();
-      throw new Error('token endpoint answer too large');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The answer's JSON object, or undefined for anything else (HTML error pages, arrays, garbage). */

@@ -6,7 +6,7 @@
  */
 import { errorMessage } from '../../lib/index.ts';
 import type { WindowUsage } from '../../status/index.ts';
-import { boundedReset, type AccountFetch, type AccountFetchOptions } from '../../upstream/index.ts';
+import { boundedReset, exchange, MAX_ACCOUNT_RESPONSE_BYTES, type AccountFetch, type AccountFetchOptions } from '../../upstream/index.ts';
 import { OAUTH_BETA } from './messages.ts';
 import { parseUnifiedHeaders } from './ratelimit.ts';
 import { isRevokedMessage } from './oauth.ts';
@@ -92,16 +92,18 @@ async function fetchAccountJson<T>(
   parse: (body: unknown) => T | undefined,
 ): Promise<AccountFetch<T>> {
   try {
-    const response = await fetch(url, {
+    const response = await exchange(new URL(url), {
+      method: 'GET',
       headers: {
         authorization: `Bearer ${accessToken}`,
         'anthropic-beta': OAUTH_BETA,
         'content-type': 'application/json',
         'user-agent': CLAUDE_CODE_USER_AGENT,
       },
-      signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+      timeoutMs: options.timeoutMs ?? 5000,
+      maxBytes: MAX_ACCOUNT_RESPONSE_BYTES,
     });
-    const text = await response.text();
+    const text = response.text;
     if (response.status === 429) {
       const retryAfter = parseUnifiedHeaders(response.headers, Math.floor(options.nowMs() / 1000))?.retryAfterSeconds;
       return { kind: 'rate_limited', retryAfterMs: retryAfter === undefined ? undefined : retryAfter * 1000 };

@@ -6,7 +6,14 @@
  */
 import { errorMessage } from '../../lib/index.ts';
 import type { WindowUsage } from '../../status/index.ts';
-import { boundedReset, headerReader, parseRetryAfter, type AccountFetch } from '../../upstream/index.ts';
+import {
+  boundedReset,
+  exchange,
+  headerReader,
+  MAX_ACCOUNT_RESPONSE_BYTES,
+  parseRetryAfter,
+  type AccountFetch,
+} from '../../upstream/index.ts';
 import { classifyCodexWindows, type CodexRawWindow } from './ratelimit.ts';
 
 export const DEFAULT_CODEX_USAGE_URL = 'https://chatgpt.com/backend-api/wham/usage';
@@ -66,7 +73,8 @@ export async function fetchCodexUsage(
   options: CodexUsageFetchOptions,
 ): Promise<AccountFetch<CodexUsage>> {
   try {
-    const response = await fetch(usageUrl, {
+    const response = await exchange(new URL(usageUrl), {
+      method: 'GET',
       headers: {
         authorization: `Bearer ${accessToken}`,
         ...(accountId === undefined ? {} : { 'chatgpt-account-id': accountId }),
@@ -74,9 +82,10 @@ export async function fetchCodexUsage(
         'user-agent': CODEX_USER_AGENT,
         accept: 'application/json',
       },
-      signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+      timeoutMs: options.timeoutMs ?? 5000,
+      maxBytes: MAX_ACCOUNT_RESPONSE_BYTES,
     });
-    const text = await response.text();
+    const text = response.text;
     const nowSeconds = Math.floor(options.nowMs() / 1000);
     if (response.status === 429) {
       // The endpoint throttling itself, not the account's limit.
