@@ -4,40 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from './lib/index.ts';
-import {
-  ADMIN_USAGE,
-  LOGIN_USAGE,
-  loginMain,
-  newToken,
-  runAdmin,
-  runCheck,
-  runDemo,
-  runInit,
-  runServe,
-  runStatus,
-  STATUSLINE_USAGE,
-  statuslineMain,
-  UsageError,
-} from './commands/index.ts';
-
-const USAGE = `usage: quotamesh <command> [options]
-  serve  [--config FILE] [--log-format pretty|json]   run a node (pretty on a terminal)
-  demo   [--port N]                       simulator + nodes on loopback, for trying it out
-  status [--url URL] [--token T] [--watch] [--json] [--ledger FILE]
-  check  [--config FILE] [--against URL --token ADMIN]   validate a config and its credential files;
-                                          with --against, what a reload of that node would change
-  init   [--hub | --laptop --hub-url URL --link-token T] [--config FILE] [--name N] [--listen HOST:PORT] [--force]
-                                          write a commented starting config with fresh tokens
-  ${LOGIN_USAGE}
-  ${ADMIN_USAGE}
-  ${STATUSLINE_USAGE}
-  token                                   print a new random token
-  sim    [--port N] [--accounts N] [--codex-accounts N]   run the simulated upstream alone`;
+import { loadCommand, USAGE, UsageError } from './commands/index.ts';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === 'statusline') return statuslineMain(rest);
-  if (command === 'login') return loginMain(rest);
+  if (command === 'statusline') return (await loadCommand.statusline()).statuslineMain(rest);
+  if (command === 'login') return (await loadCommand.login()).loginMain(rest);
   const parsed = parseArgs({
     args: rest,
     strict: true,
@@ -70,11 +42,11 @@ async function main(argv: string[]): Promise<number> {
   if (command !== 'admin' && parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
   switch (command) {
     case 'serve':
-      return runServe({ configPath: values.config, logFormat: values['log-format'] });
+      return (await loadCommand.serve()).runServe({ configPath: values.config, logFormat: values['log-format'] });
     case 'demo':
-      return runDemo({ port: integer(values.port, 'port') });
+      return (await loadCommand.demo()).runDemo({ port: integer(values.port, 'port') });
     case 'status':
-      return runStatus({
+      return (await loadCommand.status()).runStatus({
         url: values.url,
         token: values.token,
         watch: values.watch ?? false,
@@ -82,9 +54,9 @@ async function main(argv: string[]): Promise<number> {
         ledger: values.ledger,
       });
     case 'check':
-      return runCheck({ configPath: values.config, against: values.against, token: values.token });
+      return (await loadCommand.check()).runCheck({ configPath: values.config, against: values.against, token: values.token });
     case 'init':
-      return runInit({
+      return (await loadCommand.init()).runInit({
         configPath: values.config,
         hub: values.hub ?? false,
         laptop: values.laptop ?? false,
@@ -95,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
         force: values.force ?? false,
       });
     case 'admin':
-      return runAdmin({
+      return (await loadCommand.admin()).runAdmin({
         positionals: parsed.positionals,
         url: values.url,
         token: values.token,
@@ -103,10 +75,9 @@ async function main(argv: string[]): Promise<number> {
         json: values.json ?? false,
       });
     case 'token':
-      process.stdout.write(`${newToken()}\n`);
+      process.stdout.write(`${(await loadCommand.token()).newToken()}\n`);
       return 0;
     case 'sim': {
-      // Loaded for this command only: `serve` never carries the simulator.
       const { runSimCommand } = await import('./sim/index.ts');
       await runSimCommand({
         port: integer(values.port, 'port'),

@@ -7,8 +7,6 @@
 import { ADMIN_ACTIONS, isAdminAction, type AdminAnswer } from '../node/index.ts';
 import { UsageError } from './usage-error.ts';
 
-export const ADMIN_USAGE = `admin  <${ADMIN_ACTIONS.join('|')}> <provider>/<tag> [--url URL] [--token T] [--reason TEXT] [--json]`;
-
 export interface AdminCommandOptions {
   positionals: string[];
   url: string | undefined;

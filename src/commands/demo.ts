@@ -3,9 +3,10 @@
  * links to it through the reverse tunnel, so a newcomer can point Claude Code at a real mesh
  * without a subscription.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { untilSignal } from './signals.ts';
 
@@ -56,8 +57,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-/** The command line that runs this same install's status line, wherever it was started from. */
+/**
+ * The command line that runs this same install's status line, wherever it was started from. The
+ * nearest bin/quotamesh.js above this module: two levels up in src/commands/, one in the bundled
+ * dist/ (scripts/build.ts).
+ */
 function statuslineCommand(): string {
-  const entry = fileURLToPath(new URL('../../bin/quotamesh.js', import.meta.url));
-  return `node ${entry} statusline`;
+  let directory = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(directory, 'bin', 'quotamesh.js')) && dirname(directory) !== directory) directory = dirname(directory);
+  return `node ${join(directory, 'bin', 'quotamesh.js')} statusline`;
 }

@@ -32,9 +32,6 @@ import { resolveConfigPath } from './config-path.ts';
 import { listenForCallback, type CallbackResult } from './login-callback.ts';
 import { UsageError } from './usage-error.ts';
 
-export const LOGIN_USAGE =
-  'login  claude|codex [--path FILE | --credential TAG [--config FILE]] [--device] [--callback-port N] [--authorize-url URL] [--token-url URL]';
-
 export interface LoginOptions {
   provider: string | undefined;
   path?: string | undefined;

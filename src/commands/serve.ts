@@ -1,4 +1,4 @@
-import { ConfigWatch, createLogger, loadConfigFile, startNode, type Logger, type RunningNode } from '../node/index.ts';
+import { ConfigWatch, createLogger, loadConfigFile, prettyDestination, startNode, type Logger, type RunningNode } from '../node/index.ts';
 import { UsageError } from './usage-error.ts';
 import { resolveConfigPath } from './config-path.ts';
 import { onHangup, untilSignal } from './signals.ts';
@@ -8,7 +8,8 @@ export async function runServe(options: { configPath: string | undefined; logFor
   const config = loadConfigFile(path);
   const logFormat = options.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (logFormat !== 'pretty' && logFormat !== 'json') throw new UsageError(`--log-format must be pretty or json, got "${logFormat}"`);
-  const logger = createLogger({ level: config.log_level, name: config.name, format: logFormat });
+  const destination = logFormat === 'pretty' ? await prettyDestination() : undefined;
+  const logger = createLogger({ level: config.log_level, name: config.name, destination });
   const node = await startNode(config, { logger });
   const stopReloading = reloadOnChange(node, path, logger);
   process.stderr.write(`quotamesh node "${node.name}" listening on ${node.url}\n`);

@@ -5,8 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { runStatusline } from './statusline.ts';
-
-export const STATUSLINE_USAGE = "statusline [--url URL] [--token T] [--session ID]   one line for Claude Code's statusLine";
+import { STATUSLINE_USAGE } from './usage.ts';
 
 export async function statuslineMain(args: string[]): Promise<number> {
   let values;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError, errorMessage } from '../lib/index.ts';
 import { PROVIDER_NAMES } from '../providers/index.ts';
 import { configSchema, type Config, type ProviderConfig } from './config-schema.ts';

@@ -3,7 +3,7 @@
  * about, not something to ignore. Cross-references (tags, peers, routes) are checked in
  * config-references.ts, after the shape is known to be right.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_PLAN_WEIGHT } from '../status/index.ts';
 import { PROVIDERS, type ConfigFields, type ProviderName } from '../providers/index.ts';
 import { ALERT_EVENTS } from './alerts/alert-event.ts';

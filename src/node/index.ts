@@ -3,7 +3,7 @@ export { capOf } from './build-pools.ts';
 export { loadConfigFile, parseConfigText, parseConfigValue, type ConfigEnvironment } from './config-load.ts';
 export { configSchema, STRATEGIES, type Config } from './config-schema.ts';
 export { ADMIN_ACTIONS, isAdminAction, type AdminAction, type AdminAnswer } from './admin-actions.ts';
-export { createLogger, type Logger, type LogFormat } from './logger.ts';
+export { createLogger, prettyDestination, type Logger } from './logger.ts';
 export { checkLoginTarget, saveLogin } from './save-login.ts';
 export { ConfigWatch, type ReloadOutcome, type ReloadTrigger } from './config-watch.ts';
 export { describeChange, diffConfig, isEmptyChange, type ConfigChange } from './config-diff.ts';

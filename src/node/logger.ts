@@ -2,9 +2,7 @@
  * pino with redaction configured, so a token can reach a log line only if someone logs it under
  * a key nobody thought of; tests scan captured logs for every configured token.
  */
-import { createRequire } from 'node:module';
 import { pino, type Logger, type DestinationStream } from 'pino';
-import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -25,14 +23,7 @@ const REDACT_PATHS = [
   'request.headers["x-api-key"]',
 ];
 
-export type LogFormat = 'json' | 'pretty';
-
-export function createLogger(options: { level: string; name?: string; destination?: DestinationStream; format?: LogFormat }): Logger {
-  // Pretty output goes through the same redaction: pino redacts before any stream sees a line.
-  const destination =
-    options.format === 'pretty'
-      ? loadPretty()({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', destination: 1 })
-      : options.destination;
+export function createLogger(options: { level: string; name?: string; destination?: DestinationStream }): Logger {
   return pino(
     {
       level: options.level,
@@ -40,11 +31,16 @@ export function createLogger(options: { level: string; name?: string; destinatio
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: undefined,
     },
-    destination,
+    options.destination,
   );
 }
 
-/** Loaded only for pretty output: a node logging JSON (a server, a container) never pays its memory. */
-function loadPretty(): typeof PinoPretty {
-  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+/**
+ * Log lines for people at a terminal, on stdout. Loaded only for pretty output: a node logging
+ * JSON (a server, a container) never loads pino-pretty. Pretty lines go through the same
+ * redaction: pino redacts before any stream sees a line.
+ */
+export async function prettyDestination(): Promise<DestinationStream> {
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', destination: 1 });
 }

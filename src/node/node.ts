@@ -14,7 +14,7 @@ import type { ConfigChange } from './config-diff.ts';
 import type { Config } from './config-schema.ts';
 import { NodeReloader } from './reload.ts';
 import { Mesh, TUNNEL_PATH, type TunnelListener } from './mesh.ts';
-import { createLogger, type LogFormat } from './logger.ts';
+import { createLogger } from './logger.ts';
 import { buildServer, callerOfRequest, type ServerDeps } from './server.ts';
 import { WebSocketProxy } from './websocket-proxy.ts';
 import { Ledger } from './ledger.ts';
@@ -31,8 +31,6 @@ import { AdminActions } from './admin-actions.ts';
 export interface NodeOptions {
   clock?: Clock;
   logger?: Logger;
-  /** Used when no logger is given; `pretty` for people at a terminal. */
-  logFormat?: LogFormat;
   /** How long close() waits for in-flight requests before cutting them (ARCHITECTURE.md › Lifecycle). */
   drainMs?: number;
   /** Extra CA for peers with a private certificate (wss/https). */
@@ -69,7 +67,7 @@ export interface RunningNode {
 
 export async function startNode(config: Config, options: NodeOptions = {}): Promise<RunningNode> {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger({ level: config.log_level, name: config.name, format: options.logFormat });
+  const logger = options.logger ?? createLogger({ level: config.log_level, name: config.name });
   const shutdown = new AbortController();
   const callers = [...config.users.map((user) => `user:${user.name}`), ...config.peers.map((peer) => `peer:${peer.name}`), 'admin:admin'];
   const state = new LocalSharedState({

@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock, QuotaMeshError } from '../lib/index.ts';
 import type { Credential, PeerHeaderReading, RefusalScope, TokenFormat, UpstreamOutcome } from '../pool/index.ts';
 import type { ProviderStatus } from '../status/index.ts';

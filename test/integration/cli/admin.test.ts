@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAdmin, UsageError } from '../../../src/commands/index.ts';
+import { runAdmin } from '../../../src/commands/admin.ts';
+import { UsageError } from '../../../src/commands/index.ts';
 import type { NodeStatus } from '../../../src/status/index.ts';
 import { startHarness, type Harness } from '../../helpers/node-harness.ts';
 

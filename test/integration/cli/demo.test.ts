@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../../src/commands/index.ts';
+import { runDemo } from '../../../src/commands/demo.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 describe('quotamesh demo (npm start)', () => {

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInit, type InitOptions } from '../../../src/commands/index.ts';
+import { runInit, type InitOptions } from '../../../src/commands/init.ts';
 import { blankJsonComments } from '../../../src/node/config-comments.ts';
 import { loadConfigFile } from '../../../src/node/index.ts';
 import { startSimulator, type Simulator } from '../../../src/sim/index.ts';

@@ -4,7 +4,7 @@
  * back — pasted into its input, or by following the redirect to its loopback listener.
  */
 import { PassThrough } from 'node:stream';
-import { runLogin, type LoginOptions } from '../../../src/commands/index.ts';
+import { runLogin, type LoginOptions } from '../../../src/commands/login.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 export interface LoginRun {

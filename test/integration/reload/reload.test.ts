@@ -3,7 +3,7 @@
  * that reads a config file as `quotamesh serve` does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCheck } from '../../../src/commands/index.ts';
+import { runCheck } from '../../../src/commands/check.ts';
 import { logLines } from '../../helpers/node-process.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { startReloadSetup, statusCode, TOKENS, type ReloadSetup } from './reload-fixture.ts';
