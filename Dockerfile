@@ -1,5 +1,6 @@
-# A quotamesh node, compiled: the first stage builds dist/ and prunes the dev dependencies, the
-# second runs it on a slim image as the unprivileged `node` user. Build and run:
+# A quotamesh node, compiled: the first stage bundles dist/ (its dependencies inside it, see
+# scripts/build.ts), the second runs it on a slim image as the unprivileged `node` user, with no
+# node_modules at all. Build and run:
 #   docker build -t quotamesh .
 #   docker run -p 8787:8787 \
 #     -v ~/.config/quotamesh/quotamesh.json:/config/quotamesh.json:ro \
@@ -12,18 +13,18 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY scripts ./scripts
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     QUOTAMESH_CONFIG=/config/quotamesh.json \
     QUOTAMESH_HEALTH_URL=http://127.0.0.1:8787/healthz
 WORKDIR /app
+# package.json says the bundle's .js files are ES modules.
 COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The state directory is the config's default state_dir for the node user; it is created here so
 # a fresh named volume starts owned by that user (Docker copies the ownership into it).

@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,10 +85,11 @@ describe('the packed package', () => {
         'README.md',
         'bin/quotamesh.js',
         'dist/cli.js',
-        'dist/commands/statusline-main.js',
-        'dist/node/dashboard/page.html',
-        'dist/node/dashboard/page.css',
-        'dist/node/dashboard/page.js',
+        'dist/statusline.js',
+        'dist/dashboard/page.html',
+        'dist/dashboard/page.css',
+        'dist/dashboard/page.js',
+        'dist/THIRD-PARTY-NOTICES.md',
         'config.example.json',
         'docs/CONFIG.md',
       ]),
@@ -99,9 +100,12 @@ describe('the packed package', () => {
     expect(unwanted).toEqual([]);
   });
 
-  it('installs without tsx and runs `npx quotamesh --help` from the compiled code', async () => {
+  it('installs nothing but itself and runs `npx quotamesh --help` from the compiled code', async () => {
     expect(existsSync(join(installDir, 'node_modules/quotamesh/dist/cli.js'))).toBe(true);
-    expect(existsSync(join(installDir, 'node_modules/tsx'))).toBe(false);
+    // The bundle carries fastify, pino, ws, zod and prom-client (scripts/build.ts): an install
+    // fetches no other package, and certainly not tsx.
+    const installed = (await readdir(join(installDir, 'node_modules'))).filter((name) => !name.startsWith('.'));
+    expect(installed).toEqual(['quotamesh']);
     const help = await run(NPX, ['--no', '--', 'quotamesh', '--help'], installDir);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: quotamesh <command>/);
@@ -149,6 +153,10 @@ describe('the packed package', () => {
       });
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(200);
+      // The dashboard's page files are found beside the bundled code.
+      const dashboard = await fetch(`${url}/`);
+      expect(dashboard.status).toBe(200);
+      expect(await dashboard.text()).toContain('<html');
       const response = await fetch(`${url}/v1/messages`, {
         method: 'POST',
         headers: { authorization: `Bearer ${USER_TOKEN}`, 'content-type': 'application/json' },
