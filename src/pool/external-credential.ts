@@ -89,12 +89,18 @@ export class ExternalCredential implements Credential {
   }
 
   #applyFrame(frame: PeerStatusFrame): void {
-    this.#fiveHour = { utilization: frame.fiveHourUtilization, resetAt: frame.fiveHourReset };
-    this.#weekly = { utilization: frame.weeklyUtilization, resetAt: frame.weeklyReset };
     this.#planWeight = this.#boundedWeight(frame.planWeight);
     this.#peerState = frame.state;
     this.#peerRetryAt = frame.retryAt;
-    this.#hasData = true;
+    // No weight: the peer knows nothing of its capacity yet (its accounts not polled, or not
+    // pollable, as with setup tokens), and its 100 % is the aggregate's "no data" placeholder,
+    // not a full pool. Read as such it refused every request while the peer's own accounts could
+    // serve (a 503 "weekly usage at its cap" right after a laptop linked). So: no data, usable
+    // while the peer says usable, counted in no aggregate, and chosen last by least-used (its
+    // weight scores nothing).
+    this.#hasData = this.#planWeight > 0;
+    this.#fiveHour = this.#hasData ? { utilization: frame.fiveHourUtilization, resetAt: frame.fiveHourReset } : EMPTY;
+    this.#weekly = this.#hasData ? { utilization: frame.weeklyUtilization, resetAt: frame.weeklyReset } : EMPTY;
     this.#emitIfChanged();
   }
 
