@@ -6,7 +6,8 @@
  * `exchange`, which redeems the code and returns the credential file's new text. Nothing here
  * writes a file or opens a socket but the token request.
  */
-import type { TokenRequestOptions } from '../upstream/index.ts';
+import { newOauthState, newPkce } from '../lib/index.ts';
+import { postTokenRequest, type TokenRequest, type TokenRequestOptions, type TokenResponseParser } from '../upstream/index.ts';
 
 export interface LoginEndpoints {
   /** The vendor's `/oauth/authorize` page. */
@@ -139,4 +140,26 @@ export function printable(text: string): string {
 export function authorizeLink(base: string, params: ReadonlyArray<readonly [string, string]>): string {
   const query = params.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&');
   return `${base}${base.includes('?') ? '&' : '?'}${query}`;
+}
+
+/** A fresh state and PKCE verifier, and the provider's authorize link carrying them. */
+export function startLogin(
+  authorizeUrl: string,
+  redirectUri: string,
+  link: (authorizeUrl: string, start: Omit<LoginStart, 'authorizeUrl'>, codeChallenge: string) => string,
+): LoginStart {
+  const pkce = newPkce();
+  const partial = { state: newOauthState(), codeVerifier: pkce.codeVerifier, redirectUri };
+  return { ...partial, authorizeUrl: link(authorizeUrl, partial, pkce.codeChallenge) };
+}
+
+/** Redeems a code at the token endpoint; an unreachable endpoint is a refusal the person reads. */
+export async function redeemCode(
+  tokenUrl: string,
+  request: TokenRequest,
+  parse: TokenResponseParser<LoginResult>,
+  options: TokenRequestOptions,
+): Promise<LoginResult> {
+  const result = await postTokenRequest(tokenUrl, request, parse, options);
+  return result.kind === 'failed' ? { kind: 'refused', message: result.message } : result;
 }

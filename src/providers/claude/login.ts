@@ -6,12 +6,13 @@
  * `code#state`, and a JSON exchange carrying the state again. The result is Claude Code's own
  * `.credentials.json`.
  */
-import { newOauthState, newPkce } from '../../lib/index.ts';
-import { parseJsonObject, postTokenRequest, type HeaderSource, type TokenRequestOptions } from '../../upstream/index.ts';
+import { parseJsonObject, type HeaderSource, type TokenRequestOptions } from '../../upstream/index.ts';
 import {
   authorizeLink,
   existingObject,
   oauthErrorText,
+  redeemCode,
+  startLogin,
   type LoginEndpoints,
   type LoginResult,
   type LoginStart,
@@ -87,14 +88,10 @@ export const claudeLogin: ProviderLogin = {
   // Claude Code listens on a random port; there is no fixed one to prefer.
   defaultLoopbackPort: 0,
   start(endpoints: LoginEndpoints, redirectUri: string): LoginStart {
-    const pkce = newPkce();
-    const partial = { state: newOauthState(), codeVerifier: pkce.codeVerifier, redirectUri };
-    return { ...partial, authorizeUrl: claudeAuthorizeLink(endpoints.authorizeUrl, partial, pkce.codeChallenge) };
+    return startLogin(endpoints.authorizeUrl, redirectUri, claudeAuthorizeLink);
   },
   exchange(endpoints: LoginEndpoints, start: LoginStart, code: string, options: TokenRequestOptions): Promise<LoginResult> {
     const request = { body: claudeCodeExchangeBody(start, code), headers: CLAUDE_REFRESH_HEADERS };
-    return postTokenRequest(endpoints.tokenUrl, request, parseClaudeLoginResponse, options).then((result) =>
-      result.kind === 'failed' ? { kind: 'refused', message: result.message } : result,
-    );
+    return redeemCode(endpoints.tokenUrl, request, parseClaudeLoginResponse, options);
   },
 };

@@ -7,12 +7,13 @@
  * elsewhere and pastes the URL the browser failed to load. The result is Codex's own auth.json
  * (`auth_mode`, `OPENAI_API_KEY`, `tokens`, `last_refresh`; codex-rs/login/src/auth/storage.rs).
  */
-import { newOauthState, newPkce } from '../../lib/index.ts';
-import { parseJsonObject, postTokenRequest, type HeaderSource, type TokenRequestOptions } from '../../upstream/index.ts';
+import { parseJsonObject, type HeaderSource, type TokenRequestOptions } from '../../upstream/index.ts';
 import {
   authorizeLink,
   existingObject,
   oauthErrorText,
+  redeemCode,
+  startLogin,
   type LoginEndpoints,
   type LoginResult,
   type LoginStart,
@@ -100,9 +101,7 @@ export function exchangeCodexCode(
   options: TokenRequestOptions,
 ): Promise<LoginResult> {
   const request = { body: codexCodeExchangeBody(redirectUri, codeVerifier, code), encoding: 'form' as const };
-  return postTokenRequest(tokenUrl, request, parseCodexLoginResponse, options).then((result) =>
-    result.kind === 'failed' ? { kind: 'refused', message: result.message } : result,
-  );
+  return redeemCode(tokenUrl, request, parseCodexLoginResponse, options);
 }
 
 export const codexLogin: ProviderLogin = {
@@ -112,9 +111,7 @@ export const codexLogin: ProviderLogin = {
   loopbackRedirectUri: (port) => `http://localhost:${port}/auth/callback`,
   defaultLoopbackPort: CODEX_LOOPBACK_PORT,
   start(endpoints: LoginEndpoints, redirectUri: string): LoginStart {
-    const pkce = newPkce();
-    const partial = { state: newOauthState(), codeVerifier: pkce.codeVerifier, redirectUri };
-    return { ...partial, authorizeUrl: codexAuthorizeLink(endpoints.authorizeUrl, partial, pkce.codeChallenge) };
+    return startLogin(endpoints.authorizeUrl, redirectUri, codexAuthorizeLink);
   },
   exchange: (endpoints, start, code, options) =>
     exchangeCodexCode(endpoints.tokenUrl, start.redirectUri, start.codeVerifier, code, options),
