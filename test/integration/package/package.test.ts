@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,8 @@ const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const USER_TOKEN = 'user-token-0123456789-abcdefghij';
 // Building, packing and installing spawn tsc and npm on a shared machine: minutes, not seconds.
 const SLOW_MS = 300_000;
+/** Every node a test started, stopped in afterAll whatever happened. */
+const liveChildren = new Set<ChildProcess>();
 
 interface Run {
   code: number;
@@ -52,7 +54,6 @@ describe('the packed package', () => {
   let packedFiles: string[];
   let installDir: string;
   let sim: Simulator;
-  const children = new Set<ChildProcess>();
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'qm-package-'));
@@ -73,7 +74,7 @@ describe('the packed package', () => {
   }, SLOW_MS);
 
   afterAll(async () => {
-    await Promise.all([...children].map(stopChild));
+    await Promise.all([...liveChildren].map(stopChild));
     await sim?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -136,39 +137,55 @@ describe('the packed package', () => {
     it('serves from the installed bin: /healthz answers, a request is served, SIGTERM exits 0', async () => {
       // The bin npx resolves, started directly: npx does not pass SIGTERM on to the node it starts
       // (the node outlives it), so a supervisor, like this test, runs the bin itself.
-      const bin = join(installDir, 'node_modules/.bin/quotamesh');
-      const child = spawn(process.execPath, [bin, 'serve', '--config', configPath, '--log-format', 'json'], {
-        cwd: installDir,
-        env: cleanEnv(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.add(child);
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.stdout.resume();
-      const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], {
-        message: 'the installed node to say where it listens',
-        timeoutMs: 60_000,
-      });
-      const health = await fetch(`${url}/healthz`);
-      expect(health.status).toBe(200);
-      // The dashboard's page files are found beside the bundled code.
-      const dashboard = await fetch(`${url}/`);
-      expect(dashboard.status).toBe(200);
-      expect(await dashboard.text()).toContain('<html');
-      const response = await fetch(`${url}/v1/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${USER_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
-      });
-      expect(response.status).toBe(200);
-      expect(((await response.json()) as { type: string }).type).toBe('message');
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      await serveAndStop(
+        [join(installDir, 'node_modules/.bin/quotamesh'), 'serve', '--config', configPath, '--log-format', 'json'],
+        installDir,
+      );
+    }, 90_000);
+
+    it("serves from only what the Docker image's run stage copies: package.json and dist/, no node_modules", async () => {
+      // Read from the Dockerfile itself, so a change there is what this runs.
+      const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+      const runStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+      const copied = [...runStage.matchAll(/^COPY --from=build \/app\/(\S+) \.\/(\S+)$/gm)].map((match) => [match[1]!, match[2]!] as const);
+      expect(copied.map(([from]) => from).sort()).toEqual(['dist', 'package.json']);
+      const image = join(dir, 'image-app');
+      await mkdir(image);
+      for (const [from, to] of copied) await cp(join(ROOT, from), join(image, to), { recursive: true });
+      const entrypoint = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(runStage)![1]!) as string[];
+      expect(entrypoint).toEqual(['node', 'dist/cli.js']);
+      await serveAndStop([join(image, 'dist/cli.js'), 'serve', '--config', configPath, '--log-format', 'json'], image);
     }, 90_000);
   });
 });
+
+/** Starts `node ...args`, then: /healthz 200, the dashboard page, one real request served, SIGTERM exits 0. */
+async function serveAndStop(args: string[], cwd: string): Promise<void> {
+  const child = spawn(process.execPath, args, { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  liveChildren.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.resume();
+  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], {
+    message: 'the node to say where it listens',
+    timeoutMs: 60_000,
+  });
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  // The dashboard's page files are found beside the bundled code.
+  const dashboard = await fetch(`${url}/`);
+  expect(dashboard.status).toBe(200);
+  expect(await dashboard.text()).toContain('<html');
+  const response = await fetch(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${USER_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  expect(response.status).toBe(200);
+  expect(((await response.json()) as { type: string }).type).toBe('message');
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+}
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
