@@ -7,6 +7,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigValue, startNode, type NodeOptions, type RunningNode } from '../../src/node/index.ts';
+import type { CredentialStatusRow, NodeStatus } from '../../src/status/index.ts';
 import { codexAuthFile, startSimulator, type CodexAccountSpec, type SimAccountSpec, type Simulator } from '../../src/sim/index.ts';
 import { claudeCredentialPath, writeClaudeCredentialFile } from './claude-credential-file.ts';
 import { capturingLogger } from './log-capture.ts';
@@ -121,6 +122,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   return harness;
+}
+
+/** The node's `/v1/status` as the admin sees it. */
+export async function adminStatus(harness: Harness): Promise<NodeStatus> {
+  const response = await fetch(`${harness.node.url}/v1/status`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
+  return (await response.json()) as NodeStatus;
+}
+
+/** The admin's rows of the node's Claude credentials. */
+export async function claudeRows(harness: Harness): Promise<CredentialStatusRow[]> {
+  return (await adminStatus(harness)).providers.claude?.credentials ?? [];
 }
 
 /** The node's ledger, one object per line; none while the file does not exist yet. */

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdmin } from '../../../src/commands/admin.ts';
 import { UsageError } from '../../../src/commands/index.ts';
-import type { NodeStatus } from '../../../src/status/index.ts';
-import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { claudeRows, startHarness, type Harness } from '../../helpers/node-harness.ts';
 
 const BIN = join(import.meta.dirname, '../../../bin/quotamesh.js');
 
@@ -55,8 +54,7 @@ describe('quotamesh admin against a running node', () => {
   }
 
   async function stateOf(tag: string): Promise<string | undefined> {
-    const response = await fetch(`${harness.node.url}/v1/status`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
-    return ((await response.json()) as NodeStatus).providers.claude?.credentials?.find((row) => row.tag === tag)?.state;
+    return (await claudeRows(harness)).find((row) => row.tag === tag)?.state;
   }
 
   it('the bin disables with a reason: one line, exit 0', async () => {

@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statusKey, type NodeStatus } from '../../../src/status/index.ts';
-import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { claudeRows, startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const BIN = join(import.meta.dirname, '../../../bin/quotamesh.js');
@@ -45,11 +45,10 @@ describe('quotamesh status against a running node', () => {
     await sendMessage(harness);
     // The node polls the usage of a credential it has no data for; wait for that, so the status
     // stays put unless a test changes it.
-    await waitFor(async () => {
-      const response = await fetch(`${harness.node.url}/v1/status`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
-      const status = (await response.json()) as NodeStatus;
-      return status.providers.claude?.credentials?.every((row) => row.five_hour_reset > 0);
-    }, 'every credential to report a 5 hour reset');
+    await waitFor(
+      async () => (await claudeRows(harness)).every((row) => row.five_hour_reset > 0),
+      'every credential to report a 5 hour reset',
+    );
   });
   afterEach(async () => {
     const child = watcher;

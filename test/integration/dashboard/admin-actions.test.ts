@@ -7,10 +7,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CredentialStatusRow, NodeStatus } from '../../../src/status/index.ts';
-import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import type { CredentialStatusRow } from '../../../src/status/index.ts';
+import { claudeRows, startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { launchBrowser, type Browser } from './browser.ts';
+import { launchBrowser, openDashboard, type Browser } from './browser.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '../../../test-artifacts');
 const MESSAGE = { model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };
@@ -37,8 +37,7 @@ describe('dashboard admin buttons in headless Chromium', () => {
     });
     // The first usage poll (a second after start) would end a rate-limit bench a test sets up.
     await waitFor(async () => {
-      const response = await fetch(`${harness.node.url}/v1/status`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
-      const rows = ((await response.json()) as NodeStatus).providers.claude?.credentials ?? [];
+      const rows = await claudeRows(harness);
       return rows.filter((row) => row.type === 'default').every((row) => row.five_hour_reset > 0);
     }, 'every account to report a 5 hour reset');
     await mkdir(ARTIFACTS, { recursive: true });
@@ -54,12 +53,7 @@ describe('dashboard admin buttons in headless Chromium', () => {
 
   async function openAs(token: string): Promise<Page> {
     browser = await launchBrowser({ width: 1100, height: 1000 });
-    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(harness.node.url);
+    const page = await openDashboard(browser, harness.node.url, pageErrors);
     await page.locator('#token').fill(token);
     await page.locator('#login button[type="submit"]').click();
     await page.locator('[data-provider="claude"]').waitFor();
@@ -70,8 +64,7 @@ describe('dashboard admin buttons in headless Chromium', () => {
   const button = (page: Page, tag: string, action: string): Locator => row(page, tag).locator(`button[data-action="${action}"]`);
 
   async function rowOf(tag: string): Promise<CredentialStatusRow | undefined> {
-    const response = await fetch(`${harness.node.url}/v1/status`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
-    return ((await response.json()) as NodeStatus).providers.claude?.credentials?.find((candidate) => candidate.tag === tag);
+    return (await claudeRows(harness)).find((candidate) => candidate.tag === tag);
   }
 
   async function rowState(page: Page, tag: string): Promise<string | null> {

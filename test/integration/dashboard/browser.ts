@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { brotliDecompressSync, createBrotliDecompress } from 'node:zlib';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const ARGS = [
   '--headless',
@@ -63,6 +63,20 @@ export async function launchBrowser(viewport: { width: number; height: number })
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The browser's page at `url`, with every page error and console error pushed to `errors`: a CSP
+ * violation or script error would leave a blank page that still "loads".
+ */
+export async function openDashboard(browser: Browser, url: string, errors: string[]): Promise<Page> {
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await page.goto(url);
+  return page;
 }
 
 async function findExecutable(): Promise<Executable> {

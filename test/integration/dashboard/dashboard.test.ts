@@ -2,9 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { NodeStatus } from '../../../src/status/index.ts';
-import { startHarness, type Harness } from '../../helpers/node-harness.ts';
-import { launchBrowser, type Browser } from './browser.ts';
+import { claudeRows, startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { launchBrowser, openDashboard, type Browser } from './browser.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '../../../test-artifacts');
@@ -40,11 +39,10 @@ describe('dashboard in headless Chromium', () => {
     await sendMessage(harness);
     // The node polls the usage of a credential it has no data for; wait for that, so the status
     // stays put unless a test changes it.
-    await waitFor(async () => {
-      const response = await fetch(`${harness.node.url}/v1/status`, { headers: { authorization: `Bearer ${harness.adminToken}` } });
-      const status = (await response.json()) as NodeStatus;
-      return status.providers.claude?.credentials?.every((row) => row.five_hour_reset > 0);
-    }, 'every credential to report a 5 hour reset');
+    await waitFor(
+      async () => (await claudeRows(harness)).every((row) => row.five_hour_reset > 0),
+      'every credential to report a 5 hour reset',
+    );
     await mkdir(ARTIFACTS, { recursive: true });
   });
   afterEach(async () => {
@@ -57,14 +55,7 @@ describe('dashboard in headless Chromium', () => {
 
   async function openPage(viewport = { width: 1100, height: 900 }): Promise<Page> {
     browser = await launchBrowser(viewport);
-    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    // A CSP violation or script error would leave a blank page that still "loads".
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(harness.node.url);
-    return page;
+    return openDashboard(browser, harness.node.url, pageErrors);
   }
 
   async function signIn(page: Page, token: string): Promise<void> {

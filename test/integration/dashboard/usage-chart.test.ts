@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../helpers/node-harness.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { launchBrowser, type Browser } from './browser.ts';
+import { launchBrowser, openDashboard, type Browser } from './browser.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '../../../test-artifacts');
 const DAY_MS = 86_400_000;
@@ -86,13 +86,7 @@ describe('usage chart', () => {
 
   async function openPage(): Promise<Page> {
     browser = await launchBrowser({ width: 1200, height: 1100 });
-    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(harness.node.url);
-    return page;
+    return openDashboard(browser, harness.node.url, pageErrors);
   }
 
   it('serves the series to the admin token only', async () => {
