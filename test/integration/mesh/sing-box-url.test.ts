@@ -13,12 +13,11 @@ import { parseConfigValue, startNode } from '../../../src/node/index.ts';
 import { claudeCredentialFile, startSimulator } from '../../../src/sim/index.ts';
 import { capturingLogger } from '../../helpers/log-capture.ts';
 import { assertNoSecrets } from '../../helpers/secrets.ts';
+import { sampleSingBoxStatus, SING_BOX_TOKENS, startSingBoxHub } from '../../helpers/sing-box-hub.ts';
 import { singBoxService } from '../../helpers/sing-box-service.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
-const LINK = 'sing-box-link-token-0123456789ab';
-const ALICE = 'alice-token-0123456789-abcdefgh';
-const ADMIN = 'admin-token-0123456789-abcdefgh';
+const { link: LINK, alice: ALICE, admin: ADMIN } = SING_BOX_TOKENS;
 const MESSAGE = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
 
 let cleanups: Array<() => Promise<void> | void> = [];
@@ -34,41 +33,15 @@ async function adminRows(url: string): Promise<any> {
 
 describe('a normal sing-box peer', () => {
   it('is called over its url with the Bearer token, and its status watch and plan-weight header are read', async () => {
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    const status = {
-      five_hour_utilization: 20,
-      five_hour_reset: nowSeconds + 3600,
-      weekly_utilization: 30,
-      weekly_reset: nowSeconds + 86_400,
-      plan_weight: 7,
-    };
+    const status = sampleSingBoxStatus();
     const service = singBoxService({ token: LINK, status, missingStatus: ['ocm'], headerPlanWeight: 4 });
     await new Promise<void>((resolve) => service.server.listen(0, '127.0.0.1', resolve));
     const serviceUrl = `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
-    const dir = await mkdtemp(join(tmpdir(), 'qm-sb-url-'));
-    const { logger, lines } = capturingLogger();
-    const hub = await startNode(
-      parseConfigValue(
-        {
-          name: 'hub',
-          listen: '127.0.0.1:0',
-          state_dir: join(dir, 'state'),
-          admin_token: ADMIN,
-          users: [{ name: 'alice', token: ALICE, allow_external_usage: true }],
-          peers: [{ name: 'sb', url: serviceUrl, token: LINK, protocol: 'sing-box' }],
-          claude: { credentials: [{ tag: 'sb', type: 'external', peer: 'sb' }] },
-          codex: { credentials: [{ tag: 'sb-cx', type: 'external', peer: 'sb' }] },
-        },
-        { env: {}, homeDir: dir, baseDir: dir },
-      ),
-      { logger, drainMs: 200 },
-    );
+    const { hub, lines, close } = await startSingBoxHub({ name: 'sb', url: serviceUrl });
     cleanups.push(async () => {
-      await hub.close();
+      await close();
       service.server.closeAllConnections();
       await new Promise((resolve) => service.server.close(resolve));
-      await rm(dir, { recursive: true, force: true });
-      assertNoSecrets(lines, [LINK, ALICE, ADMIN]);
     });
     await waitFor(
       async () => (await adminRows(hub.url)).claude.credentials[0].plan_weight === 7,

@@ -16,12 +16,11 @@ import { claudeCredentialFile, codexAuthFile, startSimulator, type Simulator } f
 import { capturingLogger } from '../../helpers/log-capture.ts';
 import { assertNoSecrets } from '../../helpers/secrets.ts';
 import { connectSingBoxConnector, startSingBoxReceiver, type ConnectorSession, type SingBoxReceiver } from '../../helpers/sing-box-peer.ts';
+import { sampleSingBoxStatus, SING_BOX_TOKENS, startSingBoxHub } from '../../helpers/sing-box-hub.ts';
 import { singBoxService } from '../../helpers/sing-box-service.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
-const LINK = 'sing-box-link-token-0123456789ab';
-const ALICE = 'alice-token-0123456789-abcdefgh';
-const ADMIN = 'admin-token-0123456789-abcdefgh';
+const { link: LINK, alice: ALICE, admin: ADMIN } = SING_BOX_TOKENS;
 const MESSAGE = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
 
 let cleanups: Array<() => Promise<void> | void> = [];
@@ -32,41 +31,15 @@ afterEach(async () => {
 
 describe('a sing-box laptop links to our hub', () => {
   async function hubWithSingBoxLaptop() {
-    const dir = await mkdtemp(join(tmpdir(), 'qm-sb-hub-'));
-    const { logger, lines } = capturingLogger();
-    const hub = await startNode(
-      parseConfigValue(
-        {
-          name: 'hub',
-          listen: '127.0.0.1:0',
-          state_dir: join(dir, 'state'),
-          admin_token: ADMIN,
-          users: [{ name: 'alice', token: ALICE, allow_external_usage: true }],
-          peers: [{ name: 'sb-laptop', token: LINK, protocol: 'sing-box' }],
-          claude: { credentials: [{ tag: 'sb', type: 'external', peer: 'sb-laptop' }] },
-          codex: { credentials: [{ tag: 'sb-cx', type: 'external', peer: 'sb-laptop' }] },
-        },
-        { env: {}, homeDir: dir, baseDir: dir },
-      ),
-      { logger, drainMs: 200 },
-    );
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    const status = {
-      five_hour_utilization: 20,
-      five_hour_reset: nowSeconds + 3600,
-      weekly_utilization: 30,
-      weekly_reset: nowSeconds + 86_400,
-      plan_weight: 7,
-    };
+    const { hub, close } = await startSingBoxHub({ name: 'sb-laptop' });
+    const status = sampleSingBoxStatus();
     const laptop = singBoxService({ token: LINK, status });
     const connectors: ConnectorSession[] = [];
     for (const service of ['ccm', 'ocm'] as const)
       connectors.push(await connectSingBoxConnector({ url: hub.url, service, token: LINK, server: laptop.server }));
     cleanups.push(async () => {
       for (const connector of connectors) connector.close();
-      await hub.close();
-      await rm(dir, { recursive: true, force: true });
-      assertNoSecrets(lines, [LINK, ALICE, ADMIN]);
+      await close();
     });
     await waitFor(() => hub.isTunnelUp('sb-laptop'), 'the sing-box tunnels to come up');
     return { hub, laptop, status };
