@@ -13,8 +13,8 @@ import { Attribution } from '../src/node/attribution.ts';
 import { callerRefusal } from '../src/node/caller-limits.ts';
 import { ConsumptionFile } from '../src/node/consumption-file.ts';
 import type { Caller } from '../src/node/auth.ts';
-import { ProviderPool, type Credential } from '../src/pool/index.ts';
-import type { CredentialSnapshot } from '../src/status/index.ts';
+import { ProviderPool } from '../src/pool/index.ts';
+import { ScriptedCredential } from '../test/helpers/scripted-credential.ts';
 import { runLoad } from './_load.ts';
 import { startSimAndNode } from './_harness.ts';
 
@@ -52,7 +52,9 @@ function attributionMicros(): number {
   let nowMs = Date.UTC(2026, 10, 21, 12);
   const store = new ConsumptionFile(dir, pino({ level: 'silent' }), ['user:bench'], () => nowMs);
   const attribution = new Attribution(store, pino({ level: 'silent' }));
-  const credentials = [new RisingCredential('a'), new RisingCredential('b')];
+  // Windows that rise by a tiny step on every request, as a busy account's do.
+  const resets = { fiveHourReset: 1_800_000_000, weeklyReset: 1_800_000_000 };
+  const credentials = [new ScriptedCredential('a', resets), new ScriptedCredential('b', resets)];
   const pool = new ProviderPool('claude', credentials, [
     { tag: 'pool', members: ['a', 'b'], strategy: 'least-used', rebalanceThreshold: 0 },
   ]);
@@ -71,63 +73,15 @@ function attributionMicros(): number {
   const started = performance.now();
   for (let index = 0; index < ITERATIONS; index += 1) {
     nowMs += 50;
-    const credential = credentials[index % 2] as RisingCredential;
+    const credential = credentials[index % 2]!;
     callerRefusal(store, caller, 'claude', nowMs);
     attribution.before('claude', credential, nowMs);
-    credential.rise();
+    const next = (credential.fiveHour.utilization + 0.0007) % 90;
+    credential.use(next, next / 10);
     const claim = attribution.claim('claude', credential, nowMs);
     attribution.settle({ caller, provider: 'claude', pool, access, credential, claim, usage, cacheReadWeight: 0.1 }, nowMs);
   }
   const micros = ((performance.now() - started) * 1000) / ITERATIONS;
   void store.close().then(() => rmSync(dir, { recursive: true, force: true }));
   return micros;
-}
-
-/** A credential whose windows rise by a tiny step on every request, as a busy account's do. */
-class RisingCredential implements Credential {
-  readonly type = 'default';
-  readonly provider = 'claude';
-  readonly tag: string;
-  #utilization = 0;
-
-  constructor(tag: string) {
-    this.tag = tag;
-  }
-
-  rise(): void {
-    this.#utilization = (this.#utilization + 0.0007) % 90;
-  }
-
-  isUsable(): boolean {
-    return true;
-  }
-
-  snapshot(): CredentialSnapshot {
-    const resetAt = 1_800_000_000;
-    return {
-      tag: this.tag,
-      type: 'default',
-      state: 'usable',
-      retryAt: 0,
-      hasData: true,
-      fiveHour: { utilization: this.#utilization, resetAt },
-      weekly: { utilization: this.#utilization / 10, resetAt },
-      planWeight: 10,
-      cap5h: 99,
-      capWeekly: 99,
-      peer: null,
-    };
-  }
-
-  async target(): Promise<never> {
-    throw new Error('not sent');
-  }
-
-  observe(): void {}
-
-  onChange(): () => void {
-    return () => {};
-  }
-
-  async close(): Promise<void> {}
 }

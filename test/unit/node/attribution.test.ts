@@ -7,56 +7,11 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Attribution } from '../../../src/node/attribution.ts';
 import type { Caller } from '../../../src/node/auth.ts';
-import { ProviderPool, RollingConsumption, type ConsumptionStore, type Credential } from '../../../src/pool/index.ts';
-import type { CredentialSnapshot } from '../../../src/status/index.ts';
+import { ProviderPool, RollingConsumption, type ConsumptionStore } from '../../../src/pool/index.ts';
+import { ScriptedCredential } from '../../helpers/scripted-credential.ts';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
 const RESET = Math.floor(NOW / 1000) + 3600;
-
-class ScriptedCredential implements Credential {
-  readonly type = 'default';
-  readonly provider = 'claude';
-  readonly tag: string;
-  readonly planWeight: number;
-  utilization = 10;
-
-  constructor(tag: string, planWeight: number) {
-    this.tag = tag;
-    this.planWeight = planWeight;
-  }
-
-  isUsable(): boolean {
-    return true;
-  }
-
-  snapshot(): CredentialSnapshot {
-    return {
-      tag: this.tag,
-      type: 'default',
-      state: 'usable',
-      retryAt: 0,
-      hasData: true,
-      fiveHour: { utilization: this.utilization, resetAt: RESET },
-      weekly: { utilization: this.utilization, resetAt: RESET + 86_400 },
-      planWeight: this.planWeight,
-      cap5h: 99,
-      capWeekly: 99,
-      peer: null,
-    };
-  }
-
-  async target(): Promise<never> {
-    throw new Error('not sent');
-  }
-
-  observe(): void {}
-
-  onChange(): () => void {
-    return () => {};
-  }
-
-  async close(): Promise<void> {}
-}
 
 function memoryStore(): ConsumptionStore & { total(caller: string): number } {
   const rolling = new Map<string, RollingConsumption>();
@@ -77,8 +32,9 @@ function memoryStore(): ConsumptionStore & { total(caller: string): number } {
 const user = (name: string): Caller => ({ kind: 'user', name, user: { name, token: 'x'.repeat(16), allow_external_usage: false } });
 
 function setup() {
-  const big = new ScriptedCredential('big', 10);
-  const small = new ScriptedCredential('small', 10);
+  const resets = { utilization: 10, fiveHourReset: RESET, weeklyReset: RESET + 86_400 };
+  const big = new ScriptedCredential('big', resets);
+  const small = new ScriptedCredential('small', resets);
   const pool = new ProviderPool(
     'claude',
     [big, small],
@@ -107,7 +63,7 @@ describe('Attribution', () => {
   it("charges a response's own rise to its request, in points of the route (weight 10 of 20)", () => {
     const { big, attribution, settle } = setup();
     attribution.before('claude', big, NOW);
-    big.utilization = 14;
+    big.use(14);
     const claim = attribution.claim('claude', big, NOW);
     expect(settle(user('alice'), big, claim, 100)).toEqual({ points5h: 2, pointsWeekly: 2 });
   });
@@ -119,7 +75,7 @@ describe('Attribution', () => {
     const second = attribution.claim('claude', big, NOW);
     settle(user('alice'), big, first, 300);
     // A poll learns of 4 % more before bob's request is recorded: 2 points, split 300 : 100.
-    big.utilization = 14;
+    big.use(14);
     const points = settle(user('bob'), big, second, 100);
     expect(points.points5h).toBeCloseTo(0.5, 9);
     expect(store.total('user:alice')).toBeCloseTo(1.5, 9);
@@ -130,7 +86,7 @@ describe('Attribution', () => {
     const { big, store, attribution, settle } = setup();
     attribution.before('claude', big, NOW);
     settle(user('alice'), big, undefined, 0);
-    big.utilization = 11;
+    big.use(11);
     settle(user('bob'), big, undefined, 0);
     expect(store.total('user:alice')).toBeCloseTo(0.25, 9);
     expect(store.total('user:bob')).toBeCloseTo(0.25, 9);
