@@ -38,12 +38,13 @@ export interface ConfigChange {
 }
 
 /**
- * Applied in place by the node besides users, peers and the provider sections. Every other
- * top-level key needs a restart: the listener and its certificate (`listen`, `tls`), the node's
- * identity on the mesh (`name`), the files it holds open (`state_dir`), the bounds its tunnels
- * were made with (`tunnel`), and `log_level` (pino's child loggers keep the level they were made with).
+ * Applied in place by the node besides users, peers and the provider sections (`alerts`: the
+ * receivers, Alerts.reconfigure). Every other top-level key needs a restart: the listener and its
+ * certificate (`listen`, `tls`), the node's identity on the mesh (`name`), the files it holds open
+ * (`state_dir`), the bounds its tunnels were made with (`tunnel`), and `log_level` (pino's child
+ * loggers keep the level they were made with).
  */
-export const LIVE_SETTINGS: readonly string[] = ['admin_token', 'request_budget'];
+export const LIVE_SETTINGS: readonly string[] = ['admin_token', 'request_budget', 'alerts'];
 
 /** A peer entry whose changes touch only these keeps its tunnel; any other change redials it. */
 export const PEER_KEYS_KEEPING_TUNNEL: readonly string[] = ['share', 'allow_external_usage', 'max_plan_weight', 'limits'];

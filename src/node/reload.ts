@@ -18,7 +18,7 @@ import type { ServerDeps } from './server-deps.ts';
 import type { DisabledCredentials, SharedState } from '../pool/index.ts';
 
 export interface ReloadParts {
-  deps: Pick<ServerDeps, 'config' | 'tokens' | 'pools' | 'inFlight'>;
+  deps: Pick<ServerDeps, 'config' | 'tokens' | 'pools' | 'inFlight' | 'alerts'>;
   mesh: Mesh;
   state: SharedState;
   /** The admin's disabled marks: a pool a reload adds honours them too. */
@@ -94,6 +94,7 @@ export class NodeReloader {
       delete deps.pools[name];
       if (pool !== undefined) released.push(pool);
     }
+    if (change.settings.includes('alerts')) deps.alerts?.reconfigure(effective.alerts);
     this.#retire(released);
     return change;
   }

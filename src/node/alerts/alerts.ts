@@ -38,32 +38,61 @@ export interface AlertsDeps {
 }
 
 export class Alerts {
-  readonly #receivers: AlertReceiver[];
+  readonly #deps: AlertsDeps;
+  /** One per configured receiver, in config order, with the entry it was made from. */
+  #receivers: Array<{ config: string; receiver: AlertReceiver }> = [];
   readonly #clock: Clock;
   readonly #credentialStates = new Map<string, CredentialState>();
   readonly #limitsSeen = new Map<string, number>();
+  /** The pools followed, each with its check, so receivers added by a reload get a baseline. */
+  readonly #checks = new Set<() => void>();
   readonly #unsubscribes: Array<() => void> = [];
   #closed = false;
 
   constructor(deps: AlertsDeps) {
+    this.#deps = deps;
     this.#clock = deps.clock;
-    const delivery = { ...DEFAULT_DELIVERY, ...deps.delivery };
-    this.#receivers = deps.alerts.map((alert, index) => {
+    this.reconfigure(deps.alerts);
+  }
+
+  /**
+   * The receivers of `alerts` from now on (a config reload, CONFIG.md › Reloading). An entry
+   * unchanged at the same place keeps its receiver, with its queue and its peer-down timers; a
+   * removed or changed one is closed (what it had queued is dropped); a new one starts. When
+   * receivers appear where there were none, the credentials' states as of now are the baseline,
+   * as at start-up: the ones not usable are reported.
+   */
+  reconfigure(alerts: readonly AlertConfig[]): void {
+    if (this.#closed) return;
+    const wasEnabled = this.isEnabled;
+    const delivery = { ...DEFAULT_DELIVERY, ...this.#deps.delivery };
+    const previous = this.#receivers;
+    this.#receivers = alerts.map((alert, index) => {
+      const config = JSON.stringify(alert);
+      const kept = previous[index];
+      if (kept !== undefined && kept.config === config) return kept;
       const sender = new AlertSender({
         url: alert.url,
         secret: alert.secret,
         options: delivery,
-        counters: deps.counters(index),
-        logger: deps.logger.child({ component: 'alerts', alert: index, host: new URL(alert.url).host }),
+        counters: this.#deps.counters(index),
+        logger: this.#deps.logger.child({ component: 'alerts', alert: index, host: new URL(alert.url).host }),
       });
-      return new AlertReceiver({
+      const receiver = new AlertReceiver({
         events: alert.events ?? ALERT_EVENTS,
         peerDownGraceMs: alert.peer_down_grace_ms,
         sender,
-        clock: deps.clock,
-        nodeName: deps.nodeName,
+        clock: this.#clock,
+        nodeName: this.#deps.nodeName,
       });
+      return { config, receiver };
     });
+    const current = new Set(this.#receivers);
+    for (const entry of previous) if (!current.has(entry)) entry.receiver.close();
+    if (!wasEnabled && this.isEnabled) {
+      this.#credentialStates.clear();
+      for (const check of this.#checks) check();
+    }
   }
 
   get isEnabled(): boolean {
@@ -72,17 +101,25 @@ export class Alerts {
 
   emit(event: AlertEvent): void {
     if (this.#closed) return;
-    for (const receiver of this.#receivers) receiver.send(event);
+    for (const { receiver } of this.#receivers) receiver.send(event);
   }
 
-  /** Follows a pool's credentials; their state as of now is the baseline (non-usable ones are reported). */
+  /**
+   * Follows a pool's credentials; their state as of now is the baseline (non-usable ones are
+   * reported). Followed with no receiver too, at no cost, so a reload can add one.
+   */
   watchPool(pool: ProviderPool): () => void {
-    if (!this.isEnabled) return () => {};
     const check = (): void => {
+      if (!this.isEnabled) return;
       const nowMs = this.#clock.now();
       for (const event of credentialTransitions(this.#credentialStates, credentialViews(pool, nowMs), nowMs)) this.emit(event);
     };
-    const unsubscribe = pool.onChange(check);
+    const unsubscribePool = pool.onChange(check);
+    this.#checks.add(check);
+    const unsubscribe = (): void => {
+      unsubscribePool();
+      this.#checks.delete(check);
+    };
     this.#unsubscribes.push(unsubscribe);
     check();
     return unsubscribe;
@@ -90,7 +127,7 @@ export class Alerts {
 
   tunnel(peer: string, isUp: boolean): void {
     if (this.#closed) return;
-    for (const receiver of this.#receivers) receiver.tunnel(peer, isUp);
+    for (const { receiver } of this.#receivers) receiver.tunnel(peer, isUp);
   }
 
   /**
@@ -117,7 +154,7 @@ export class Alerts {
     if (this.#closed) return;
     this.#closed = true;
     for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
-    for (const receiver of this.#receivers) receiver.close();
+    for (const { receiver } of this.#receivers) receiver.close();
   }
 
   #forgetOldLimits(nowMs: number): void {

@@ -117,6 +117,11 @@ describe('diffConfig', () => {
       lines: ['~ admin_token', '~ request_budget'],
     },
     {
+      name: 'an alert receiver added (applied live)',
+      edit: (raw) => Object.assign(raw, { alerts: [{ url: 'https://hooks.example/quotamesh' }] }),
+      lines: ['~ alerts'],
+    },
+    {
       name: 'listen and tls changed (restart)',
       edit: (raw) => Object.assign(raw, { listen: '0.0.0.0:8787', tls: { cert: '/t/c.pem', key: '/t/k.pem' } }),
       lines: ['! listen (needs a restart)', '! tls (needs a restart)'],
@@ -136,8 +141,8 @@ describe('diffConfig', () => {
 
   it('lists a top-level key it does not know as needing a restart', () => {
     const before = parse(base);
-    const after = { ...before, alerts: [{ url: 'http://x' }] } as unknown as Config;
-    expect(diffConfig(before, after).restartRequired).toEqual(['alerts']);
+    const after = { ...before, some_future_key: [{ url: 'http://x' }] } as unknown as Config;
+    expect(diffConfig(before, after).restartRequired).toEqual(['some_future_key']);
   });
 
   it('compares a new key inside an entry without code for it (e.g. limits)', () => {
