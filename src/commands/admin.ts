@@ -5,6 +5,7 @@
  * 1 when it refused or could not be reached, 2 for a malformed command line.
  */
 import { ADMIN_ACTIONS, isAdminAction, type AdminAnswer } from '../node/index.ts';
+import { requestNode } from './node-request.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface AdminCommandOptions {
@@ -40,20 +41,17 @@ export async function runAdmin(
   const provider = target.slice(0, slash);
   const tag = target.slice(slash + 1);
   const path = `/v1/admin/credentials/${encodeURIComponent(provider)}/${encodeURIComponent(tag)}/${action}`;
-  let response: Response;
-  try {
-    response = await fetch(new URL(path, url), {
+  const response = await requestNode(
+    url,
+    path,
+    {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(options.reason === undefined ? {} : { reason: options.reason }),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
-  }
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${action} ${target}: ${url} answered ${response.status}: ${errorText(text)}`);
-  const answer = JSON.parse(text) as AdminAnswer;
+    },
+    `${action} ${target}: `,
+  );
+  const answer = (await response.json()) as AdminAnswer;
   stdout.write(options.json ? `${JSON.stringify(answer, null, 2)}\n` : `${describe(answer)}\n`);
   return 0;
 }
@@ -76,17 +74,6 @@ export function describe(answer: AdminAnswer): string {
     case 'poll':
       return `${name} polled: 5 hour ${credential.five_hour_utilization}%, weekly ${credential.weekly_utilization}%; ${state}`;
   }
-}
-
-/** The error bodies carry a readable message; show that, not JSON. */
-function errorText(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
-    if (typeof parsed.error?.message === 'string') return parsed.error.message;
-  } catch {
-    // not JSON: fall through to the raw text
-  }
-  return body.trim().slice(0, 200);
 }
 
 function utcTime(unixSeconds: number): string {

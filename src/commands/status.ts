@@ -5,6 +5,7 @@
  */
 import { LineSplitter } from '../lib/index.ts';
 import type { NodeStatus } from '../status/index.ts';
+import { requestNode } from './node-request.ts';
 import { localDayStartMs, readLedgerSummary, renderLedgerSummary } from './ledger-summary.ts';
 import { renderStatus } from './status-table.ts';
 
@@ -74,28 +75,8 @@ export async function runStatus(
   return 1;
 }
 
-async function request(url: string, token: string, watch: boolean): Promise<Response> {
-  const target = new URL(`/v1/status${watch ? '?watch=true' : ''}`, url);
-  let response: Response;
-  try {
-    response = await fetch(target, { headers: { authorization: `Bearer ${token}` } });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
-  }
-  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${errorText(await response.text())}`);
-  return response;
-}
-
-/** The provider-shaped error bodies (PROTOCOL.md › Errors) carry a readable message; show that, not JSON. */
-function errorText(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
-    if (typeof parsed.error?.message === 'string') return parsed.error.message;
-  } catch {
-    // not JSON: fall through to the raw text
-  }
-  return body.trim().slice(0, 200);
+function request(url: string, token: string, watch: boolean): Promise<Response> {
+  return requestNode(url, `/v1/status${watch ? '?watch=true' : ''}`, { headers: { authorization: `Bearer ${token}` } });
 }
 
 /** An admin frame lists every credential; even a thousand of them is far below this. */

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../helpers/node-harness.ts';
+import { startHarness, type Harness, type HarnessOptions } from '../../helpers/node-harness.ts';
 import { startAlertReceiver, type AlertReceiverServer } from '../../helpers/alert-receiver.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
@@ -31,20 +31,26 @@ async function alertMetric(node: Harness, result: string): Promise<number> {
   return line === undefined ? 0 : Number(line.split(' ').at(-1));
 }
 
+/** Accounts a and b, b without its credential file (unavailable from the start), alice on a, one alert receiver. */
+function startWithoutB(alert: Record<string, unknown>, nodeOptions: HarnessOptions['nodeOptions'] = {}): Promise<Harness> {
+  return startHarness({
+    accounts: [
+      { id: 'a', plan: 'max20x' },
+      { id: 'b', plan: 'pro' },
+    ],
+    withoutFiles: ['b'],
+    config: {
+      users: [{ name: 'alice', token: 'user-token-0123456789-abcdefghij', claude: 'a' }],
+      alerts: [alert],
+    },
+    nodeOptions,
+  });
+}
+
 describe('alerts from a running node', () => {
   it('posts credential events in order, one per episode, each signed with the secret', async () => {
     receiver = await startAlertReceiver();
-    harness = await startHarness({
-      accounts: [
-        { id: 'a', plan: 'max20x' },
-        { id: 'b', plan: 'pro' },
-      ],
-      withoutFiles: ['b'],
-      config: {
-        users: [{ name: 'alice', token: 'user-token-0123456789-abcdefghij', claude: 'a' }],
-        alerts: [{ url: receiver.url, secret: SECRET }],
-      },
-    });
+    harness = await startWithoutB({ url: receiver.url, secret: SECRET });
     const events = receiver.events;
     // b has no credential file: unavailable from the start; its file appearing brings it back.
     await waitFor(() => events().includes('credential_unavailable'), 'credential_unavailable for b');
@@ -126,18 +132,10 @@ describe('alerts from a running node', () => {
   it('gives up after the bounded retries when the receiver is down, and keeps serving', async () => {
     receiver = await startAlertReceiver();
     receiver.answer(503);
-    harness = await startHarness({
-      accounts: [
-        { id: 'a', plan: 'max20x' },
-        { id: 'b', plan: 'pro' },
-      ],
-      withoutFiles: ['b'],
-      config: {
-        users: [{ name: 'alice', token: 'user-token-0123456789-abcdefghij', claude: 'a' }],
-        alerts: [{ url: receiver.url, events: ['credential_unavailable'] }],
-      },
-      nodeOptions: { alertDelivery: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20 } },
-    });
+    harness = await startWithoutB(
+      { url: receiver.url, events: ['credential_unavailable'] },
+      { alertDelivery: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20 } },
+    );
     await waitFor(async () => (await alertMetric(harness!, 'failed')) === 1, 'the alert to be given up');
     expect(receiver.received.map((alert) => alert.body.event)).toEqual([
       'credential_unavailable',
